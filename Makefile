@@ -1,0 +1,49 @@
+# Fresh machine: `make demo` runs the live demo on embedded defaults; `make test` runs the suite.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: venv demo test lint format bench migrate check-timeseries clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	@command -v $(PY) >/dev/null || { echo "$(PY) not found: install Python 3.11"; exit 1; }
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+migrate: venv
+	$(BIN)/python manage.py migrate --noinput
+
+# The live demo on embedded defaults: SQLite, the SQL time-series store, tasks in-process.
+demo: venv
+	env -u DATABASE_URL -u INFLUXDB_URL -u CELERY_BROKER_URL $(BIN)/python manage.py migrate --noinput
+	env -u DATABASE_URL -u INFLUXDB_URL -u CELERY_BROKER_URL $(BIN)/python manage.py demo --host $(HOST) --port $(PORT)
+
+# The whole suite. CI sets DATABASE_URL (PostgreSQL) and REDIS_URL; the fixtures start influxd.
+test: venv
+	@command -v influxd >/dev/null || { echo "influxd not found: run 'apt-get install influxdb' (Debian package, 1.6)"; exit 1; }
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: venv
+	$(BIN)/python benchmarks/run_all.py
+
+check-timeseries: venv
+	$(BIN)/python manage.py check_timeseries
+
+clean:
+	rm -rf var .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Analytics: past-only features, healthy baselines and anomaly scores."""

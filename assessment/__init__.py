@@ -1,0 +1,1 @@
+"""Assessment: health score, risk level, remaining useful life, alerts and explanations."""

@@ -1,0 +1,1 @@
+"""Frontend: serves the operator dashboard (React, built with Vite)."""

@@ -1,0 +1,252 @@
+"""Canonical Sensor Event v1: the one definition shared by the API, the generator and the importers.
+
+This module imports no Django on purpose, so the generator (numpy only) and the bulk
+importer validate with exactly the rules `/api/v1/ingest` applies. The meaning of every
+field is in docs/CONTRACTS.md; change both together.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+SCHEMA_VERSION = "1.0"
+ASSET_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+MAX_FUTURE_SKEW = timedelta(minutes=5)
+MAX_BATCH_EVENTS = 10_000
+MAX_BATCH_BYTES = 10 * 1024 * 1024
+
+AssetId = Annotated[str, StringConstraints(pattern=ASSET_ID_PATTERN)]
+
+# (field, lower, lower_inclusive, upper, upper_inclusive): the single table of ranges.
+# docs/CONTRACTS.md section 1 lists the same numbers; tests/ingestion/test_schemas.py
+# checks every bound from this table in both directions.
+FIELD_RANGES: dict[str, tuple[float, bool, float, bool]] = {
+    "voltage_v": (0.0, False, 1000.0, True),
+    "current_a": (0.0, True, 10_000.0, True),
+    "power_factor": (0.0, True, 1.0, True),
+    "frequency_hz": (45.0, True, 55.0, True),
+    "temperature_c": (-50.0, True, 250.0, True),
+    "vibration_rms_mm_s": (0.0, True, 100.0, True),
+    "vibration_peak_g": (0.0, True, 500.0, True),
+    "vibration_kurtosis": (0.0, True, 1000.0, True),
+    "rpm": (0.0, True, 100_000.0, True),
+    "ambient_temperature_c": (-50.0, True, 80.0, True),
+}
+
+REQUIRED_SIGNALS = (
+    "voltage_v",
+    "current_a",
+    "power_factor",
+    "frequency_hz",
+    "temperature_c",
+    "vibration_rms_mm_s",
+)
+OPTIONAL_SIGNALS = ("vibration_peak_g", "vibration_kurtosis", "rpm", "ambient_temperature_c")
+SIGNAL_FIELDS = REQUIRED_SIGNALS + OPTIONAL_SIGNALS
+
+
+def _bounded(name: str) -> Any:
+    lo, lo_inc, hi, hi_inc = FIELD_RANGES[name]
+    kwargs: dict[str, float] = {}
+    kwargs["ge" if lo_inc else "gt"] = lo
+    kwargs["le" if hi_inc else "lt"] = hi
+    return Annotated[float, Field(**kwargs)]
+
+
+class SensorEventV1(BaseModel):
+    """One reading of one asset at one instant. Natural key: (asset_id, timestamp)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
+
+    event_id: UUID
+    asset_id: AssetId
+    timestamp: AwareDatetime
+    voltage_v: _bounded("voltage_v")
+    current_a: _bounded("current_a")
+    power_factor: _bounded("power_factor")
+    frequency_hz: _bounded("frequency_hz")
+    temperature_c: _bounded("temperature_c")
+    vibration_rms_mm_s: _bounded("vibration_rms_mm_s")
+    vibration_peak_g: _bounded("vibration_peak_g") | None = None
+    vibration_kurtosis: _bounded("vibration_kurtosis") | None = None
+    rpm: _bounded("rpm") | None = None
+    ambient_temperature_c: _bounded("ambient_temperature_c") | None = None
+    schema_version: Literal["1.0"] | None = None
+
+    @field_validator("timestamp")
+    @classmethod
+    def _utc_and_not_future(cls, value: datetime, info: ValidationInfo) -> datetime:
+        value = value.astimezone(UTC)
+        now = (info.context or {}).get("now") or datetime.now(UTC)
+        if value > now + MAX_FUTURE_SKEW:
+            raise ValueError(
+                f"timestamp is more than {int(MAX_FUTURE_SKEW.total_seconds() // 60)} minutes in the future"
+            )
+        return value
+
+    def signals(self) -> dict[str, float]:
+        """The numeric readings that are present, keyed by contract field name."""
+        out: dict[str, float] = {}
+        for name in SIGNAL_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = float(value)
+        return out
+
+
+_single = TypeAdapter(SensorEventV1)
+_batch = TypeAdapter(list[SensorEventV1])
+
+
+@dataclass(frozen=True, slots=True)
+class EventError:
+    """One reason an event was refused: which event, which field, which rule."""
+
+    index: int | None
+    field: str
+    rule: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "field": self.field, "rule": self.rule, "message": self.message}
+
+
+class EventBatchInvalid(Exception):
+    """Raised when any event of a batch breaks the contract: the batch is refused whole."""
+
+    def __init__(self, errors: list[EventError]):
+        super().__init__(f"{len(errors)} contract violation(s)")
+        self.errors = errors
+
+
+# pydantic error types mapped to the rule names docs/CONTRACTS.md uses.
+_RULES = {
+    "missing": "required",
+    "extra_forbidden": "unknown_field",
+    "float_type": "type_number",
+    "int_type": "type_number",
+    "string_type": "type_string",
+    "uuid_type": "type_uuid",
+    "uuid_parsing": "type_uuid",
+    "finite_number": "finite_number",
+    "greater_than": "range",
+    "greater_than_equal": "range",
+    "less_than": "range",
+    "less_than_equal": "range",
+    "string_pattern_mismatch": "pattern",
+    "timezone_aware": "timezone_required",
+    "datetime_type": "type_datetime",
+    "datetime_parsing": "type_datetime",
+    "datetime_from_date_parsing": "type_datetime",
+    "literal_error": "schema_version",
+    "model_type": "type_object",
+    "model_attributes_type": "type_object",
+    "list_type": "type_array",
+    "json_invalid": "json_invalid",
+    "json_type": "json_invalid",
+    "value_error": "future_timestamp",
+}
+
+
+def _convert(exc: ValidationError, *, batched: bool) -> list[EventError]:
+    errors: list[EventError] = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = list(err["loc"])
+        index: int | None = None
+        if batched and loc and isinstance(loc[0], int):
+            index = loc.pop(0)
+        elif not batched:
+            index = 0
+        field = ".".join(str(p) for p in loc) or "$"
+        rule = _RULES.get(err["type"], err["type"])
+        message = err["msg"]
+        if rule == "future_timestamp":
+            message = message.removeprefix("Value error, ")
+        errors.append(EventError(index=index, field=field, rule=rule, message=message))
+    return errors
+
+
+def parse_events(raw: bytes | str, *, now: datetime | None = None) -> list[SensorEventV1]:
+    """Validate a JSON body holding one event object or an array of them.
+
+    The bytes are parsed once, by pydantic's JSON parser. Raises EventBatchInvalid with
+    every violation (index, field, rule); callers store nothing when it is raised.
+    """
+    context = {"now": now or datetime.now(UTC)}
+    text = raw.lstrip()[:1]
+    is_array = text in (b"[", "[")
+    try:
+        if is_array:
+            events = _batch.validate_json(raw, context=context)
+        else:
+            events = [_single.validate_json(raw, context=context)]
+    except ValidationError as exc:
+        raise EventBatchInvalid(_convert(exc, batched=is_array)) from None
+    if len(events) > MAX_BATCH_EVENTS:
+        raise EventBatchInvalid(
+            [
+                EventError(
+                    index=None,
+                    field="$",
+                    rule="batch_too_large",
+                    message=f"a batch holds at most {MAX_BATCH_EVENTS} events, got {len(events)}",
+                )
+            ]
+        )
+    check_unique(events)
+    return events
+
+
+def parse_event_dict(data: dict[str, Any], *, now: datetime | None = None) -> SensorEventV1:
+    """Validate one already-decoded event under the same JSON-mode rules as the API."""
+    return parse_events(json.dumps(data, allow_nan=True), now=now)[0]
+
+
+def check_unique(events: Iterable[SensorEventV1]) -> None:
+    """Refuse a batch that repeats a natural key or an event_id: the same reading twice."""
+    seen_keys: dict[tuple[str, datetime], int] = {}
+    seen_ids: dict[UUID, int] = {}
+    errors: list[EventError] = []
+    for i, ev in enumerate(events):
+        key = (ev.asset_id, ev.timestamp)
+        if key in seen_keys:
+            errors.append(
+                EventError(
+                    index=i,
+                    field="timestamp",
+                    rule="duplicate_in_batch",
+                    message=f"(asset_id, timestamp) repeats event {seen_keys[key]} of this batch",
+                )
+            )
+        else:
+            seen_keys[key] = i
+        if ev.event_id in seen_ids:
+            errors.append(
+                EventError(
+                    index=i,
+                    field="event_id",
+                    rule="duplicate_in_batch",
+                    message=f"event_id repeats event {seen_ids[ev.event_id]} of this batch",
+                )
+            )
+        else:
+            seen_ids[ev.event_id] = i
+    if errors:
+        raise EventBatchInvalid(errors)

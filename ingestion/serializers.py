@@ -1,0 +1,69 @@
+"""Thin serializers: shape the JSON; the models' clean() holds the validation rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from rest_framework import serializers
+
+from .models import Asset
+from .selectors import SIGNAL_READ_FIELDS
+from .services.registry import ASSET_WRITABLE_FIELDS
+
+
+class AssetSerializer(serializers.ModelSerializer):
+    tenant = serializers.CharField(source="tenant.name", read_only=True)
+
+    class Meta:
+        model = Asset
+        fields = [*ASSET_WRITABLE_FIELDS, "tenant", "created_at", "updated_at"]
+        read_only_fields = ["tenant", "created_at", "updated_at"]
+        # Uniqueness is checked by the service (and reported as a field error there).
+        extra_kwargs = {"asset_id": {"validators": []}}
+
+
+class AssetPatchSerializer(AssetSerializer):
+    class Meta(AssetSerializer.Meta):
+        read_only_fields = ["asset_id", "tenant", "created_at", "updated_at"]
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None:
+        raise serializers.ValidationError(
+            f"{name} must include a UTC offset or Z (naive times are ambiguous)"
+        )
+    return value.astimezone(UTC)
+
+
+class SignalsQuerySerializer(serializers.Serializer):
+    start = serializers.DateTimeField(required=False, help_text="RFC 3339; default end - 24 h")
+    end = serializers.DateTimeField(required=False, help_text="RFC 3339, exclusive; default now")
+    fields = serializers.CharField(
+        required=False, help_text="comma-separated field names; default all signals"
+    )
+    resolution = serializers.RegexField(
+        r"^(raw|auto|[1-9][0-9]{0,5}(s|m|h|d))$",
+        required=False,
+        default="auto",
+        help_text="raw, auto (at most 500 buckets) or a bucket like 30s, 5m, 1h, 1d",
+    )
+
+    def validate_fields(self, value: str) -> list[str]:
+        names = [v.strip() for v in value.split(",") if v.strip()]
+        unknown = [n for n in names if n not in SIGNAL_READ_FIELDS]
+        if not names or unknown:
+            raise serializers.ValidationError(
+                f"unknown field(s) {unknown or value!r}; allowed: {', '.join(SIGNAL_READ_FIELDS)}"
+            )
+        return names
+
+    def validate(self, attrs: dict) -> dict:
+        end = _aware(attrs["end"], "end") if "end" in attrs else datetime.now(UTC)
+        start = _aware(attrs["start"], "start") if "start" in attrs else end - timedelta(hours=24)
+        if start >= end:
+            raise serializers.ValidationError({"start": "start must be before end"})
+        if end - start > timedelta(days=3660):
+            raise serializers.ValidationError({"start": "the range may span at most 3660 days"})
+        attrs.update(start=start, end=end)
+        attrs.setdefault("fields", list(SIGNAL_READ_FIELDS))
+        return attrs

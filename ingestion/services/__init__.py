@@ -1,0 +1,28 @@
+"""Writes of the ingestion app: registry, event ingest and the durable spool."""
+
+from .events import ForeignAssets, IngestResult, events_ingest, events_store
+from .registry import (
+    api_token_create,
+    api_token_revoke,
+    asset_create,
+    asset_update,
+    fleet_register,
+    manifest_asset_fields,
+    tenant_get_or_create,
+)
+from .spool import spool_replay
+
+__all__ = [
+    "ForeignAssets",
+    "IngestResult",
+    "api_token_create",
+    "api_token_revoke",
+    "asset_create",
+    "asset_update",
+    "events_ingest",
+    "events_store",
+    "fleet_register",
+    "manifest_asset_fields",
+    "spool_replay",
+    "tenant_get_or_create",
+]

@@ -1,0 +1,100 @@
+"""The durable spool: accepted events wait in SQL while the time-series store is down.
+
+Entries are replayed strictly in id order, one at a time under a lock, and each is
+deleted in the same transaction that follows its successful write. A replay that dies
+between the write and the delete rewrites the same points next time, which the store
+treats as the same points (identity = measurement, asset, time): nothing is lost and
+nothing is stored twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import transaction
+
+from ..models import SpoolEntry, Tenant
+from ..timeseries import Point, TimeSeriesUnavailable, get_store
+
+logger = logging.getLogger(__name__)
+
+LOCK_KEY = "pdm:spool-replay-lock"
+LOCK_SECONDS = 600
+
+# Set by ingestion.apps to the Celery task's delay (eager when no broker is configured).
+replay_enqueue: Callable[[], None] | None = None
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    entries: int
+    events: int
+    remaining: int
+    error: str = ""
+
+
+def spool_pending() -> bool:
+    return SpoolEntry.objects.exists()
+
+
+def _encode(points: Sequence[Point]) -> dict:
+    return {
+        "measurement": points[0].measurement if points else "events",
+        "points": [[p.asset_id, p.time.isoformat(), p.fields] for p in points],
+    }
+
+
+def _decode(payload: dict) -> list[Point]:
+    m = payload["measurement"]
+    return [Point(m, a, datetime.fromisoformat(t), f) for a, t, f in payload["points"]]
+
+
+def spool_append(*, tenant: Tenant, points: Sequence[Point], error: str = "") -> SpoolEntry:
+    return SpoolEntry.objects.create(
+        tenant=tenant, payload=_encode(points), n_events=len(points), last_error=error[:2000]
+    )
+
+
+def spool_replay(*, on_replayed: Callable[[list[Point]], None] | None = None) -> ReplayResult:
+    """Write spooled entries to the store in order until the spool is empty or the store fails."""
+    if not cache.add(LOCK_KEY, "1", timeout=LOCK_SECONDS):
+        return ReplayResult(0, 0, SpoolEntry.objects.count(), "another replay is running")
+    entries = events = 0
+    error = ""
+    try:
+        store = get_store()
+        while True:
+            with transaction.atomic():
+                entry = SpoolEntry.objects.select_for_update().order_by("id").first()
+                if entry is None:
+                    break
+                points = _decode(entry.payload)
+                try:
+                    store.write(points)
+                except TimeSeriesUnavailable as exc:
+                    error = str(exc)
+                    SpoolEntry.objects.filter(pk=entry.pk).update(
+                        attempts=entry.attempts + 1, last_error=error[:2000]
+                    )
+                    break
+                entry.delete()
+            entries += 1
+            events += len(points)
+            if on_replayed is not None:
+                transaction.on_commit(lambda pts=points: on_replayed(pts))
+    finally:
+        cache.delete(LOCK_KEY)
+    remaining = SpoolEntry.objects.count()
+    if entries:
+        logger.info("spool: replayed %d entries (%d events), %d remain", entries, events, remaining)
+    return ReplayResult(entries, events, remaining, error)
+
+
+def spool_replay_request() -> None:
+    """Ask for a replay soon (a task on the broker, or in-process in eager mode)."""
+    if replay_enqueue is not None:
+        replay_enqueue()

@@ -1,0 +1,150 @@
+"""The time-series store interface: one contract, two backends (InfluxDB v1 HTTP API and SQL).
+
+Semantics every backend must honour (tests/ingestion/timeseries/test_store_contract.py
+runs the same tests against both):
+
+* A point's identity is (measurement, asset_id, time). Writing it again replaces its
+  fields, so re-sent events and recomputed features never duplicate.
+* Times are timezone-aware UTC datetimes with microsecond precision; naive datetimes
+  are refused with ValueError rather than guessed.
+* Ranges are half-open: start <= time < end.
+* Field values are float, int, bool or str. Values of None are not stored.
+* Downsampling buckets align to the Unix epoch, as InfluxDB's GROUP BY time() does.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+FieldValue = float | int | bool | str
+
+# Which measurements exist and which retention policy holds each (docs/CONTRACTS.md).
+RAW_MEASUREMENTS = frozenset({"events"})
+DERIVED_MEASUREMENTS = frozenset({"features", "scores", "health"})
+SCRATCH_MEASUREMENT = "pdm_check"
+MEASUREMENTS = RAW_MEASUREMENTS | DERIVED_MEASUREMENTS | {SCRATCH_MEASUREMENT}
+
+Aggregate = Literal["mean", "min", "max", "count"]
+
+
+class TimeSeriesError(Exception):
+    """The store refused an operation (bad query, bad data) — retrying will not help."""
+
+
+class TimeSeriesUnavailable(TimeSeriesError):
+    """The store cannot be reached or timed out — the caller may spool and retry later."""
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    measurement: str
+    asset_id: str
+    time: datetime
+    fields: dict[str, FieldValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """One downsampling bucket: start time and, per field, mean/min/max/count."""
+
+    time: datetime
+    values: dict[str, dict[str, float | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionPolicy:
+    name: str
+    duration: str
+    default: bool
+
+
+def require_utc(value: datetime, name: str = "time") -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware (UTC), got naive {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
+def check_measurement(measurement: str) -> str:
+    if measurement not in MEASUREMENTS:
+        raise ValueError(f"unknown measurement {measurement!r}; known: {sorted(MEASUREMENTS)}")
+    return measurement
+
+
+class TimeSeriesStore(abc.ABC):
+    """Operations the platform needs from a time-series store; see the module docstring."""
+
+    backend: str
+
+    @abc.abstractmethod
+    def setup(self) -> list[RetentionPolicy]:
+        """Create the database and retention policies if missing (idempotent); return them."""
+
+    @abc.abstractmethod
+    def ping(self) -> str:
+        """Return the server version; raise TimeSeriesUnavailable when unreachable."""
+
+    @abc.abstractmethod
+    def retention_policies(self) -> list[RetentionPolicy]: ...
+
+    @abc.abstractmethod
+    def write(self, points: Iterable[Point]) -> int:
+        """Write points (any mix of measurements and assets); return how many were written."""
+
+    @abc.abstractmethod
+    def read(
+        self,
+        *,
+        measurement: str,
+        asset_id: str,
+        start: datetime,
+        end: datetime,
+        fields: Sequence[str] | None = None,
+        limit: int | None = None,
+        descending: bool = False,
+    ) -> list[Point]:
+        """Points of one asset with start <= time < end, ordered by time."""
+
+    @abc.abstractmethod
+    def latest(
+        self, *, measurement: str, asset_ids: Sequence[str], fields: Sequence[str] | None = None
+    ) -> dict[str, Point]:
+        """The newest point of each asset that has one."""
+
+    @abc.abstractmethod
+    def aggregate(
+        self,
+        *,
+        measurement: str,
+        asset_id: str,
+        start: datetime,
+        end: datetime,
+        every: timedelta,
+        fields: Sequence[str],
+    ) -> list[Bucket]:
+        """mean/min/max/count per field per epoch-aligned bucket; empty buckets are omitted."""
+
+    @abc.abstractmethod
+    def count(
+        self,
+        *,
+        measurement: str,
+        asset_id: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> int:
+        """Number of points (not field values) matching."""
+
+    @abc.abstractmethod
+    def delete(
+        self,
+        *,
+        measurement: str,
+        asset_id: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> None:
+        """Remove an asset's points of one measurement (all, or start <= time < end)."""

@@ -1,0 +1,1 @@
+"""Reporting: PDF and Excel reports for plant managers."""
