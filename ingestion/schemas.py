@@ -29,6 +29,8 @@ from pydantic import (
 SCHEMA_VERSION = "1.0"
 ASSET_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 MAX_FUTURE_SKEW = timedelta(minutes=5)
+# Devices whose clock lost power report 1970 or 2000-01-01; no real reading predates this.
+MIN_TIMESTAMP = datetime(2000, 1, 2, tzinfo=UTC)
 MAX_BATCH_EVENTS = 10_000
 MAX_BATCH_BYTES = 10 * 1024 * 1024
 
@@ -95,6 +97,10 @@ class SensorEventV1(BaseModel):
     def _utc_and_not_future(cls, value: datetime, info: ValidationInfo) -> datetime:
         value = value.astimezone(UTC)
         now = (info.context or {}).get("now") or datetime.now(UTC)
+        if value < MIN_TIMESTAMP:
+            raise ValueError(
+                f"timestamp is before {MIN_TIMESTAMP.date().isoformat()}: the device clock is not set"
+            )
         if value > now + MAX_FUTURE_SKEW:
             raise ValueError(
                 f"timestamp is more than {int(MAX_FUTURE_SKEW.total_seconds() // 60)} minutes in the future"
@@ -161,7 +167,6 @@ _RULES = {
     "list_type": "type_array",
     "json_invalid": "json_invalid",
     "json_type": "json_invalid",
-    "value_error": "future_timestamp",
 }
 
 
@@ -177,8 +182,9 @@ def _convert(exc: ValidationError, *, batched: bool) -> list[EventError]:
         field = ".".join(str(p) for p in loc) or "$"
         rule = _RULES.get(err["type"], err["type"])
         message = err["msg"]
-        if rule == "future_timestamp":
+        if err["type"] == "value_error":
             message = message.removeprefix("Value error, ")
+            rule = "future_timestamp" if "future" in message else "timestamp_too_old"
         errors.append(EventError(index=index, field=field, rule=rule, message=message))
     return errors
 

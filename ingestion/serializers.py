@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from rest_framework import serializers
 
 from .models import Asset
+from .schemas import MIN_TIMESTAMP
 from .selectors import SIGNAL_READ_FIELDS
 from .services.registry import ASSET_WRITABLE_FIELDS
 
@@ -25,6 +26,9 @@ class AssetSerializer(serializers.ModelSerializer):
 class AssetPatchSerializer(AssetSerializer):
     class Meta(AssetSerializer.Meta):
         read_only_fields = ["asset_id", "tenant", "created_at", "updated_at"]
+
+
+MAX_QUERY_TIME = datetime(2262, 1, 1, tzinfo=UTC)
 
 
 def _aware(value: datetime, name: str) -> datetime:
@@ -64,6 +68,10 @@ class SignalsQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError({"start": "start must be before end"})
         if end - start > timedelta(days=3660):
             raise serializers.ValidationError({"start": "the range may span at most 3660 days"})
+        # Nothing is stored outside the contract's time range: clamp rather than fail.
+        start, end = max(start, MIN_TIMESTAMP), min(end, MAX_QUERY_TIME)
+        if start >= end:
+            raise serializers.ValidationError({"start": "the range lies outside 2000-01-02 .. 2262-01-01"})
         attrs.update(start=start, end=end)
         attrs.setdefault("fields", list(SIGNAL_READ_FIELDS))
         return attrs

@@ -26,3 +26,12 @@ def spool_replay_task() -> dict:
     """Replay the spool in order; the beat schedule runs it again until the spool is empty."""
     result = spool_replay(on_replayed=_handoff_replayed)
     return {"entries": result.entries, "events": result.events, "remaining": result.remaining}
+
+
+@shared_task(acks_late=True)
+def worker_ping() -> dict:
+    """Prove a worker is consuming and can reach the time-series store (ops and tests)."""
+    from .timeseries import get_store
+
+    store = get_store()
+    return {"timeseries": store.backend, "version": store.ping()}

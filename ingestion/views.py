@@ -19,8 +19,29 @@ from .schemas import MAX_BATCH_BYTES, EventBatchInvalid, SensorEventV1
 from .serializers import AssetPatchSerializer, AssetSerializer, SignalsQuerySerializer
 from .timeseries import TimeSeriesUnavailable, get_store
 
-_event_schema = SensorEventV1.model_json_schema(mode="validation")
-_event_schema.pop("title", None)
+
+def _to_openapi_30(node):
+    """pydantic emits JSON Schema 2020-12; drf-spectacular serves OpenAPI 3.0: translate."""
+    if isinstance(node, list):
+        return [_to_openapi_30(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _to_openapi_30(v) for k, v in node.items() if k != "title"}
+    for key, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(node.get(key), int | float) and not isinstance(node.get(key), bool):
+            node[bound], node[key] = node[key], True
+    if "const" in node:
+        node["enum"] = [node.pop("const")]
+    options = node.get("anyOf")
+    if options and any(o == {"type": "null"} for o in options):
+        rest = [o for o in options if o != {"type": "null"}]
+        node.pop("anyOf")
+        node.update(rest[0] if len(rest) == 1 else {"anyOf": rest})
+        node["nullable"] = True
+    return node
+
+
+_event_schema = _to_openapi_30(SensorEventV1.model_json_schema(mode="validation"))
 INGEST_REQUEST_SCHEMA = {
     "oneOf": [
         _event_schema,

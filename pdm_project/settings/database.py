@@ -18,5 +18,7 @@ else:
             "NAME": env_str("SQLITE_PATH", str(DATA_DIR / "pdm.sqlite3")),
             # WAL lets the demo's web server and in-process tasks read while a batch writes.
             "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 30},
+            # A file, not memory, so worker processes started by tests see the test database.
+            "TEST": {"NAME": env_str("SQLITE_TEST_PATH", str(DATA_DIR / "test_pdm.sqlite3"))},
         }
     }

@@ -30,3 +30,16 @@ def api(tenant):
 
 def post_events(api: APIClient, payload: bytes, **extra):
     return api.generic("POST", "/api/v1/ingest", payload, content_type="application/json", **extra)
+
+
+@pytest.fixture
+def fuzz_principal(transactional_db, settings):
+    """A tenant with an asset and an all-scopes token, on the SQL store, for fuzzing."""
+    from ingestion.timeseries import reset_store
+
+    settings.INFLUXDB_URL = ""
+    reset_store()
+    tenant = TenantFactory(name="fuzz")
+    AssetFactory(tenant=tenant, asset_id="PUMP-01")
+    yield token_for(tenant, "ingest", "read", "admin")
+    reset_store()
