@@ -11,6 +11,7 @@ directory, reports nothing to InfluxData and logs only errors.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -86,7 +87,7 @@ bind-address = "127.0.0.1:{rpc_port}"
 [http]
   enabled = true
   bind-address = "127.0.0.1:{http_port}"
-  auth-enabled = false
+  auth-enabled = {auth_enabled}
   log-enabled = false
   suppress-write-log = true
   pprof-enabled = false
@@ -102,7 +103,9 @@ bind-address = "127.0.0.1:{rpc_port}"
 class InfluxdServer:
     """One private influxd process; `stop()`/`start()` keep the port and the data directory."""
 
-    def __init__(self, root: Path | None = None, *, binary: str | None = None) -> None:
+    def __init__(
+        self, root: Path | None = None, *, binary: str | None = None, auth_enabled: bool = False
+    ) -> None:
         self.binary = binary or find_influxd()
         self._own_root = root is None
         self.root = Path(root or tempfile.mkdtemp(prefix="pdm-influxd-"))
@@ -114,13 +117,21 @@ class InfluxdServer:
         self.config_path = self.root / "influxdb.conf"
         self.log_path = self.root / "influxd.log"
         self.config_path.write_text(
-            _CONFIG.format(root=self.root, rpc_port=self.rpc_port, http_port=self.http_port)
+            _CONFIG.format(
+                root=self.root,
+                rpc_port=self.rpc_port,
+                http_port=self.http_port,
+                auth_enabled="true" if auth_enabled else "false",
+            )
         )
         self._proc: subprocess.Popen[bytes] | None = None
+        atexit.register(self.stop)  # an interrupted run must not leave influxd behind
 
     @classmethod
-    def launch(cls, root: Path | None = None, *, timeout_s: float = 30.0) -> InfluxdServer:
-        server = cls(root)
+    def launch(
+        cls, root: Path | None = None, *, timeout_s: float = 30.0, auth_enabled: bool = False
+    ) -> InfluxdServer:
+        server = cls(root, auth_enabled=auth_enabled)
         try:
             server.start(timeout_s=timeout_s)
         except BaseException:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import transaction
 
 from ..derived import derived_signals
@@ -138,8 +139,30 @@ def events_store(
     return result
 
 
+def events_check_retention(*, events: Sequence[SensorEventV1], now: datetime | None = None) -> None:
+    """Refuse events older than the raw retention: the store would drop them silently."""
+    retention = settings.RAW_RETENTION
+    if retention is None:
+        return
+    oldest = (now or datetime.now(UTC)) - retention
+    errors = [
+        EventError(
+            i,
+            "timestamp",
+            "beyond_retention",
+            f"timestamp is older than the raw retention of {settings.INFLUXDB_RAW_RETENTION} "
+            f"(before {oldest.isoformat().replace('+00:00', 'Z')})",
+        )
+        for i, ev in enumerate(events)
+        if ev.timestamp < oldest
+    ]
+    if errors:
+        raise EventBatchInvalid(errors)
+
+
 def events_ingest(*, tenant: Tenant, body: bytes | str, now: datetime | None = None) -> IngestResult:
     """Validate a request body against the contract and store every event, or none of them."""
     events = parse_events(body, now=now)
+    events_check_retention(events=events, now=now)
     assets = events_check_assets(tenant=tenant, events=events)
     return events_store(tenant=tenant, events=events, assets=assets)

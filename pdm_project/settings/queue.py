@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from .env import env_str
+from .env import env_int, env_str
 
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = True
+if CELERY_TASK_ALWAYS_EAGER:
+    CELERY_BROKER_URL = "memory://"  # never contacted: tasks run in-process
+# An analytics failure must never turn an accepted ingest into an error: eager tasks log and
+# keep their in-flight range for the next run instead of raising into the request.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -16,11 +20,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A task that runs longer than the visibility timeout is redelivered; keep it above the
-# longest task (baseline training) so acks_late never runs one task twice at once.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task running longer than the visibility timeout is redelivered while it still runs:
+# keep CELERY_VISIBILITY_TIMEOUT_S above the longest task (a long backfill run).
 
 _cache_url = REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+# A task killed with its worker is redelivered after this many seconds (Redis broker).
+_visibility_s = env_int("CELERY_VISIBILITY_TIMEOUT_S", 3600, minimum=5)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility_s}
+if _visibility_s < 60:
+    # Short timeouts (tests, drills) also need the worker to look for expired messages often.
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {"unacked_restore_interval": 1, "unacked_restore_throttle": 1}
 if _cache_url:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
 else:

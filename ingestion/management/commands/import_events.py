@@ -19,6 +19,7 @@ from ingestion.models import Tenant
 from ingestion.schemas import EventBatchInvalid, parse_events
 from ingestion.selectors import assets_by_id
 from ingestion.services import events_store
+from ingestion.services.events import events_check_retention
 
 
 class Command(BaseCommand):
@@ -103,6 +104,7 @@ class Command(BaseCommand):
             (event,) = parse_events(raw)
             if raw.lstrip()[:1] == b"[":
                 raise EventBatchInvalid([])
+            events_check_retention(events=[event])
         except EventBatchInvalid as exc:
             errs = [e.as_dict() for e in exc.errors] or [
                 {"field": "$", "rule": "type_object", "message": "each line holds one event object"}

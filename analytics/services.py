@@ -1,0 +1,381 @@
+"""The analytics pipeline of one asset, in event time: features -> baseline -> scores -> assessment.
+
+Work is coalesced per asset in `AnalyticsState`: ingest widens the pending event-time
+range and enqueues a task only when none is queued. A run moves the pending range to
+`inflight_*` before computing and clears it only after every write succeeded, so a worker
+killed mid-run (acks_late redelivers its task) or a failed store write leaves the range to
+be recomputed. Every write is idempotent (points are identified by asset and time, and the
+math is deterministic), so recomputing a range writes identical points.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ingestion.models import Asset
+from ingestion.services.events import AssetSpan
+from ingestion.timeseries import Point, get_store
+
+from .anomaly import AnomalyModel, calibrate, fit_anomaly_model
+from .baseline import BaselineError, baseline_fit
+from .features import FEATURE_COLUMNS, AssetContext, compute_features, required_history
+from .models import AnalyticsState, Baseline, BaselineSource, BaselineStatus
+
+logger = logging.getLogger(__name__)
+
+EVENT_COLUMNS = (
+    "voltage_v",
+    "current_a",
+    "power_factor",
+    "frequency_hz",
+    "temperature_c",
+    "vibration_rms_mm_s",
+    "vibration_peak_g",
+    "vibration_kurtosis",
+    "rpm",
+    "ambient_temperature_c",
+    "power_kw",
+    "apparent_power_kva",
+    "reactive_power_kvar",
+)
+CHUNK = timedelta(days=2)
+EPOCH_START = datetime(2000, 1, 1, tzinfo=UTC)
+FAR_FUTURE = datetime(2262, 1, 1, tzinfo=UTC)
+
+# Set by analytics.apps: enqueue the pipeline task for an asset pk (Celery, eager or broker).
+pipeline_enqueue: Callable[[int], None] | None = None
+
+
+@dataclass
+class PipelineResult:
+    asset_id: str
+    start: datetime | None = None
+    end: datetime | None = None
+    features: int = 0
+    scores: int = 0
+    baseline_version: int | None = None
+    assessments: int = 0
+
+
+# --- hand-off from ingestion -------------------------------------------------------------
+
+
+def analytics_request(spans: Iterable[AssetSpan]) -> list[str]:
+    """Widen each asset's pending event-time range; enqueue a run where none is queued."""
+    spans = list(spans)
+    assets = {a.asset_id: a for a in Asset.objects.filter(asset_id__in=[s.asset_id for s in spans])}
+    to_enqueue: list[int] = []
+    for span in spans:
+        asset = assets.get(span.asset_id)
+        if asset is None:
+            continue
+        with transaction.atomic():
+            state, _ = AnalyticsState.objects.select_for_update().get_or_create(asset=asset)
+            state.pending_from = min(filter(None, [state.pending_from, span.start]))
+            state.pending_until = max(filter(None, [state.pending_until, span.end]))
+            enqueue = not state.queued
+            state.queued = True
+            state.save(update_fields=["pending_from", "pending_until", "queued"])
+        if enqueue:
+            to_enqueue.append(asset.pk)
+    for pk in to_enqueue:
+        if pipeline_enqueue is not None:
+            transaction.on_commit(lambda pk=pk: pipeline_enqueue(pk))
+    return [a for a in assets if assets[a].pk in to_enqueue]
+
+
+# --- reading the store into frames ---------------------------------------------------------
+
+
+def _frame(points: list[Point], columns: Iterable[str] | None = None) -> pd.DataFrame:
+    index = pd.DatetimeIndex([p.time for p in points], tz=UTC) if points else pd.DatetimeIndex([], tz=UTC)
+    if columns is None:
+        frame = pd.DataFrame([p.fields for p in points], index=index)
+    else:
+        cols = list(columns)
+        frame = pd.DataFrame([[p.fields.get(c) for c in cols] for p in points], index=index, columns=cols)
+    return frame.apply(pd.to_numeric, errors="coerce").astype("float64") if len(frame.columns) else frame
+
+
+def events_frame(*, asset_id: str, start: datetime, end: datetime) -> pd.DataFrame:
+    points = get_store().read(measurement="events", asset_id=asset_id, start=start, end=end)
+    return _frame(points, EVENT_COLUMNS)
+
+
+def features_frame(*, asset_id: str, start: datetime, end: datetime) -> pd.DataFrame:
+    points = get_store().read(measurement="features", asset_id=asset_id, start=start, end=end)
+    return _frame(points, FEATURE_COLUMNS)
+
+
+def model_frame(features: pd.DataFrame, events: pd.DataFrame, how: str = "left") -> pd.DataFrame:
+    """Features plus the raw readings they do not already carry, aligned on event time."""
+    extra = events[[c for c in events.columns if c not in features.columns]]
+    return features.join(extra, how=how)
+
+
+def _points(
+    measurement: str, asset_id: str, frame: pd.DataFrame, ints: frozenset[str] = frozenset()
+) -> list[Point]:
+    out = []
+    cols = list(frame.columns)
+    values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
+    for t, row in zip(frame.index, values, strict=True):
+        fields = {}
+        for c, v in zip(cols, row, strict=True):
+            if math.isfinite(v):
+                fields[c] = int(v) if c in ints else float(v)
+        if fields:
+            out.append(Point(measurement, asset_id, t.to_pydatetime(), fields))
+    return out
+
+
+# --- baselines -------------------------------------------------------------------------------
+
+
+def asset_context(asset: Asset) -> AssetContext:
+    return AssetContext(rated_voltage_v=asset.rated_voltage_v, rated_power_kw=asset.rated_power_kw)
+
+
+def baseline_default_window(*, asset: Asset) -> tuple[datetime, datetime] | None:
+    """[t0, t0 + N h): t0 = first event at or after the commissioning day (or the first event)."""
+    after = EPOCH_START
+    if asset.commissioned_at:
+        after = datetime.combine(asset.commissioned_at, datetime.min.time(), tzinfo=UTC)
+    first = get_store().read(
+        measurement="events", asset_id=asset.asset_id, start=after, end=FAR_FUTURE, limit=1
+    )
+    if not first:
+        return None
+    t0 = first[0].time
+    return t0, t0 + timedelta(hours=settings.BASELINE_DEFAULT_HOURS)
+
+
+def _next_version(asset: Asset) -> int:
+    last = Baseline.objects.filter(asset=asset).order_by("-version").values_list("version", flat=True).first()
+    return (last or 0) + 1
+
+
+def baseline_train(
+    *,
+    asset: Asset,
+    window_start: datetime,
+    window_end: datetime,
+    source: str = BaselineSource.DEFAULT,
+    created_by: str = "system",
+    activate: bool = True,
+) -> Baseline:
+    """Learn the healthy profile and anomaly model of [window_start, window_end).
+
+    The window is split in time: the first 80 % trains, the last 20 % is the hold-out on
+    which the false-anomaly rate (share of scores >= 0.5) is measured. A version is
+    activated only when that rate is <= 1 %; a refusal (too little data) is recorded with
+    its reason and changes nothing else.
+    """
+    version = _next_version(asset)
+    events = events_frame(asset_id=asset.asset_id, start=window_start, end=window_end)
+    features = features_frame(asset_id=asset.asset_id, start=window_start, end=window_end)
+    frame = model_frame(features, events, how="inner")
+    split_at = window_start + (window_end - window_start) * 0.8
+    train = frame[frame.index < split_at]
+    holdout = frame[frame.index >= split_at]
+    row = Baseline(
+        asset=asset,
+        version=version,
+        source=source,
+        window_start=window_start,
+        window_end=window_end,
+        split_at=split_at,
+        row_count=len(train),
+        holdout_count=len(holdout),
+        created_by=created_by,
+    )
+    min_events = settings.BASELINE_MIN_EVENTS
+    try:
+        if len(frame) < min_events:
+            raise BaselineError(
+                f"baseline window [{window_start.isoformat()}, {window_end.isoformat()}) holds "
+                f"{len(frame)} events; at least {min_events} are required"
+            )
+        columns = [c for c in frame.columns if np.isfinite(frame[c].to_numpy(dtype=float)).sum() >= 2]
+        stats = baseline_fit(train, columns=columns, min_events=min(min_events, len(train)))
+        model = fit_anomaly_model(train, random_state=version, baseline=stats)
+        far = float((model.score(holdout) >= 0.5).mean()) if len(holdout) else math.nan
+    except BaselineError as exc:
+        row.status = BaselineStatus.REFUSED
+        row.message = str(exc)
+        row.save()
+        logger.info("baseline v%d of %s refused: %s", version, asset.asset_id, exc)
+        return row
+    row.status = BaselineStatus.TRAINED
+    row.stats = stats.to_dict()
+    row.model_blob = model.dumps()
+    row.model_meta = model.metadata() | {"baseline": None}
+    row.false_anomaly_rate = None if math.isnan(far) else far
+    row.validation_passed = not math.isnan(far) and far <= 0.01
+    row.message = (
+        f"hold-out false-anomaly rate {far:.2%} over {len(holdout)} events"
+        if not math.isnan(far)
+        else "no hold-out events"
+    )
+    with transaction.atomic():
+        row.save()
+        if activate and row.validation_passed:
+            baseline_activate(baseline=row, by=created_by, forced=False)
+    return row
+
+
+def baseline_activate(*, baseline: Baseline, by: str, forced: bool) -> Baseline:
+    """Make this version the asset's active baseline (at most one active per asset)."""
+    if baseline.status != BaselineStatus.TRAINED:
+        raise BaselineError(
+            f"baseline v{baseline.version} was refused and cannot be activated: {baseline.message}"
+        )
+    with transaction.atomic():
+        Baseline.objects.filter(asset=baseline.asset, active=True).exclude(pk=baseline.pk).update(
+            active=False
+        )
+        baseline.active = True
+        baseline.forced = forced
+        baseline.activated_at = timezone.now()
+        baseline.save(update_fields=["active", "forced", "activated_at"])
+        _MODEL_CACHE.pop(baseline.asset.pk, None)
+    return baseline
+
+
+_MODEL_CACHE: dict[int, tuple[int, AnomalyModel]] = {}
+
+
+def _active_model(asset: Asset) -> tuple[Baseline, AnomalyModel] | None:
+    row = Baseline.objects.filter(asset=asset, active=True).defer("stats").first()
+    if row is None:
+        return None
+    cached = _MODEL_CACHE.get(asset.pk)
+    if cached is None or cached[0] != row.pk:
+        cached = (row.pk, AnomalyModel.loads(bytes(row.model_blob)))
+        _MODEL_CACHE[asset.pk] = cached
+    return row, cached[1]
+
+
+# --- the pipeline -------------------------------------------------------------------------------
+
+
+def _take_work(asset_pk: int) -> tuple[Asset, datetime, datetime] | None:
+    with transaction.atomic():
+        state = (
+            AnalyticsState.objects.select_for_update()
+            .select_related("asset")
+            .filter(asset_id=asset_pk)
+            .first()
+        )
+        if state is None:
+            return None
+        start = min(filter(None, [state.pending_from, state.inflight_from]), default=None)
+        end = max(filter(None, [state.pending_until, state.inflight_until]), default=None)
+        state.inflight_from, state.inflight_until = start, end
+        state.pending_from = state.pending_until = None
+        state.queued = False
+        state.save(
+            update_fields=["inflight_from", "inflight_until", "pending_from", "pending_until", "queued"]
+        )
+    if start is None or end is None:
+        return None
+    return state.asset, start, end
+
+
+def _finish_work(asset_pk: int, start: datetime, end: datetime, error: str = "") -> None:
+    with transaction.atomic():
+        state = AnalyticsState.objects.select_for_update().get(asset_id=asset_pk)
+        if not error and state.inflight_from == start and state.inflight_until == end:
+            state.inflight_from = state.inflight_until = None
+        state.runs += 1
+        state.last_run_at = timezone.now()
+        state.last_error = error[:2000]
+        state.save()
+
+
+def _assess(asset_id: str, start: datetime, end: datetime) -> int:
+    from assessment import services as assessment_services
+
+    run = getattr(assessment_services, "assessments_run", None)
+    return run(asset_id=asset_id, start=start, end=end) if run is not None else 0
+
+
+def asset_pipeline_run(*, asset_pk: int) -> PipelineResult | None:
+    """Process the asset's pending event-time range in chunks, oldest first."""
+    work = _take_work(asset_pk)
+    if work is None:
+        return None
+    asset, start, end = work
+    result = PipelineResult(asset_id=asset.asset_id, start=start, end=end)
+    try:
+        _run_range(asset, start, end, result)
+    except Exception as exc:
+        _finish_work(asset_pk, start, end, error=f"{type(exc).__name__}: {exc}")
+        raise
+    _finish_work(asset_pk, start, end)
+    return result
+
+
+def _run_range(asset: Asset, start: datetime, end: datetime, result: PipelineResult) -> None:
+    store = get_store()
+    history = required_history()
+    context = asset_context(asset)
+    chunk_start = start
+    while chunk_start <= end:
+        chunk_end = min(chunk_start + CHUNK, end + timedelta(microseconds=1))
+        events = events_frame(asset_id=asset.asset_id, start=chunk_start - history, end=chunk_end)
+        if len(events):
+            feats = compute_features(
+                events, context=context, history_start=chunk_start - history, emit_from=chunk_start
+            )
+            flag_cols = frozenset(c for c in feats.columns if str(feats[c].dtype).startswith("int"))
+            result.features += store.write(_points("features", asset.asset_id, feats, flag_cols))
+            _maybe_train_baseline(asset, chunk_end, result)
+            result.scores += _score(asset, feats, events)
+            result.assessments += _assess(asset.asset_id, chunk_start, chunk_end - timedelta(microseconds=1))
+        chunk_start = chunk_end
+
+
+def _maybe_train_baseline(asset: Asset, processed_until: datetime, result: PipelineResult) -> None:
+    state = AnalyticsState.objects.get(asset=asset)
+    if state.baseline_attempted or Baseline.objects.filter(asset=asset, active=True).exists():
+        return
+    window = baseline_default_window(asset=asset)
+    if window is None or processed_until < window[1]:
+        return
+    row = baseline_train(asset=asset, window_start=window[0], window_end=window[1])
+    AnalyticsState.objects.filter(pk=state.pk).update(baseline_attempted=True)
+    result.baseline_version = row.version
+    if row.active:
+        # Score what was processed before the model existed (from the window's end on).
+        feats = features_frame(asset_id=asset.asset_id, start=row.window_end, end=processed_until)
+        events = events_frame(asset_id=asset.asset_id, start=row.window_end, end=processed_until)
+        result.scores += _score(asset, feats, events)
+
+
+def _score(asset: Asset, feats: pd.DataFrame, events: pd.DataFrame) -> int:
+    active = _active_model(asset)
+    if active is None or not len(feats):
+        return 0
+    row, model = active
+    feats = feats[feats.index >= pd.Timestamp(row.window_end)]
+    if not len(feats):
+        return 0
+    frame = model_frame(feats, events)
+    raw = model.raw_scores(frame)
+    scores = calibrate(raw, model.q50, model.q99, model.calibration_exponent)
+    out = pd.DataFrame(
+        {"anomaly_score": scores, "anomaly_raw": raw, "model_version": float(row.version)},
+        index=feats.index,
+    )
+    return get_store().write(_points("scores", asset.asset_id, out, frozenset({"model_version"})))

@@ -1,0 +1,461 @@
+"""Simulate a fleet: site grid/climate series, then every asset's signals as numpy arrays.
+
+`simulate_site` computes what all assets share (time grid, bus voltage, grid frequency,
+sags/swells/excursions, ambient). `simulate_asset` adds the asset's process load,
+electrical model, thermal model and vibration features. Random streams are keyed by
+(seed, asset index, purpose), so an asset's signals do not depend on how many other
+assets there are, and a fault never changes the random draws of the signals it must not
+touch (the healthy twin of a faulty asset is identical outside those signals).
+
+Vibration per event (see docs/generator.md, "What is synthesised"):
+* anchor mode (default, `waveform.anchor_interval_s` > sample interval): one raw window is
+  synthesised per asset per anchor (default hourly) at the asset's reference running
+  condition and the fault state of that instant; event features are interpolated in time
+  between anchors, scaled by the event's load and jittered (log-normal 3 % RMS, 5 % peak,
+  2 % kurtosis); stopped samples use background windows.
+* exact mode (`anchor_interval_s` 0, or <= the sample interval): one raw window per event,
+  synthesised at that event's own speed, supply frequency, load and fault state.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .faults import (
+    ELECTRICAL_REACTIVE_PU,
+    ELECTRICAL_VOLTAGE_DROP,
+    OVERHEAT_GAIN,
+    VIBRATION_DEFECTS,
+    VibrationProfile,
+    life_fraction,
+    phase_codes,
+    severity,
+    vibration_profile,
+    window_params,
+)
+from .grid import (
+    GRID_FREQ,
+    GRID_SAG,
+    GRID_SWELL,
+    VOLTAGE_SOFT_LIMIT,
+    GridEvent,
+    bus_voltage_raw,
+    event_mask,
+    frequency_series,
+    grid_events,
+    soft_limit,
+)
+from .load import load_profile, local_clock, motor_electrical, shaft_speed_rpm
+from .scenario import KEY_FLEET, AssetSpec, FaultSpec, Fleet, stream_rng
+from .thermal import frame_temperature, loss_fraction, site_ambient
+from .vibration import synthesize, waveform_features
+
+# per-asset random stream purposes
+_S_PHYSICS, _S_LOAD, _S_VOLT, _S_ELEC, _S_THERM, _S_VIB, _S_FAULT, _S_JITTER, _S_IDS, _S_AMB = range(1, 11)
+STREAM_EVENT_IDS = _S_IDS
+# fleet-wide
+_F_EVENTS, _F_BUS, _F_FREQ, _F_AMBIENT = 11, 12, 13, 14
+
+SYNTH_BLOCK = 256  # windows per synthesis block (memory ~ block * n * 4 B per array)
+BACKGROUND_WINDOWS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class AssetPhysics:
+    vibration: VibrationProfile
+    shift_offset_min: float
+    load_factor: float
+    feeder_drop: float
+    tap_bias: float
+    rise_rated_k: float
+    tau_s: float
+    room_offset_c: float
+    start_s: float
+
+    def reference_load(self, asset: AssetSpec) -> float:
+        return float(np.mean(asset.shift_loads)) * self.load_factor
+
+
+def window_samples(fleet: Fleet) -> tuple[float, int]:
+    ws = fleet.scenario.waveform
+    return float(ws.sample_rate_hz), round(ws.sample_rate_hz * ws.window_s)
+
+
+def asset_physics(fleet: Fleet, asset: AssetSpec) -> AssetPhysics:
+    fs, n = window_samples(fleet)
+    rng = stream_rng(fleet.seed, asset.index, _S_PHYSICS)
+    vib = vibration_profile(asset, rng, fs, n)
+    power = asset.rated_power_kw
+    return AssetPhysics(
+        vibration=vib,
+        shift_offset_min=float(rng.uniform(-10, 10)),
+        load_factor=float(rng.uniform(0.85, 1.05)),
+        feeder_drop=float(rng.uniform(0.005, 0.02)),
+        tap_bias=float(rng.uniform(-0.01, 0.01)),
+        rise_rated_k=float(rng.uniform(30.0, 42.0)),
+        tau_s=60.0 * float(np.clip(20.0 * (power / 5.0) ** 0.3, 8.0, 90.0)) * float(rng.uniform(0.9, 1.1)),
+        room_offset_c=float(rng.uniform(0.0, 4.0)),
+        start_s=float(rng.uniform(2.0, 6.0)),
+    )
+
+
+@dataclass
+class SiteSeries:
+    t_rel: np.ndarray  # seconds from the start, (T,)
+    start_epoch: float
+    dt: float
+    hour_local: np.ndarray
+    bus_raw: np.ndarray
+    freq: np.ndarray
+    voltage_factor: np.ndarray  # sag/swell per-unit factor
+    grid_bits: np.ndarray  # int8: GRID_SAG | GRID_SWELL | GRID_FREQ
+    ambient: np.ndarray
+    events: list[GridEvent]
+
+
+def simulate_site(fleet: Fleet) -> SiteSeries:
+    sc = fleet.scenario
+    dt = float(fleet.interval_s)
+    t_rel = np.arange(fleet.n_steps, dtype=np.float64) * dt
+    start_epoch = sc.start.timestamp()
+    site = sc.site
+    events = grid_events(
+        stream_rng(fleet.seed, KEY_FLEET, _F_EVENTS),
+        fleet.duration_s,
+        site.sag_rate_per_week,
+        site.swell_rate_per_week,
+        site.freq_excursion_rate_per_week,
+    )
+    hour, _ = local_clock(t_rel, start_epoch, site.utc_offset_h)
+    _, prod_day = local_clock(t_rel - sc.schedule.shift_starts_h[0] * 3600.0, start_epoch, site.utc_offset_h)
+    bus = bus_voltage_raw(stream_rng(fleet.seed, KEY_FLEET, _F_BUS), hour, prod_day, dt)
+    freq, fmask = frequency_series(stream_rng(fleet.seed, KEY_FLEET, _F_FREQ), t_rel, dt, events)
+    sag, sag_mag = event_mask(t_rel, events, "sag")
+    swell, swell_mag = event_mask(t_rel, events, "swell")
+    vfactor = np.where(sag, sag_mag, 1.0) * np.where(swell, swell_mag, 1.0)
+    bits = (sag * GRID_SAG) | (swell * GRID_SWELL) | (fmask * GRID_FREQ)
+    ambient = site_ambient(
+        stream_rng(fleet.seed, KEY_FLEET, _F_AMBIENT),
+        t_rel,
+        start_epoch,
+        hour,
+        dt,
+        site.ambient_mean_c,
+        site.seasonal_amplitude_c,
+        site.diurnal_amplitude_c,
+        site.indoor_offset_c,
+    )
+    return SiteSeries(
+        t_rel=t_rel,
+        start_epoch=start_epoch,
+        dt=dt,
+        hour_local=hour,
+        bus_raw=bus,
+        freq=freq,
+        voltage_factor=vfactor,
+        grid_bits=bits.astype(np.int8),
+        ambient=ambient,
+        events=events,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FaultTiming:
+    mode: str
+    onset_s: float
+    failure_s: float  # effective: moved to the next running sample if the machine was stopped
+    degrading_s: float
+    end_s: float  # events stop (machine tripped) at this time, exclusive
+
+
+STEADY_RUN_S = 7200.0
+
+
+def fault_timing(fleet: Fleet, fault: FaultSpec, running: np.ndarray, load: np.ndarray) -> FaultTiming:
+    """Failures happen under load: a planned failure time that falls while the machine is
+    stopped, idling or just restarted moves to the next sample after 2 h of running at
+    >= 30 % load (or the next running sample if there is none)."""
+    dt = float(fleet.interval_s)
+    k = math.ceil(fault.failure_s / dt - 1e-9)
+    failure = fault.failure_s
+    n = running.shape[0]
+    if 0 <= k < n:
+        idx = np.arange(n)
+        last_off = np.maximum.accumulate(np.where(running, -1, idx))
+        run_len = idx - last_off  # consecutive running samples up to and including k
+        steady = running & (load >= 0.3) & (run_len * dt >= min(STEADY_RUN_S, k * dt))
+        if not steady[k]:
+            nxt = np.flatnonzero(steady[k:])
+            if not nxt.size:
+                nxt = np.flatnonzero(running[k:])
+            if nxt.size:
+                failure = (k + int(nxt[0])) * dt
+    deg = fleet.scenario.degradation
+    degrading = fault.onset_s + deg.incipient_fraction * (failure - fault.onset_s)
+    return FaultTiming(fault.mode, fault.onset_s, failure, degrading, failure + deg.post_failure_s)
+
+
+@dataclass
+class AssetSchedule:
+    physics: AssetPhysics
+    load: np.ndarray
+    running: np.ndarray
+    startup: np.ndarray
+    timing: FaultTiming | None
+
+
+def asset_schedule(fleet: Fleet, asset: AssetSpec, site: SiteSeries) -> AssetSchedule:
+    phys = asset_physics(fleet, asset)
+    load, running, startup = load_profile(
+        asset,
+        fleet.scenario.schedule,
+        site.t_rel,
+        site.start_epoch,
+        fleet.scenario.site.utc_offset_h,
+        site.dt,
+        stream_rng(fleet.seed, asset.index, _S_LOAD),
+        phys.shift_offset_min,
+        phys.load_factor,
+    )
+    fault = fleet.faults.get(asset.index)
+    timing = fault_timing(fleet, fault, running, load) if fault is not None else None
+    return AssetSchedule(phys, load, running, startup, timing)
+
+
+SIGNALS = (
+    "voltage_v",
+    "current_a",
+    "power_factor",
+    "frequency_hz",
+    "temperature_c",
+    "vibration_rms_mm_s",
+    "vibration_peak_g",
+    "vibration_kurtosis",
+    "rpm",
+    "ambient_temperature_c",
+)
+
+
+@dataclass
+class AssetSeries:
+    asset: AssetSpec
+    timing: FaultTiming | None
+    signals: dict[str, np.ndarray]  # SIGNALS -> (T,)
+    phase: np.ndarray  # int8 phase codes
+    emit: np.ndarray  # bool: sample is emitted (False after the trip)
+    running: np.ndarray
+    load: np.ndarray
+    severity: np.ndarray
+
+
+def simulate_asset(
+    fleet: Fleet, asset: AssetSpec, site: SiteSeries, schedule: AssetSchedule | None = None
+) -> AssetSeries:
+    sch = schedule or asset_schedule(fleet, asset, site)
+    phys, load, running, startup, timing = sch.physics, sch.load, sch.running, sch.startup, sch.timing
+    t = site.t_rel
+    n = t.shape[0]
+    deg = fleet.scenario.degradation
+    if timing is not None:
+        life = life_fraction(t, timing.onset_s, timing.failure_s)
+        sev = severity(life, deg.growth_rate)
+        phase = phase_codes(life, deg.incipient_fraction)
+        emit = t < timing.end_s
+        mode = timing.mode
+    else:
+        life = np.full(n, -1.0)
+        sev = np.zeros(n)
+        phase = np.zeros(n, dtype=np.int8)
+        emit = np.ones(n, dtype=bool)
+        mode = None
+    s_elec = sev if mode == "electrical" else 0.0
+    s_heat = sev if mode == "overheating" else 0.0
+
+    rng_v = stream_rng(fleet.seed, asset.index, _S_VOLT)
+    raw = site.bus_raw + phys.tap_bias - phys.feeder_drop * load + rng_v.normal(0.0, 0.0015, n)
+    v_pu = (
+        (1.0 + soft_limit(raw, VOLTAGE_SOFT_LIMIT))
+        * site.voltage_factor
+        * (1.0 - ELECTRICAL_VOLTAGE_DROP * s_elec)
+    )
+    voltage = asset.rated_voltage_v * v_pu
+
+    start_fraction = min(1.0, phys.start_s / site.dt)
+    extra_q = ELECTRICAL_REACTIVE_PU * s_elec * running
+    current, pf = motor_electrical(asset, load, v_pu, running, startup, start_fraction, extra_q)
+    rng_e = stream_rng(fleet.seed, asset.index, _S_ELEC)
+    i_noise = rng_e.normal(0.0, 0.005, n)
+    pf_noise = rng_e.normal(0.0, 0.003, n)
+    rpm_noise = rng_e.normal(0.0, 0.3, n)
+    f_noise = rng_e.normal(0.0, 0.0004, n)
+    freq = np.where(site.grid_bits & GRID_FREQ, site.freq, np.clip(site.freq + f_noise, 49.901, 50.049))
+    rpm = shaft_speed_rpm(asset, load, v_pu, freq, running)
+
+    rng_a = stream_rng(fleet.seed, asset.index, _S_AMB)
+    ambient = site.ambient + phys.room_offset_c + rng_a.normal(0.0, 0.1, n)
+    i_pu = current / asset.rated_current_a
+    temp = frame_temperature(
+        ambient,
+        loss_fraction(i_pu, running),
+        phys.rise_rated_k,
+        phys.tau_s,
+        site.dt,
+        1.0 + OVERHEAT_GAIN * s_heat,
+    )
+    rng_t = stream_rng(fleet.seed, asset.index, _S_THERM)
+    temp = temp + rng_t.normal(0.0, 0.15, n)
+
+    rms, peak, kurt = vibration_series(fleet, asset, phys, site, life, timing, load, running, rpm, freq)
+
+    signals = {
+        "voltage_v": voltage,
+        "current_a": current * (1.0 + i_noise),
+        "power_factor": np.where(running, np.clip(pf + pf_noise, 0.0, 1.0), 0.0),
+        "frequency_hz": freq,
+        "temperature_c": temp,
+        "vibration_rms_mm_s": rms,
+        "vibration_peak_g": peak,
+        "vibration_kurtosis": kurt,
+        "rpm": np.where(running, rpm + rpm_noise, 0.0),
+        "ambient_temperature_c": ambient,
+    }
+    return AssetSeries(asset, timing, signals, phase, emit, running, load, sev)
+
+
+def _amplitude_factor(load: np.ndarray, ref_load: float) -> np.ndarray:
+    return (0.8 + 0.2 * load) / (0.8 + 0.2 * ref_load)
+
+
+def synthesize_features(
+    params_list, structure, fs: float, n: int, rng_noise, rng_fault
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features of all windows described by `params_list`, synthesised block by block."""
+    w = params_list.n_windows
+    rms, peak, kurt = np.empty(w), np.empty(w), np.empty(w)
+    for lo in range(0, w, SYNTH_BLOCK):
+        sel = slice(lo, min(w, lo + SYNTH_BLOCK))
+        x = synthesize(params_list.take(sel), structure, fs, n, rng_noise, rng_fault)
+        rms[sel], peak[sel], kurt[sel] = waveform_features(x, fs)
+    return rms, peak, kurt
+
+
+def vibration_series(
+    fleet: Fleet,
+    asset: AssetSpec,
+    phys: AssetPhysics,
+    site: SiteSeries,
+    life: np.ndarray,
+    timing: FaultTiming | None,
+    load: np.ndarray,
+    running: np.ndarray,
+    rpm: np.ndarray,
+    freq: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    fs, n = window_samples(fleet)
+    mode = timing.mode if timing is not None else None
+    growth = fleet.scenario.degradation.growth_rate
+    vib_mode = mode if mode in VIBRATION_DEFECTS else None
+    prof = phys.vibration
+    rng_noise = stream_rng(fleet.seed, asset.index, _S_VIB)
+    rng_fault = stream_rng(fleet.seed, asset.index, _S_FAULT)
+    ref_load = phys.reference_load(asset)
+    gfac = _amplitude_factor(load, ref_load)
+    anchor = fleet.scenario.waveform.anchor_interval_s
+    t = site.t_rel
+    if anchor <= 0 or anchor <= site.dt:
+        params = window_params(asset, prof, vib_mode, life, growth, rpm / 60.0, freq, gfac, running)
+        return synthesize_features(params, prof.structure, fs, n, rng_noise, rng_fault)
+
+    n_anchor = math.ceil(fleet.duration_s / anchor) + 1
+    tau = np.arange(n_anchor) * anchor
+    if timing is not None:
+        life_a = life_fraction(tau, timing.onset_s, timing.failure_s)
+    else:
+        life_a = np.full(n_anchor, -1.0)
+    p = asset.pole_pairs
+    sync = 3000.0 / p
+    slip_r = max(0.002, (sync - asset.rated_rpm) / sync)
+    shaft_ref = sync * (1.0 - slip_r * ref_load) / 60.0
+    ones = np.ones(n_anchor)
+    params = window_params(
+        asset,
+        prof,
+        vib_mode,
+        life_a,
+        growth,
+        shaft_ref * ones,
+        50.0 * ones,
+        ones,
+        np.ones(n_anchor, dtype=bool),
+    )
+    a_rms, a_peak, a_kurt = synthesize_features(params, prof.structure, fs, n, rng_noise, rng_fault)
+    nb = BACKGROUND_WINDOWS
+    bg = window_params(
+        asset, prof, None, np.full(nb, -1.0), growth, np.zeros(nb), np.full(nb, 50.0), np.zeros(nb),
+        np.zeros(nb, dtype=bool),
+    )  # fmt: skip
+    b_rms, b_peak, b_kurt = synthesize_features(bg, prof.structure, fs, n, rng_noise, rng_fault)
+
+    rng_j = stream_rng(fleet.seed, asset.index, _S_JITTER)
+    m = t.shape[0]
+    j_rms = np.exp(0.03 * rng_j.standard_normal(m))
+    j_peak = np.exp(0.05 * rng_j.standard_normal(m))
+    j_kurt = np.exp(0.02 * rng_j.standard_normal(m))
+    pick = rng_j.integers(0, nb, m)
+    rms = np.where(running, np.interp(t, tau, a_rms) * gfac, b_rms[pick]) * j_rms
+    peak = np.where(running, np.interp(t, tau, a_peak) * gfac, b_peak[pick]) * j_peak
+    kurt = np.where(running, np.interp(t, tau, a_kurt), b_kurt[pick]) * j_kurt
+    return rms, peak, kurt
+
+
+def acceleration_window(
+    fleet: Fleet,
+    asset_index: int,
+    *,
+    mode: str | None = None,
+    life: float = 0.0,
+    load: float | None = None,
+    shaft_hz: float | None = None,
+    line_hz: float = 50.0,
+    n_windows: int = 1,
+    seed: int = 0,
+    sample_rate_hz: float | None = None,
+    window_s: float | None = None,
+) -> tuple[float, np.ndarray]:
+    """Raw acceleration windows (g), shape (n_windows, n), of one asset in a given state.
+
+    `mode` is a failure mode, or "bearing_ball" / "bearing_cage" (rolling-element and cage
+    defects, available here for analysis though not as fleet failure modes), None for
+    healthy; `life` is the normalised fault life (0 onset, 1 failure). Load defaults to the asset's reference load and shaft speed to
+    the slip-law speed at that load. Returns (sample rate Hz, windows).
+    """
+    asset = fleet.assets[asset_index]
+    phys = asset_physics(fleet, asset)
+    fs0, n0 = window_samples(fleet)
+    fs = float(sample_rate_hz or fs0)
+    n = round(fs * window_s) if window_s else round(fs * n0 / fs0)
+    ref = phys.reference_load(asset)
+    x_load = ref if load is None else load
+    if shaft_hz is None:
+        sync = 3000.0 / asset.pole_pairs
+        slip_r = max(0.002, (sync - asset.rated_rpm) / sync)
+        shaft_hz = sync * (1.0 - slip_r * x_load) / 60.0
+    vib_mode = mode if mode in VIBRATION_DEFECTS else None
+    w = n_windows
+    params = window_params(
+        asset,
+        phys.vibration,
+        vib_mode,
+        np.full(w, float(life) if mode else -1.0),
+        fleet.scenario.degradation.growth_rate,
+        np.full(w, float(shaft_hz)),
+        np.full(w, float(line_hz)),
+        _amplitude_factor(np.full(w, x_load), ref),
+        np.ones(w, dtype=bool),
+    )
+    rng_noise = stream_rng(seed, asset.index, _S_VIB)
+    rng_fault = stream_rng(seed, asset.index, _S_FAULT)
+    return fs, synthesize(params, phys.vibration.structure, fs, n, rng_noise, rng_fault)

@@ -1,0 +1,18 @@
+"""Suite-wide fixtures: every module in tests/fixtures/ is a pytest plugin.
+
+* services -- in CI (env CI set) PostgreSQL and Redis must be up, checked once at start;
+* influx   -- `influxd` (a throwaway server per session), `influx_store`, `influx_settings`;
+* stores   -- `sql_store`;
+* the rest -- see each module's docstring (e.g. celery_worker).
+"""
+
+from __future__ import annotations
+
+import pkgutil
+from pathlib import Path
+
+pytest_plugins = sorted(
+    f"tests.fixtures.{module.name}"
+    for module in pkgutil.iter_modules([str(Path(__file__).parent / "fixtures")])
+    if not module.name.startswith("_")
+)
