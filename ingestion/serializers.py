@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import Asset
@@ -31,17 +33,33 @@ class AssetPatchSerializer(AssetSerializer):
 MAX_QUERY_TIME = datetime(2262, 1, 1, tzinfo=UTC)
 
 
-def _aware(value: datetime, name: str) -> datetime:
-    if value.tzinfo is None:
-        raise serializers.ValidationError(
-            f"{name} must include a UTC offset or Z (naive times are ambiguous)"
-        )
-    return value.astimezone(UTC)
+@extend_schema_field(OpenApiTypes.DATETIME)
+class AwareDateTimeField(serializers.Field):
+    """RFC 3339 with Z or an offset; a naive time is refused instead of being guessed as UTC."""
+
+    default_error_messages = {
+        "invalid": "must be an RFC 3339 date-time, e.g. 2026-01-05T06:00:00Z",
+        "naive": "must include a UTC offset or Z (naive times are ambiguous)",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            value = datetime.fromisoformat(data.strip().replace("z", "Z"))
+        except ValueError:
+            self.fail("invalid")
+        if value.tzinfo is None or value.utcoffset() is None:
+            self.fail("naive")
+        return value.astimezone(UTC)
+
+    def to_representation(self, value):
+        return value.isoformat().replace("+00:00", "Z")
 
 
 class SignalsQuerySerializer(serializers.Serializer):
-    start = serializers.DateTimeField(required=False, help_text="RFC 3339; default end - 24 h")
-    end = serializers.DateTimeField(required=False, help_text="RFC 3339, exclusive; default now")
+    start = AwareDateTimeField(required=False, help_text="RFC 3339 with zone; default end - 24 h")
+    end = AwareDateTimeField(required=False, help_text="RFC 3339 with zone, exclusive; default now")
     fields = serializers.CharField(
         required=False, help_text="comma-separated field names; default all signals"
     )
@@ -62,8 +80,8 @@ class SignalsQuerySerializer(serializers.Serializer):
         return names
 
     def validate(self, attrs: dict) -> dict:
-        end = _aware(attrs["end"], "end") if "end" in attrs else datetime.now(UTC)
-        start = _aware(attrs["start"], "start") if "start" in attrs else end - timedelta(hours=24)
+        end = attrs.get("end") or datetime.now(UTC)
+        start = attrs.get("start") or end - timedelta(hours=24)
         if start >= end:
             raise serializers.ValidationError({"start": "start must be before end"})
         if end - start > timedelta(days=3660):

@@ -21,12 +21,14 @@ at ~120k points/s (benchmarks/timeseries_write.py measures both).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import get_netrc_auth
 
 from .base import (
     DERIVED_MEASUREMENTS,
@@ -60,6 +62,10 @@ RP_DERIVED = "derived"
 LATEST_ASSETS_PER_QUERY = 500
 READ_CHUNK_SIZE = 10_000
 AGGREGATES = ("mean", "min", "max", "count")
+# How long a process trusts its copy of a measurement's field keys on write (see
+# `_delete_points_losing_fields`): keys this process writes are added at once, keys another
+# process adds are seen after at most this long.
+FIELD_KEYS_TTL_S = 5.0
 
 
 def retention_policy_of(measurement: str) -> str:
@@ -175,8 +181,33 @@ class InfluxStore(TimeSeriesStore):
             self.session.headers["Authorization"] = f"Token {token}"
         elif username:
             self.session.auth = (username, password or "")
+        self._netrc_auth = None
+        self._resolve_environment()
         # measurement -> {field: InfluxDB type}; JSON turns a float 3.0 into 3, this undoes it.
         self._field_types: dict[str, dict[str, str]] = {}
+        # measurement -> (monotonic time fetched, field keys it may hold), for writes.
+        self._write_keys: dict[str, tuple[float, frozenset[str]]] = {}
+
+    def _resolve_environment(self) -> None:
+        """Resolve what requests takes from the environment (proxies and NO_PROXY,
+        REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE, ~/.netrc) once, for the one URL this store talks to.
+
+        With `trust_env` requests scans os.environ (and reads ~/.netrc) on every request: with a
+        typical environment that was the largest CPU cost of a single-event ingest. The result
+        is the same as long as the environment does not change while the process runs.
+        """
+        session = self.session
+        if not session.trust_env:
+            return
+        env = session.merge_environment_settings(self.url, {}, None, None, None)
+        session.proxies.update(env["proxies"])
+        session.verify = env["verify"]
+        session.cert = env["cert"]
+        if session.auth is None:
+            # requests applies ~/.netrc per request when no other auth is set; keep it per request
+            # (not session.auth) so the session looks exactly as configured.
+            self._netrc_auth = get_netrc_auth(self.url)
+        session.trust_env = False
 
     def __repr__(self) -> str:
         return f"InfluxStore(url={self.url!r}, database={self.database!r})"
@@ -187,6 +218,8 @@ class InfluxStore(TimeSeriesStore):
     # --- HTTP --------------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs) -> requests.Response:
+        if self._netrc_auth is not None:
+            kwargs.setdefault("auth", self._netrc_auth)
         try:
             response = self.session.request(method, self.url + path, timeout=self.timeout_s, **kwargs)
         except requests.Timeout as exc:
@@ -391,16 +424,39 @@ class InfluxStore(TimeSeriesStore):
             for key, kind in fragment.get("values", []):
                 known[key] = kind if known.get(key, kind) == kind else "mixed"
         self._field_types[measurement] = known
+        self._write_keys[measurement] = (time.monotonic(), frozenset(known))
+        return known
+
+    def _known_write_keys(self, measurement: str, group: list) -> frozenset[str]:
+        """The field keys the measurement may hold, for the replace check of a write.
+
+        From the server (SHOW FIELD KEYS) at most every FIELD_KEYS_TTL_S per process, plus the
+        keys of every point this process writes (added before the write: a superset only costs
+        a lookup). Field keys only ever appear, so a copy can lack a key only if another
+        process wrote it first within the last FIELD_KEYS_TTL_S.
+        """
+        cached = self._write_keys.get(measurement)
+        if cached is None or time.monotonic() - cached[0] > FIELD_KEYS_TTL_S:
+            self._field_keys(measurement)
+            cached = self._write_keys[measurement]
+        fetched, known = cached
+        written = set()
+        for point in group:
+            written.update(point[3].keys())
+        if not written <= known:
+            self._write_keys[measurement] = (fetched, known | written)
         return known
 
     def _delete_points_losing_fields(self, measurement: str, group: list) -> None:
         """Delete stored points that the new ones replace with fewer fields.
 
         Only points lacking one of the measurement's field keys can drop a field, so usually
-        (fresh data, or rewrites with the full field set) this costs one SHOW FIELD KEYS. Else
-        one query per 500 assets over the time span of those points finds the stored ones.
+        (fresh data, or rewrites with the full field set) this costs nothing: the field keys
+        come from a per-process copy (`_known_write_keys`; trade-off: a key another process
+        added less than FIELD_KEYS_TTL_S ago is not looked for yet). Else one query per 500
+        assets over the time span of those points finds the stored ones.
         """
-        known = set(self._field_keys(measurement))
+        known = self._known_write_keys(measurement, group)
         if not known:
             return
         candidates: dict[str, dict[int, dict]] = {}

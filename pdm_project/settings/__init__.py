@@ -4,5 +4,6 @@ from .analytics import *  # noqa: F403
 from .api import *  # noqa: F403
 from .base import *  # noqa: F403
 from .database import *  # noqa: F403
+from .email import *  # noqa: F403
 from .queue import *  # noqa: F403
 from .timeseries import *  # noqa: F403

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from .env import env_int
+from .env import env_int, env_str
 
 BASELINE_DEFAULT_HOURS = env_int("BASELINE_DEFAULT_HOURS", 72, minimum=1)
 BASELINE_MIN_EVENTS = env_int("BASELINE_MIN_EVENTS", 500, minimum=10)
 STALE_AFTER_MINUTES = env_int("STALE_AFTER_MINUTES", 15, minimum=1)
+ASSESSMENT_INTERVAL_MIN = env_int("ASSESSMENT_INTERVAL_MIN", 10, minimum=1)
+ALERT_AUTO_RESOLVE_HOURS = env_int("ALERT_AUTO_RESOLVE_HOURS", 6, minimum=1)
+ALERT_ESCALATE_MINUTES = env_int("ALERT_ESCALATE_MINUTES", 60, minimum=1)
+ALERT_REPEAT_HOURS = env_int("ALERT_REPEAT_HOURS", 4, minimum=1)
+PDM_PUBLIC_URL = env_str("PDM_PUBLIC_URL")

@@ -1,0 +1,287 @@
+"""Assessments (health, risk, RUL, explanation), alerts with their audit trail, notifications.
+
+Times: fields documented as *event time* follow the asset's readings (docs/CONTRACTS.md conventions);
+``created_at``/``updated_at``/``at`` and the notification times are wall clock.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.db import models
+from django.utils import timezone
+
+from ingestion.models import Asset, Tenant
+
+CONTRACT_VERSION = "1"
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "Low", "Low"
+    MEDIUM = "Medium", "Medium"
+    HIGH = "High", "High"
+    CRITICAL = "Critical", "Critical"
+
+
+RISK_CODES = {RiskLevel.LOW: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2, RiskLevel.CRITICAL: 3}
+
+
+class Assessment(models.Model):
+    """Health, risk and RUL of one asset at one assessed event time (docs/CONTRACTS.md §13)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="assessments")
+    as_of = models.DateTimeField(help_text="event time of the newest data used")
+    evaluated_at = models.DateTimeField(
+        help_text="event time of the assessment grid point that (last) produced this record"
+    )
+    created_at = models.DateTimeField(default=timezone.now, help_text="wall clock of the computation")
+    contract_version = models.CharField(max_length=8, default=CONTRACT_VERSION)
+    health_score = models.PositiveSmallIntegerField()
+    risk_level = models.CharField(max_length=8, choices=RiskLevel.choices)
+    risk_code = models.PositiveSmallIntegerField()
+    risk_overrides = models.JSONField(default=list, blank=True)
+    rul_days = models.FloatField(null=True, blank=True)
+    rul_low_days = models.FloatField(null=True, blank=True)
+    rul_high_days = models.FloatField(null=True, blank=True)
+    rul_reason = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001 (null = not computable, §13.2)
+    rul_channel = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001 (null = not computable, §13.2)
+    rul_method = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001 (null = not computable, §13.2)
+    rul_capped = models.BooleanField(default=False)
+    stale = models.BooleanField(default=False)
+    baseline_missing = models.BooleanField(default=False)
+    baseline_version = models.PositiveIntegerField(null=True, blank=True)
+    model_version = models.PositiveIntegerField(null=True, blank=True)
+    anomaly_score = models.FloatField(null=True, blank=True)
+    explanation = models.TextField()
+    factors = models.JSONField(default=list, blank=True)
+    inputs = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["asset__asset_id", "-as_of"]
+        constraints = [models.UniqueConstraint(fields=["asset", "as_of"], name="assessment_asset_as_of")]
+        indexes = [models.Index(fields=["asset", "-as_of"], name="assessment_asset_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.asset.asset_id} @ {self.as_of.isoformat()}: {self.health_score} {self.risk_level}"
+
+
+class AssessmentState(models.Model):
+    """Per-asset progress of the event-time grid: alert transitions are applied once per grid point."""
+
+    asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="assessment_state")
+    alerts_evaluated_until = models.DateTimeField(
+        null=True, blank=True, help_text="newest grid point (event time) whose alert transitions are applied"
+    )
+    runs = models.PositiveIntegerField(default=0)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"assessment state of {self.asset.asset_id}"
+
+
+class AlertCause(models.TextChoices):
+    RISK_CRITICAL = "risk_critical", "Risk Critical"
+    RISK_HIGH = "risk_high", "Risk High or Critical"
+    VIBRATION_ZONE_D = "rule:vibration_zone_d", "Vibration in ISO zone D"
+    TEMPERATURE_LIMIT = "rule:temperature_limit", "Temperature at or above limit"
+    OVERCURRENT = "rule:overcurrent", "Overcurrent"
+    VOLTAGE_BAND = "rule:voltage_band", "Voltage outside band"
+    FREQUENCY_BAND = "rule:frequency_band", "Frequency outside band"
+    LOW_PF = "rule:low_pf", "Low power factor"
+    NO_DATA = "no_data", "No data"
+
+
+class AlertState(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+ACTIVE_STATES = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
+
+
+class Severity(models.TextChoices):
+    WARNING = "warning", "Warning"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+SEVERITY_RANK = {Severity.WARNING: 0, Severity.HIGH: 1, Severity.CRITICAL: 2}
+
+
+class Resolution(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    AUTO = "auto", "Automatic"
+
+
+class Alert(models.Model):
+    """One occurrence of a cause on an asset, from open to resolved (docs/CONTRACTS.md §15)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="alerts")
+    cause = models.CharField(max_length=32, choices=AlertCause.choices)
+    state = models.CharField(max_length=16, choices=AlertState.choices, default=AlertState.OPEN)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    opened_at = models.DateTimeField(help_text="event time of the grid point that opened it")
+    last_seen_at = models.DateTimeField(
+        help_text="event time of the latest grid point with the cause present"
+    )
+    created_at = models.DateTimeField(default=timezone.now, help_text="wall clock of opening")
+    updated_at = models.DateTimeField(auto_now=True)
+    value = models.FloatField(null=True, blank=True)
+    peak_value = models.FloatField(null=True, blank=True)
+    unit = models.CharField(max_length=16, blank=True)
+    occurrences = models.PositiveIntegerField(default=1)
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
+    )
+    explanation = models.TextField()
+    factors = models.JSONField(default=list, blank=True)
+    guidance = models.JSONField(default=dict, blank=True)
+    acknowledged_by = models.CharField(max_length=150, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    resolved_by = models.CharField(max_length=150, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_event_time = models.DateTimeField(
+        null=True, blank=True, help_text="event time of the grid point that auto-resolved it"
+    )
+    note = models.TextField(blank=True)
+    resolution = models.CharField(max_length=8, choices=Resolution.choices, blank=True)
+    auto_resolved = models.BooleanField(default=False)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    last_notified_at = models.DateTimeField(null=True, blank=True)
+    notification_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-opened_at", "cause"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "cause"],
+                condition=models.Q(state__in=["open", "acknowledged"]),
+                name="alert_one_active_per_asset_cause",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["asset", "state"], name="alert_asset_state"),
+            models.Index(fields=["state", "created_at"], name="alert_state_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cause} on {self.asset.asset_id} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+
+class TransitionAction(models.TextChoices):
+    OPENED = "opened", "Opened"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+    ESCALATED = "escalated", "Escalated"
+    REMINDED = "reminded", "Reminder sent"
+
+
+class AlertTransition(models.Model):
+    """Audit trail: one row per transition, escalation and reminder; never edited."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(max_length=16, choices=TransitionAction.choices)
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16)
+    actor = models.CharField(max_length=150)
+    at = models.DateTimeField(default=timezone.now, help_text="wall clock")
+    event_time = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_state or '-'} -> {self.to_state} by {self.actor}"
+
+
+class ChannelKind(models.TextChoices):
+    EMAIL = "email", "Email"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class NotificationChannel(models.Model):
+    """Where a tenant's alert notifications go. ``secret`` signs webhooks and is never shown again."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="notification_channels")
+    name = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(max_length=8, choices=ChannelKind.choices)
+    target = models.CharField(max_length=500, help_text="email address or https:// URL")
+    secret = models.CharField(max_length=200, blank=True, help_text="webhook HMAC secret (write-only)")
+    active = models.BooleanField(default=True)
+    min_severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.WARNING)
+    escalation_only = models.BooleanField(
+        default=False, help_text="receives escalations only (docs/CONTRACTS.md §15.4 escalation_emails)"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tenant__name", "kind", "target"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target} ({self.tenant})"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.kind == ChannelKind.EMAIL:
+            try:
+                EmailValidator()(self.target)
+            except ValidationError:
+                errors["target"] = "an email channel needs one valid email address"
+        elif self.kind == ChannelKind.WEBHOOK:
+            try:
+                URLValidator(schemes=["http", "https"])(self.target)
+            except ValidationError:
+                errors["target"] = "a webhook channel needs an http(s) URL"
+            if not self.secret:
+                errors["secret"] = "a webhook channel needs a secret to sign its requests"  # noqa: S105
+        if errors:
+            raise ValidationError(errors)
+
+
+class NotificationEvent(models.TextChoices):
+    OPENED = "opened", "alert.opened"
+    ESCALATED = "escalated", "alert.escalated"
+    REPEAT = "repeat", "alert.reminder"
+    RESOLVED = "resolved", "alert.resolved"
+
+
+class AttemptStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    RETRYING = "retrying", "Waiting to retry"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class NotificationAttempt(models.Model):
+    """One delivery of one alert event to one channel, with its retries."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notification_attempts")
+    channel = models.ForeignKey(NotificationChannel, on_delete=models.CASCADE, related_name="attempts")
+    event = models.CharField(max_length=16, choices=NotificationEvent.choices)
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="attempt_status_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event} of {self.alert_id} to {self.channel} ({self.status}, {self.attempts} tries)"

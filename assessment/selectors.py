@@ -1,0 +1,288 @@
+"""Reads of the assessment app. Every read is scoped by tenant (through the asset)."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from ingestion.models import Asset, Tenant
+from ingestion.selectors import MAX_RAW_POINTS, RangeTooLarge, bucket_for
+from ingestion.timeseries import get_store
+
+from .explain import parse_rfc3339
+from .models import ACTIVE_STATES, RISK_CODES, Alert, Assessment, RiskLevel
+
+STALE_WINDOW = timedelta(hours=24)
+HEALTH_NUMERIC_FIELDS = [
+    "health_score",
+    "risk_code",
+    "rul_days",
+    "rul_low_days",
+    "rul_high_days",
+    "anomaly_score",
+    "penalty_anomaly",
+    "penalty_vibration",
+    "penalty_temperature",
+    "penalty_voltage",
+    "penalty_frequency",
+    "penalty_power_factor",
+    "penalty_current",
+]
+HEALTH_RAW_FIELDS = [
+    *HEALTH_NUMERIC_FIELDS,
+    "risk_level",
+    "rul_reason",
+    "rul_channel",
+    "rul_capped",
+    "stale",
+    "baseline_missing",
+    "vibration_zone",
+    "overrides",
+    "baseline_version",
+    "model_version",
+]
+
+
+def stale_after_seconds(*, asset: Asset, newest_event_time: datetime) -> float:
+    """``max(stale_after_minutes x 60, 3 x median interval)`` over the 24 h ending at the newest
+    event (docs/CONTRACTS.md §12); fewer than 3 events in that window: the minutes alone."""
+    from .services.limits import stale_after_minutes
+
+    base = stale_after_minutes(asset=asset) * 60.0
+    latest = (
+        Assessment.objects.filter(asset=asset).order_by("-as_of").values_list("inputs", flat=True).first()
+    )
+    if latest and latest.get("newest_event_time") and latest.get("stale_after_s") is not None:
+        if parse_rfc3339(latest["newest_event_time"]) == newest_event_time:
+            return float(latest["stale_after_s"])
+    points = get_store().read(
+        measurement="events",
+        asset_id=asset.asset_id,
+        start=newest_event_time - STALE_WINDOW + timedelta(microseconds=1),
+        end=newest_event_time + timedelta(microseconds=1),
+        fields=["event_id"],
+    )
+    times = [p.time for p in points]
+    if len(times) < 3:
+        return base
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+    return max(base, 3.0 * statistics.median(gaps))
+
+
+def assessment_latest(*, asset: Asset) -> Assessment | None:
+    return Assessment.objects.filter(asset=asset).order_by("-as_of").first()
+
+
+def _alert_summary(alert: Alert) -> dict[str, Any]:
+    return {
+        "id": str(alert.pk),
+        "cause": alert.cause,
+        "severity": alert.severity,
+        "state": alert.state,
+        "opened_at": alert.opened_at,
+        "last_seen_at": alert.last_seen_at,
+        "guidance": alert.guidance,
+    }
+
+
+def asset_health(*, asset: Asset, now: datetime | None = None) -> dict[str, Any]:
+    """The latest assessment with ``stale`` re-evaluated at ``now`` (docs/CONTRACTS.md §17)."""
+    now = now or timezone.now()
+    a = assessment_latest(asset=asset)
+    newest = get_store().latest(measurement="events", asset_ids=[asset.asset_id]).get(asset.asset_id)
+    open_alerts = [
+        _alert_summary(x)
+        for x in Alert.objects.filter(asset=asset, state__in=ACTIVE_STATES).order_by("-opened_at", "cause")
+    ]
+    body: dict[str, Any] = {
+        "asset_id": asset.asset_id,
+        "evaluated_at": now,
+        "newest_event_time": newest.time if newest else None,
+        "open_alerts": open_alerts,
+        "contract_version": "1",
+    }
+    if a is None:
+        return {
+            **body,
+            "status": "no_data",
+            "as_of": None,
+            "created_at": None,
+            "health_score": None,
+            "risk_level": None,
+            "risk_code": None,
+            "overrides": [],
+            "rul_days": None,
+            "rul_interval": None,
+            "rul_reason": None,
+            "rul_channel": None,
+            "rul_capped": False,
+            "stale": newest is not None,
+            "stale_after_s": None,
+            "baseline_missing": True,
+            "baseline_version": None,
+            "model_version": None,
+            "anomaly_score": None,
+            "explanation": (
+                "No data yet: the asset has sent no events."
+                if newest is None
+                else "No assessment yet: features for the received events are still being computed."
+            ),
+            "factors": [],
+        }
+    stale_after = a.inputs.get("stale_after_s")
+    if newest is not None:
+        stale_after = stale_after_seconds(asset=asset, newest_event_time=newest.time)
+        stale = (now - newest.time).total_seconds() > stale_after
+    else:
+        stale = True
+    status = "stale" if stale else ("no_baseline" if a.baseline_missing else "ok")
+    return {
+        **body,
+        "status": status,
+        "as_of": a.as_of,
+        "created_at": a.created_at,
+        "health_score": a.health_score,
+        "risk_level": a.risk_level,
+        "risk_code": a.risk_code,
+        "overrides": a.risk_overrides,
+        "rul_days": a.rul_days,
+        "rul_interval": None if a.rul_days is None else [a.rul_low_days, a.rul_high_days],
+        "rul_reason": a.rul_reason,
+        "rul_channel": a.rul_channel,
+        "rul_capped": a.rul_capped,
+        "stale": stale,
+        "stale_after_s": stale_after,
+        "baseline_missing": a.baseline_missing,
+        "baseline_version": a.baseline_version,
+        "model_version": a.model_version,
+        "anomaly_score": a.anomaly_score,
+        "explanation": a.explanation,
+        "factors": a.factors,
+    }
+
+
+def health_history(*, asset: Asset, start: datetime, end: datetime, resolution: str) -> dict[str, Any]:
+    """``health`` points of one asset in ``[start, end)``: raw, or per epoch-aligned bucket the
+    mean/min/max/count of the numeric fields (``risk_code`` max = worst level in the bucket)."""
+    store = get_store()
+    bucket = bucket_for(resolution=resolution, start=start, end=end)
+    if bucket is None:
+        n = store.count(measurement="health", asset_id=asset.asset_id, start=start, end=end)
+        if n > MAX_RAW_POINTS:
+            raise RangeTooLarge(
+                f"{n} raw points in range (at most {MAX_RAW_POINTS}); narrow the range or pass resolution"
+            )
+        points = store.read(measurement="health", asset_id=asset.asset_id, start=start, end=end)
+        series = [{"time": p.time, "values": {f: p.fields.get(f) for f in HEALTH_RAW_FIELDS}} for p in points]
+    else:
+        buckets = store.aggregate(
+            measurement="health",
+            asset_id=asset.asset_id,
+            start=start,
+            end=end,
+            every=bucket,
+            fields=HEALTH_NUMERIC_FIELDS,
+        )
+        series = [{"time": b.time, "values": b.values} for b in buckets]
+    return {
+        "asset_id": asset.asset_id,
+        "start": start,
+        "end": end,
+        "resolution": "raw" if bucket is None else f"{int(bucket.total_seconds())}s",
+        "series": series,
+    }
+
+
+def alert_list(
+    *,
+    tenant: Tenant,
+    states: Sequence[str] = (),
+    asset_id: str | None = None,
+    cause: str | None = None,
+    severity: str | None = None,
+    opened_after: datetime | None = None,
+    opened_before: datetime | None = None,
+) -> QuerySet[Alert]:
+    qs = Alert.objects.filter(asset__tenant=tenant).select_related("asset")
+    if states:
+        qs = qs.filter(state__in=list(states))
+    if asset_id:
+        qs = qs.filter(asset__asset_id=asset_id)
+    if cause:
+        qs = qs.filter(cause=cause)
+    if severity:
+        qs = qs.filter(severity=severity)
+    if opened_after is not None:
+        qs = qs.filter(opened_at__gte=opened_after)
+    if opened_before is not None:
+        qs = qs.filter(opened_at__lt=opened_before)
+    return qs.order_by("-opened_at", "-created_at", "cause")
+
+
+def alert_get(*, tenant: Tenant, alert_id: Any) -> Alert | None:
+    return (
+        Alert.objects.filter(pk=alert_id, asset__tenant=tenant)
+        .select_related("asset")
+        .prefetch_related("transitions", "notification_attempts__channel")
+        .first()
+    )
+
+
+def fleet_health(*, tenant: Tenant, now: datetime | None = None) -> dict[str, Any]:
+    """Per active asset: latest health, risk, RUL, stale (now), open alerts; counts per level."""
+    now = now or timezone.now()
+    latest_id = Assessment.objects.filter(asset=OuterRef("pk")).order_by("-as_of").values("pk")[:1]
+    assets = list(
+        Asset.objects.filter(tenant=tenant, active=True)
+        .annotate(
+            latest_assessment_id=Subquery(latest_id),
+            open_alerts=Count("alerts", filter=Q(alerts__state__in=ACTIVE_STATES)),
+        )
+        .order_by("asset_id")
+    )
+    by_id = Assessment.objects.in_bulk([a.latest_assessment_id for a in assets if a.latest_assessment_id])
+    newest = (
+        get_store().latest(measurement="events", asset_ids=[a.asset_id for a in assets]) if assets else {}
+    )
+    counts = {level.value: 0 for level in RiskLevel}
+    counts["no_data"] = 0
+    stale_count = 0
+    rows = []
+    for asset in assets:
+        a = by_id.get(asset.latest_assessment_id)
+        point = newest.get(asset.asset_id)
+        if a is None:
+            counts["no_data"] += 1
+            stale = point is not None and (now - point.time).total_seconds() > (
+                stale_after_seconds(asset=asset, newest_event_time=point.time)
+            )
+        else:
+            counts[a.risk_level] += 1
+            stale = point is None or (now - point.time).total_seconds() > stale_after_seconds(
+                asset=asset, newest_event_time=point.time
+            )
+        stale_count += int(stale)
+        rows.append(
+            {
+                "asset_id": asset.asset_id,
+                "name": asset.name,
+                "asset_type": asset.asset_type,
+                "health_score": None if a is None else a.health_score,
+                "risk_level": None if a is None else a.risk_level,
+                "risk_code": None if a is None else RISK_CODES[a.risk_level],
+                "rul_days": None if a is None else a.rul_days,
+                "rul_reason": None if a is None else a.rul_reason,
+                "as_of": None if a is None else a.as_of,
+                "newest_event_time": None if point is None else point.time,
+                "stale": stale,
+                "baseline_missing": True if a is None else a.baseline_missing,
+                "open_alerts": asset.open_alerts,
+            }
+        )
+    return {"evaluated_at": now, "counts": counts, "stale": stale_count, "assets": rows}

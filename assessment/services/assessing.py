@@ -1,0 +1,787 @@
+"""The event-time assessment grid (docs/CONTRACTS.md §12, §13): health, risk, RUL, explanation and
+alert transitions at epoch-aligned grid points of event time.
+
+At a grid point g (every ``ASSESSMENT_INTERVAL_MIN`` minutes of event time, aligned to the Unix
+epoch) only data with time <= g is used:
+
+* ``as_of`` = time of the newest ``features`` point <= g; the health inputs are that feature point,
+  the ``events`` point and the ``scores`` point at ``as_of`` (§9.1);
+* staleness: the newest event <= g older than ``stale_after`` (§12) -> ``stale``; the assessment of
+  ``as_of`` is kept (not recomputed) and marked stale, only ``no_data`` is evaluated;
+* RUL (§11) is computed at whole hours h from the completed hours before h and reused by the grid
+  points of that hour.
+
+Each grid point is evaluated in time order; alert transitions are applied once per grid point
+(``AssessmentState.alerts_evaluated_until``), so recomputing a range never repeats a transition or a
+notification, and running [a, c] at once equals running [a, b] then (b, c].
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import logging
+import math
+import statistics
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from analytics.selectors import ActiveBaseline, baseline_active
+from ingestion.models import Asset
+from ingestion.timeseries import Point, get_store
+
+from .. import conf
+from ..explain import ExplainRecord, Factor, build_factors, explain, parse_rfc3339, rfc3339
+from ..health import FACTORS, BaselineStat, HealthInputs, Limits, assess_health, risk_level
+from ..knowledge import KnowledgeIndex
+from ..models import RISK_CODES, Assessment, AssessmentState
+from ..rul import (
+    REASON_NO_BASELINE,
+    REASON_NO_DEGRADING_TREND,
+    RulResult,
+    combine_rul,
+    estimate_rul,
+    estimate_rul_health,
+)
+from .alerts import AlertBook, CauseInputs, causes_present, no_data_hit
+from .guidance import guidance_build, knowledge_index_for
+from .limits import limits_for_asset, stale_after_minutes
+
+logger = logging.getLogger(__name__)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+US = timedelta(microseconds=1)
+HOUR = timedelta(hours=1)
+DAY_US = 86_400_000_000
+HOUR_US = 3_600_000_000
+STALE_WINDOW = timedelta(hours=24)  # median interval window of §12
+RUL_WINDOW = timedelta(days=14)  # trend window of §11.1
+HEALTH_FLOOR = 40.0
+
+EVENT_FIELDS = [
+    "temperature_c",
+    "voltage_v",
+    "frequency_hz",
+    "power_factor",
+    "current_a",
+    "vibration_rms_mm_s",
+    "vibration_kurtosis",
+    "rpm",
+    "ambient_temperature_c",
+]
+FEATURE_FIELDS = [
+    "vibration_rms_mm_s__mean_15m",
+    "current_a__mean_15m",
+    "voltage_v__mean_15m",
+    "frequency_hz__mean_15m",
+    "power_factor__mean_15m",
+    "temperature_c__mean_15m",
+    "vibration_kurtosis__mean_15m",
+    "vibration_rms_slope_mm_s_per_day",
+    "vibration_kurtosis_slope_per_day",
+    "load_factor",
+    "baseline_version",
+]
+SCORE_FIELDS = ["anomaly_score", "model_version", "n_imputed"]
+# Source signal of each factor's baseline statistics (§13.3); the 15-min mean column is the fallback.
+BASELINE_SOURCES = {
+    "vibration_rms_mm_s": "vibration_rms_mm_s",
+    "temperature_c": "temperature_c",
+    "voltage_v": "voltage_v",
+    "frequency_hz": "frequency_hz",
+    "power_factor": "power_factor",
+    "current_a": "current_a",
+}
+
+
+def _us(t: datetime) -> int:
+    return (t - EPOCH) // US
+
+
+def _from_us(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=int(us))
+
+
+def grid_points(start: datetime, end: datetime, step: timedelta) -> list[datetime]:
+    """Epoch-aligned grid points g with start <= g <= end."""
+    step_us = step // US
+    first = -(-_us(start) // step_us)  # ceil
+    last = _us(end) // step_us
+    return [_from_us(k * step_us) for k in range(first, last + 1)]
+
+
+def _floor_hour(t: datetime) -> datetime:
+    return _from_us(_us(t) // HOUR_US * HOUR_US)
+
+
+def _num(x: Any) -> float | None:
+    if x is None or isinstance(x, bool) or isinstance(x, str):
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+class _Series:
+    """Points of one measurement in time order, with at-or-before and exact lookups."""
+
+    def __init__(self, points: list[Point]) -> None:
+        points = sorted(points, key=lambda p: p.time)
+        self.times = [p.time for p in points]
+        self.fields = [p.fields for p in points]
+
+    def index_at_or_before(self, t: datetime) -> int | None:
+        i = bisect.bisect_right(self.times, t) - 1
+        return i if i >= 0 else None
+
+    def at(self, t: datetime) -> dict[str, Any] | None:
+        i = bisect.bisect_left(self.times, t)
+        return self.fields[i] if i < len(self.times) and self.times[i] == t else None
+
+
+@dataclass
+class _Record:
+    """Everything stored for one assessment (Assessment row + health point)."""
+
+    as_of: datetime
+    evaluated_at: datetime
+    health_score: int
+    risk_level: str
+    overrides: tuple[str, ...]
+    rul: RulResult
+    stale: bool
+    baseline_missing: bool
+    baseline_version: int | None
+    model_version: int | None
+    anomaly_score: float | None
+    zone: str | None
+    penalties: dict[str, float]
+    factors: list[Factor]
+    inputs: dict[str, Any]
+    explanation: str = ""
+
+    def explain_record(self) -> ExplainRecord:
+        lim = self.inputs.get("limits", {})
+        return ExplainRecord(
+            risk_level=self.risk_level,
+            overrides=tuple(self.overrides),
+            health_score=self.health_score,
+            factors=tuple(self.factors),
+            rul=self.rul,
+            stale=self.stale,
+            newest_event_time=_parse_time(self.inputs.get("newest_event_time")),
+            stale_after_s=self.inputs.get("stale_after_s"),
+            baseline_missing=self.baseline_missing,
+            rul_warning_days=lim.get("rul_warning_days", 7.0),
+            rul_critical_days=lim.get("rul_critical_days", 2.0),
+        )
+
+    def render(self) -> None:
+        self.explanation = explain(self.explain_record())
+
+    def row_fields(self) -> dict[str, Any]:
+        r = self.rul
+        return {
+            "evaluated_at": self.evaluated_at,
+            "health_score": self.health_score,
+            "risk_level": self.risk_level,
+            "risk_code": RISK_CODES[self.risk_level],
+            "risk_overrides": list(self.overrides),
+            "rul_days": r.rul_days,
+            "rul_low_days": r.low_days,
+            "rul_high_days": r.high_days,
+            "rul_reason": r.reason,
+            "rul_channel": r.channel if r.rul_days is not None else None,
+            "rul_method": r.method,
+            "rul_capped": r.capped,
+            "stale": self.stale,
+            "baseline_missing": self.baseline_missing,
+            "baseline_version": self.baseline_version,
+            "model_version": self.model_version,
+            "anomaly_score": self.anomaly_score,
+            "explanation": self.explanation,
+            "factors": [f.to_dict() for f in self.factors],
+            "inputs": self.inputs,
+        }
+
+    def health_point_fields(self) -> dict[str, Any]:
+        r = self.rul
+        fields: dict[str, Any] = {
+            "health_score": int(self.health_score),
+            "risk_level": self.risk_level,
+            "risk_code": int(RISK_CODES[self.risk_level]),
+            "rul_days": None if r.rul_days is None else float(r.rul_days),
+            "rul_low_days": None if r.low_days is None else float(r.low_days),
+            "rul_high_days": None if r.high_days is None else float(r.high_days),
+            "rul_reason": r.reason,
+            "rul_channel": r.channel if r.rul_days is not None else None,
+            "rul_capped": bool(r.capped),
+            "stale": bool(self.stale),
+            "baseline_missing": bool(self.baseline_missing),
+            "anomaly_score": None if self.anomaly_score is None else float(self.anomaly_score),
+            "vibration_zone": self.zone,
+            "overrides": ",".join(self.overrides),
+            "baseline_version": self.baseline_version,
+            "model_version": self.model_version,
+        }
+        for name in FACTORS:
+            fields[f"penalty_{name}"] = float(self.penalties.get(name, 0.0))
+        return fields
+
+    @classmethod
+    def from_row(cls, row: Assessment) -> _Record:
+        factors = [Factor.from_dict(f) for f in row.factors]
+        zone = next((f.zone for f in factors if f.name == "vibration"), None)
+        rul = RulResult(
+            row.rul_days,
+            row.rul_low_days,
+            row.rul_high_days,
+            row.rul_reason,
+            row.rul_method,
+            row.rul_capped,
+            row.rul_channel or (row.inputs.get("rul") or {}).get("channel") or "vibration",
+        )
+        return cls(
+            as_of=row.as_of,
+            evaluated_at=row.evaluated_at,
+            health_score=row.health_score,
+            risk_level=row.risk_level,
+            overrides=tuple(row.risk_overrides),
+            rul=rul,
+            stale=row.stale,
+            baseline_missing=row.baseline_missing,
+            baseline_version=row.baseline_version,
+            model_version=row.model_version,
+            anomaly_score=row.anomaly_score,
+            zone=zone,
+            penalties={f.name: f.penalty for f in factors},
+            factors=factors,
+            inputs=dict(row.inputs),
+            explanation=row.explanation,
+        )
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return parse_rfc3339(str(value))
+
+
+def explain_record_of(assessment: Assessment) -> ExplainRecord:
+    """The ExplainRecord of a stored assessment: ``explain()`` of it reproduces its explanation."""
+    return _Record.from_row(assessment).explain_record()
+
+
+# --- RUL ------------------------------------------------------------------------------------------------
+
+
+class _HourlyMedians:
+    """Hourly medians (UTC hours, placed at mid-hour) of one series, cached per whole hour."""
+
+    def __init__(self, times_us: np.ndarray, values: np.ndarray) -> None:
+        ok = np.isfinite(values)
+        self.t, self.v = times_us[ok], values[ok]
+        self.hours = self.t // HOUR_US
+        self._cache: dict[int, float] = {}
+
+    def _median(self, hour: int, lo_us: int | None = None) -> float | None:
+        a = int(np.searchsorted(self.hours, hour, "left"))
+        b = int(np.searchsorted(self.hours, hour, "right"))
+        if lo_us is not None:
+            a = max(a, int(np.searchsorted(self.t, lo_us, "right")))
+        if a >= b:
+            return None
+        return float(np.median(self.v[a:b]))
+
+    def series(self, start: datetime, end: datetime) -> tuple[np.ndarray, np.ndarray]:
+        """(mid-hour times in days, medians) of the data with start < t < end, end a whole hour."""
+        lo_us, hi_us = _us(start), _us(end)
+        first_hour, end_hour = lo_us // HOUR_US, hi_us // HOUR_US
+        a = int(np.searchsorted(self.hours, first_hour, "left"))
+        b = int(np.searchsorted(self.hours, end_hour, "left"))
+        present = np.unique(self.hours[a:b])
+        times, meds = [], []
+        for hour in present.tolist():
+            if hour == first_hour:
+                m = self._median(hour, lo_us)  # first hour: only t > start (the window is open on the left)
+            else:
+                if hour not in self._cache:
+                    self._cache[hour] = self._median(hour)  # type: ignore[assignment]
+                m = self._cache[hour]
+            if m is not None:
+                times.append((hour * HOUR_US + HOUR_US / 2) / DAY_US)
+                meds.append(m)
+        return np.asarray(times, dtype=np.float64), np.asarray(meds, dtype=np.float64)
+
+
+def _baseline_stat(baseline: ActiveBaseline, signal: str):
+    stats = baseline.stats
+    for col in (signal, f"{signal}__mean_15m"):
+        if col in stats:
+            st = stats.stats(col)
+            if math.isfinite(st.mean):
+                return st
+    return None
+
+
+# --- the run ------------------------------------------------------------------------------------------
+
+
+class _Run:
+    def __init__(self, asset: Asset, state: AssessmentState, grid: list[datetime]) -> None:
+        self.asset = asset
+        self.state = state
+        self.grid = grid
+        self.now = timezone.now()
+        self.store = get_store()
+        self.limits: Limits = limits_for_asset(asset=asset)
+        self.stale_base_s = stale_after_minutes(asset=asset) * 60.0
+        self.baseline = baseline_active(asset_id=asset.asset_id)
+        self.records: dict[datetime, _Record] = {}
+        self.health_memory: dict[datetime, int] = {}
+        self.rul_cache: dict[datetime, tuple[RulResult, dict[str, Any]]] = {}
+        self._stale_after_cache: dict[datetime, float] = {}
+        self._index: KnowledgeIndex | None = None
+        self.vib = _HourlyMedians(np.zeros(0, dtype=np.int64), np.zeros(0))
+        self.health_stored: dict[datetime, int] = {}
+        self.book = AlertBook(asset, now=self.now)
+
+    # -- reads ------------------------------------------------------------------------------------
+    def _newest_before(self, measurement: str, t: datetime) -> Point | None:
+        pts = self.store.read(
+            measurement=measurement,
+            asset_id=self.asset.asset_id,
+            start=EARLIEST,
+            end=t,
+            limit=1,
+            descending=True,
+        )
+        return pts[0] if pts else None
+
+    def load(self) -> None:
+        first, last = self.grid[0], self.grid[-1]
+        end = last + US
+        aid = self.asset.asset_id
+        anchor_f = self._newest_before("features", first + US)
+        anchor_e = self._newest_before("events", first + US)
+        f_from = anchor_f.time if anchor_f is not None else first
+        e_from = (anchor_e.time if anchor_e is not None else first) - STALE_WINDOW
+        self.features = _Series(
+            self.store.read(
+                measurement="features", asset_id=aid, start=f_from, end=end, fields=FEATURE_FIELDS
+            )
+        )
+        self.scores = _Series(
+            self.store.read(measurement="scores", asset_id=aid, start=f_from, end=end, fields=SCORE_FIELDS)
+        )
+        self.events = _Series(
+            self.store.read(measurement="events", asset_id=aid, start=e_from, end=end, fields=EVENT_FIELDS)
+        )
+
+    def load_rul_inputs(self, hours: list[datetime]) -> None:
+        """Vibration events and health points of the trend windows of the given hours (one read each)."""
+        self.vib = _HourlyMedians(np.zeros(0, dtype=np.int64), np.zeros(0))
+        if not hours or self.baseline is None:
+            return
+        lo = max(min(hours) - RUL_WINDOW, self.baseline.window_end)
+        hi = max(hours)
+        if lo >= hi:
+            return
+        aid = self.asset.asset_id
+        vib = self.store.read(
+            measurement="events", asset_id=aid, start=lo, end=hi, fields=["vibration_rms_mm_s"]
+        )
+        values = [_num(p.fields.get("vibration_rms_mm_s")) for p in vib]
+        self.vib = _HourlyMedians(
+            np.fromiter((_us(p.time) for p in vib), dtype=np.int64, count=len(vib)),
+            np.asarray([np.nan if v is None else v for v in values], dtype=np.float64),
+        )
+        health = self.store.read(
+            measurement="health", asset_id=aid, start=lo, end=hi, fields=["health_score"]
+        )
+        self.health_stored = {p.time: p.fields["health_score"] for p in health if "health_score" in p.fields}
+
+    # -- staleness ----------------------------------------------------------------------------------
+    def stale_after_s(self, newest_index: int) -> float:
+        newest = self.events.times[newest_index]
+        cached = self._stale_after_cache.get(newest)
+        if cached is not None:
+            return cached
+        lo = bisect.bisect_right(self.events.times, newest - STALE_WINDOW)
+        window = self.events.times[lo : newest_index + 1]
+        value = self.stale_base_s
+        if len(window) >= 3:
+            gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(window)]
+            value = max(value, 3.0 * statistics.median(gaps))
+        self._stale_after_cache[newest] = value
+        return value
+
+    # -- RUL --------------------------------------------------------------------------------------------
+    def _stored_rul(self, hour: datetime) -> tuple[RulResult, dict[str, Any]] | None:
+        """The RUL computed at ``hour`` by an earlier run, from the assessment that carries it."""
+        stamp = rfc3339(hour)
+        rows = (
+            Assessment.objects.filter(asset=self.asset, evaluated_at__gte=hour, evaluated_at__lt=hour + HOUR)
+            .order_by("evaluated_at")
+            .only(
+                "rul_days",
+                "rul_low_days",
+                "rul_high_days",
+                "rul_reason",
+                "rul_method",
+                "rul_capped",
+                "rul_channel",
+                "inputs",
+            )
+        )
+        for row in rows:
+            detail = row.inputs.get("rul") or {}
+            if detail.get("computed_at") == stamp:
+                rul = RulResult(
+                    row.rul_days,
+                    row.rul_low_days,
+                    row.rul_high_days,
+                    row.rul_reason,
+                    row.rul_method,
+                    row.rul_capped,
+                    row.rul_channel or "vibration",
+                )
+                return rul, detail
+        return None
+
+    def rul_at(self, hour: datetime) -> tuple[RulResult, dict[str, Any]]:
+        if hour in self.rul_cache:
+            return self.rul_cache[hour]
+        b = self.baseline
+        if b is None or b.window_end > hour:
+            result = (
+                RulResult(None, None, None, REASON_NO_BASELINE, None, False, "vibration"),
+                {"computed_at": rfc3339(hour)},
+            )
+            self.rul_cache[hour] = result
+            return result
+        trend_start = max(hour - RUL_WINDOW, b.window_end)
+        now_days = _us(hour) / DAY_US
+        cd = self.limits.zone_boundaries[2]
+        vst = _baseline_stat(b, "vibration_rms_mm_s")
+        t_v, v = self.vib.series(trend_start, hour)
+        if vst is None or not cd > vst.p50:
+            r_v = RulResult(None, None, None, REASON_NO_DEGRADING_TREND, None, False, "vibration", len(v))
+        else:
+            upper = vst.p95 if math.isfinite(vst.p95) and vst.p95 > vst.p50 else None
+            r_v = estimate_rul(t_v, v, healthy_level=vst.p50, threshold=cd, now=now_days, healthy_upper=upper)
+        merged = dict(self.health_stored)
+        merged.update(self.health_memory)
+        lo_us, hi_us = _us(trend_start), _us(hour)
+        pts = sorted((_us(t), float(h)) for t, h in merged.items() if lo_us < _us(t) < hi_us)
+        hm = _HourlyMedians(
+            np.asarray([p[0] for p in pts], dtype=np.int64), np.asarray([p[1] for p in pts], dtype=np.float64)
+        )
+        t_h, h = hm.series(trend_start, hour)
+        r_h = estimate_rul_health(t_h, h, HEALTH_FLOOR, now=now_days)
+        rul = combine_rul([r_v, r_h])
+        detail = {
+            "computed_at": rfc3339(hour),
+            "trend_start": rfc3339(trend_start),
+            "threshold_mm_s": cd,
+            "healthy_level_mm_s": None if vst is None else vst.p50,
+            "vibration": r_v.to_dict(),
+            "health": r_h.to_dict(),
+        }
+        self.rul_cache[hour] = (rul, detail)
+        return rul, detail
+
+    # -- one grid point ---------------------------------------------------------------------------------
+    def compute(self, g: datetime, fi: int, newest_event: datetime | None, stale_after: float) -> _Record:
+        t = self.features.times[fi]
+        feat = self.features.fields[fi]
+        ev = self.events.at(t) or {}
+        sc = self.scores.at(t) or {}
+        b = self.baseline if self.baseline is not None and self.baseline.window_end <= t else None
+        anomaly = _num(sc.get("anomaly_score")) if b is not None else None
+        baseline_missing = b is None or anomaly is None
+        base_stats: dict[str, BaselineStat] = {}
+        if b is not None:
+            for key, signal in BASELINE_SOURCES.items():
+                st = _baseline_stat(b, signal)
+                if st is not None:
+                    base_stats[key] = BaselineStat(st.mean, st.std)
+        inputs = HealthInputs(
+            vibration_rms_mm_s=_num(feat.get("vibration_rms_mm_s__mean_15m")),
+            temperature_c=_num(ev.get("temperature_c")),
+            voltage_v=_num(ev.get("voltage_v")),
+            rated_voltage_v=float(self.asset.rated_voltage_v),
+            frequency_hz=_num(ev.get("frequency_hz")),
+            power_factor=_num(ev.get("power_factor")),
+            current_a=_num(feat.get("current_a__mean_15m")),
+            rated_current_a=float(self.asset.rated_current_a),
+            anomaly_score=anomaly,
+            baseline=base_stats,
+        )
+        health = assess_health(inputs, self.limits)
+        self.health_memory[t] = health.health_score
+        rul, rul_detail = self.rul_at(_floor_hour(g))
+        risk = risk_level(
+            health.health_score,
+            health.zone,
+            anomaly,
+            inputs.temperature_c,
+            self.limits,
+            inputs.current_ratio,
+            rul.rul_days,
+        )
+        lim = self.limits
+        record_inputs = {
+            "as_of": rfc3339(t),
+            "evaluated_at": rfc3339(g),
+            "newest_event_time": None if newest_event is None else rfc3339(newest_event),
+            "stale_after_s": stale_after,
+            "vibration_rms_mm_s__mean_15m": inputs.vibration_rms_mm_s,
+            "current_a__mean_15m": inputs.current_a,
+            "temperature_c": inputs.temperature_c,
+            "voltage_v": inputs.voltage_v,
+            "frequency_hz": inputs.frequency_hz,
+            "power_factor": inputs.power_factor,
+            "anomaly_score": anomaly,
+            "voltage_v__mean_15m": _num(feat.get("voltage_v__mean_15m")),
+            "frequency_hz__mean_15m": _num(feat.get("frequency_hz__mean_15m")),
+            "power_factor__mean_15m": _num(feat.get("power_factor__mean_15m")),
+            "rated_voltage_v": inputs.rated_voltage_v,
+            "rated_current_a": inputs.rated_current_a,
+            "n_imputed": sc.get("n_imputed") if b is not None else None,
+            "baseline_window_end": None if b is None else rfc3339(b.window_end),
+            "limits": {
+                "iso_group": lim.iso_group,
+                "foundation": lim.foundation,
+                "zone_boundaries_mm_s": list(lim.zone_boundaries),
+                "temperature_warn_c": lim.temperature_warn_c,
+                "temperature_limit_c": lim.temperature_limit_c,
+                "voltage_band_pct": lim.voltage_band_pct,
+                "power_factor_limit": lim.power_factor_limit,
+                "current_limit_pct": lim.current_limit_pct,
+                "weights": {k: lim.weight(k) for k in FACTORS},
+                "anomaly_critical": lim.anomaly_critical,
+                "rul_warning_days": lim.rul_warning_days,
+                "rul_critical_days": lim.rul_critical_days,
+            },
+            "rul": rul_detail,
+            "guidance_features": {
+                "kurtosis": _num(feat.get("vibration_kurtosis__mean_15m")),
+                "kurtosis_slope_per_day": _num(feat.get("vibration_kurtosis_slope_per_day")),
+                "vibration_rms_slope_mm_s_per_day": _num(feat.get("vibration_rms_slope_mm_s_per_day")),
+                "load_factor": _num(feat.get("load_factor")),
+                "ambient_temperature_c": _num(ev.get("ambient_temperature_c")),
+                "rpm": _num(ev.get("rpm")),
+            },
+        }
+        model_version = sc.get("model_version") if b is not None else None
+        rec = _Record(
+            as_of=t,
+            evaluated_at=g,
+            health_score=health.health_score,
+            risk_level=risk.level,
+            overrides=risk.overrides,
+            rul=rul,
+            stale=False,
+            baseline_missing=baseline_missing,
+            baseline_version=None if b is None else b.version,
+            model_version=None if model_version is None else int(model_version),
+            anomaly_score=anomaly,
+            zone=health.zone,
+            penalties=health.penalties,
+            factors=build_factors(health, inputs, lim),
+            inputs=record_inputs,
+        )
+        rec.render()
+        return rec
+
+    def _stale_record(self, g: datetime, fi: int, newest_event: datetime, stale_after: float) -> _Record:
+        """The assessment of the newest data, kept as it was and marked stale at g."""
+        t = self.features.times[fi]
+        rec = self.records.get(t)
+        if rec is None:
+            row = Assessment.objects.filter(asset=self.asset, as_of=t).first()
+            rec = _Record.from_row(row) if row is not None else self.compute(g, fi, newest_event, stale_after)
+        rec.stale = True
+        rec.evaluated_at = g
+        rec.inputs = {
+            **rec.inputs,
+            "evaluated_at": rfc3339(g),
+            "newest_event_time": rfc3339(newest_event),
+            "stale_after_s": stale_after,
+        }
+        rec.render()
+        return rec
+
+    def guidance_for(self, rec: _Record, cause: str) -> dict[str, Any]:
+        if self._index is None:
+            self._index = knowledge_index_for(tenant=self.asset.tenant)
+        feats = rec.inputs.get("guidance_features") or {}
+        return guidance_build(
+            index=self._index,
+            asset=self.asset,
+            cause=cause,
+            factors=rec.factors,
+            features={k: v for k, v in feats.items() if v is not None},
+            rpm=feats.get("rpm"),
+        )
+
+    # -- the loop -------------------------------------------------------------------------------------------
+    def run(self) -> int:
+        self.load()
+        alerts_until = self.state.alerts_evaluated_until
+        plan: list[tuple[datetime, int, int | None, float, bool]] = []
+        for g in self.grid:
+            fi = self.features.index_at_or_before(g)
+            if fi is None:
+                continue  # no data yet at g
+            ei = self.events.index_at_or_before(g)
+            stale_after = self.stale_after_s(ei) if ei is not None else self.stale_base_s
+            stale = ei is not None and (g - self.events.times[ei]).total_seconds() > stale_after
+            plan.append((g, fi, ei, stale_after, stale))
+        # RUL of every grid point's hour (a stale grid point may need a fresh record when none is
+        # stored); an hour whose own grid point is not in this run reuses the RUL stored with it
+        grid_set = set(self.grid)
+        compute = []
+        for hour in sorted({_floor_hour(g) for g, *_ in plan}):
+            stored = None if hour in grid_set else self._stored_rul(hour)
+            if stored is not None:
+                self.rul_cache[hour] = stored
+            else:
+                compute.append(hour)
+        self.load_rul_inputs(compute)
+        evaluated = 0
+        for g, fi, ei, stale_after, stale in plan:
+            newest_event = self.events.times[ei] if ei is not None else None
+            if stale:
+                rec = self._stale_record(g, fi, newest_event, stale_after)  # type: ignore[arg-type]
+            else:
+                rec = self.compute(g, fi, newest_event, stale_after)
+            self.records[rec.as_of] = rec
+            evaluated += 1
+            if alerts_until is not None and g <= alerts_until:
+                continue  # a recomputation: the transitions of g were applied when g was first evaluated
+            self._apply_alerts(g, rec, newest_event, stale_after, stale)
+            alerts_until = g
+        self.flush(alerts_until)
+        return evaluated
+
+    def _apply_alerts(self, g, rec: _Record, newest_event, stale_after: float, stale: bool) -> None:
+        from ..models import AlertCause
+
+        hits = {}
+        if stale:
+            hits[AlertCause.NO_DATA] = no_data_hit(self.asset.asset_id, g, newest_event, stale_after)
+            self.book.apply(
+                at=g,
+                hits=hits,
+                evaluated={AlertCause.NO_DATA},
+                as_of=rec.as_of,
+                explanation=None,
+                factors=None,
+                guidance=lambda cause: self.guidance_for(rec, cause),
+            )
+            return
+        inp = rec.inputs
+        hits = causes_present(
+            CauseInputs(
+                risk_level=rec.risk_level,
+                health_score=rec.health_score,
+                limits=self.limits,
+                rated_voltage_v=float(self.asset.rated_voltage_v),
+                rated_current_a=float(self.asset.rated_current_a),
+                vibration_mean_15m=inp.get("vibration_rms_mm_s__mean_15m"),
+                temperature_c=inp.get("temperature_c"),
+                current_mean_15m=inp.get("current_a__mean_15m"),
+                voltage_mean_15m=inp.get("voltage_v__mean_15m"),
+                frequency_mean_15m=inp.get("frequency_hz__mean_15m"),
+                power_factor_mean_15m=inp.get("power_factor__mean_15m"),
+            )
+        )
+        self.book.apply(
+            at=g,
+            hits=hits,
+            evaluated=set(AlertCause.values),
+            as_of=rec.as_of,
+            explanation=rec.explanation,
+            factors=[f.to_dict() for f in rec.factors],
+            guidance=lambda cause: self.guidance_for(rec, cause),
+        )
+
+    # -- write ------------------------------------------------------------------------------------------------
+    def flush(self, alerts_until: datetime | None) -> None:
+        if self.records:
+            rows = [
+                Assessment(asset=self.asset, as_of=rec.as_of, created_at=self.now, **rec.row_fields())
+                for rec in self.records.values()
+            ]
+            update = [*next(iter(self.records.values())).row_fields(), "created_at", "contract_version"]
+            Assessment.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["asset", "as_of"],
+                update_fields=update,
+                batch_size=500,
+            )
+            self.store.write(
+                Point("health", self.asset.asset_id, rec.as_of, rec.health_point_fields())
+                for rec in self.records.values()
+            )
+        times = sorted(self.records)
+        ids: dict[datetime, int] = {}
+        if times:
+            ids = dict(
+                Assessment.objects.filter(
+                    asset=self.asset, as_of__gte=times[0], as_of__lte=times[-1]
+                ).values_list("as_of", "id")
+            )
+        self.book.flush(assessment_ids=ids)
+        self.state.alerts_evaluated_until = alerts_until
+        self.state.runs += 1
+        self.state.last_run_at = self.now
+        self.state.save(update_fields=["alerts_evaluated_until", "runs", "last_run_at"])
+
+
+def _state_for_update(asset: Asset) -> AssessmentState:
+    try:
+        AssessmentState.objects.get_or_create(asset=asset)
+    except IntegrityError:  # created concurrently
+        pass
+    return AssessmentState.objects.select_for_update().get(asset=asset)
+
+
+def assessments_run(*, asset_id: str, start: datetime, end: datetime) -> int:
+    """Evaluate every grid point g with start <= g <= end (and g <= the newest feature point) in
+    event-time order; returns the number of grid points evaluated.
+
+    Called by the analytics pipeline after it wrote features and scores for ``[start, end]``.
+    Idempotent: recomputing a grid point replaces its assessment and ``health`` point; alert
+    transitions are applied only to grid points after ``alerts_evaluated_until``.  Grid points
+    skipped since the previous run (an event-time gap before ``start``) are evaluated first, so a
+    gap raises and resolves ``no_data`` in event time.
+    """
+    for name, value in (("start", start), ("end", end)):
+        if value.tzinfo is None:
+            raise ValueError(f"{name} must be timezone-aware (UTC)")
+    asset = Asset.objects.select_related("tenant").filter(asset_id=asset_id).first()
+    if asset is None or not asset.active:
+        return 0
+    step = conf.assessment_interval()
+    store = get_store()
+    newest = store.latest(measurement="features", asset_ids=[asset_id]).get(asset_id)
+    if newest is None:
+        return 0  # never sent data: nothing to assess (§12)
+    with transaction.atomic():
+        state = _state_for_update(asset)
+        lo = start
+        if state.alerts_evaluated_until is not None and state.alerts_evaluated_until + step < start:
+            lo = state.alerts_evaluated_until + step
+        grid = grid_points(lo, min(end, newest.time), step)
+        if not grid:
+            return 0
+        return _Run(asset, state, grid).run()

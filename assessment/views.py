@@ -1,0 +1,216 @@
+"""Thin HTTP views of the assessment app: parse, call one selector or service, render."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ingestion.auth import ApiPrincipal
+from ingestion.models import Asset, TokenScope
+from ingestion.selectors import RangeTooLarge, asset_get
+from ingestion.timeseries import TimeSeriesUnavailable
+from ingestion.views import ERROR_RESPONSE
+
+from . import selectors, services
+from .models import Alert
+from .serializers import (
+    AcknowledgeSerializer,
+    AlertDetailSerializer,
+    AlertListQuerySerializer,
+    AlertPageSerializer,
+    AlertSerializer,
+    AssetHealthSerializer,
+    FleetHealthSerializer,
+    HealthHistoryQuerySerializer,
+    HealthHistorySerializer,
+    ResolveSerializer,
+)
+
+
+def _error(status_code: int, detail: str, errors: list[dict] | None = None, **headers) -> Response:
+    body: dict = {"detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return Response(body, status=status_code, headers=headers or None)
+
+
+def _unavailable(exc: Exception) -> Response:
+    return _error(503, f"time-series store unreachable: {exc}", **{"Retry-After": "30"})
+
+
+def _asset_or_404(request: Request, asset_id: str) -> Asset:
+    asset = asset_get(tenant=request.user.tenant, asset_id=asset_id)
+    if asset is None:
+        raise NotFound(f"no asset {asset_id!r} in this tenant")
+    return asset
+
+
+def _actor(principal: ApiPrincipal) -> str:
+    return principal.username or f"token:{principal.token_id}"
+
+
+class AssetHealthView(APIView):
+    required_scope = TokenScope.READ
+
+    @extend_schema(
+        responses={200: AssetHealthSerializer, 404: ERROR_RESPONSE, 503: ERROR_RESPONSE},
+        operation_id="asset_health_retrieve",
+        summary="Latest health, risk and RUL of one asset (stale evaluated now)",
+    )
+    def get(self, request: Request, asset_id: str) -> Response:
+        asset = _asset_or_404(request, asset_id)
+        try:
+            data = selectors.asset_health(asset=asset)
+        except TimeSeriesUnavailable as exc:
+            return _unavailable(exc)
+        return Response(AssetHealthSerializer(data).data)
+
+
+class AssetHealthHistoryView(APIView):
+    required_scope = TokenScope.READ
+
+    @extend_schema(
+        parameters=[HealthHistoryQuerySerializer],
+        responses={
+            200: HealthHistorySerializer,
+            400: ERROR_RESPONSE,
+            404: ERROR_RESPONSE,
+            503: ERROR_RESPONSE,
+        },
+        operation_id="asset_health_history",
+        summary="Health history of one asset, raw or downsampled (UTC)",
+    )
+    def get(self, request: Request, asset_id: str) -> Response:
+        asset = _asset_or_404(request, asset_id)
+        query = HealthHistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            data = selectors.health_history(asset=asset, **query.validated_data)
+        except RangeTooLarge as exc:
+            return _error(400, str(exc), [{"field": "resolution", "message": str(exc)}])
+        except TimeSeriesUnavailable as exc:
+            return _unavailable(exc)
+        return Response(HealthHistorySerializer(data).data)
+
+
+class AlertListView(APIView):
+    required_scope = TokenScope.READ
+
+    @extend_schema(
+        parameters=[AlertListQuerySerializer],
+        responses={200: AlertPageSerializer, 400: ERROR_RESPONSE},
+        operation_id="alerts_list",
+        summary="Alerts of the tenant, newest first",
+    )
+    def get(self, request: Request) -> Response:
+        query = AlertListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = dict(query.validated_data)
+        limit, offset = params.pop("limit"), params.pop("offset")
+        qs = selectors.alert_list(tenant=request.user.tenant, **params)
+        page = list(qs[offset : offset + limit])
+        return Response(
+            {
+                "count": qs.count(),
+                "limit": limit,
+                "offset": offset,
+                "results": AlertSerializer(page, many=True).data,
+            }
+        )
+
+
+def _alert_or_404(request: Request, alert_id) -> Alert:
+    alert = selectors.alert_get(tenant=request.user.tenant, alert_id=alert_id)
+    if alert is None:
+        raise NotFound(f"no alert {alert_id} in this tenant")
+    return alert
+
+
+class AlertDetailView(APIView):
+    required_scope = TokenScope.READ
+
+    @extend_schema(
+        responses={200: AlertDetailSerializer, 404: ERROR_RESPONSE},
+        operation_id="alerts_retrieve",
+        summary="One alert with its audit trail",
+    )
+    def get(self, request: Request, alert_id) -> Response:
+        return Response(AlertDetailSerializer(_alert_or_404(request, alert_id)).data)
+
+
+class AlertAcknowledgeView(APIView):
+    # Operators acknowledge: the read scope is enough (docs/CONTRACTS.md §17.1).
+    required_scope = TokenScope.READ
+
+    @extend_schema(
+        request=AcknowledgeSerializer,
+        responses={200: AlertDetailSerializer, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+        operation_id="alerts_acknowledge",
+        summary="Acknowledge an open alert",
+    )
+    def post(self, request: Request, alert_id) -> Response:
+        body = AcknowledgeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.alert_acknowledge(
+                alert_id=alert_id,
+                tenant=request.user.tenant,
+                actor=_actor(request.user),
+                comment=body.validated_data["comment"],
+            )
+        except Alert.DoesNotExist:
+            raise NotFound(f"no alert {alert_id} in this tenant") from None
+        except services.IllegalTransition as exc:
+            return _error(409, str(exc), [{"field": "state", "message": str(exc)}])
+        return Response(AlertDetailSerializer(_alert_or_404(request, alert_id)).data)
+
+
+class AlertResolveView(APIView):
+    required_scope = TokenScope.READ
+
+    @extend_schema(
+        request=ResolveSerializer,
+        responses={200: AlertDetailSerializer, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+        operation_id="alerts_resolve",
+        summary="Resolve an open or acknowledged alert (note required)",
+    )
+    def post(self, request: Request, alert_id) -> Response:
+        body = ResolveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.alert_resolve(
+                alert_id=alert_id,
+                tenant=request.user.tenant,
+                actor=_actor(request.user),
+                note=body.validated_data["note"],
+            )
+        except Alert.DoesNotExist:
+            raise NotFound(f"no alert {alert_id} in this tenant") from None
+        except ValueError as exc:
+            return _error(400, str(exc), [{"field": "note", "message": str(exc)}])
+        except services.IllegalTransition as exc:
+            return _error(409, str(exc), [{"field": "state", "message": str(exc)}])
+        return Response(AlertDetailSerializer(_alert_or_404(request, alert_id)).data)
+
+
+class FleetHealthView(APIView):
+    required_scope = TokenScope.READ
+
+    @extend_schema(
+        responses={
+            200: FleetHealthSerializer,
+            503: ERROR_RESPONSE,
+            401: OpenApiResponse(description="no token"),
+        },
+        operation_id="fleet_health_retrieve",
+        summary="Latest health of every active asset and counts per risk level",
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            data = selectors.fleet_health(tenant=request.user.tenant)
+        except TimeSeriesUnavailable as exc:
+            return _unavailable(exc)
+        return Response(FleetHealthSerializer(data).data)

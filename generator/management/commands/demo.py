@@ -1,0 +1,175 @@
+"""The live demo on embedded defaults: a generator fleet streams in accelerated time.
+
+Sets up a demo tenant, an admin login (password printed once), an ingest/read token and
+the fleet of generator/scenarios/demo.yaml, starts the web server, then streams the
+fleet's last nine days through the real ingest API. Features, baselines, scores, health,
+RUL and alerts follow in event time, so faults develop over minutes of wall clock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from ingestion import services
+from ingestion.models import TenantMember
+
+SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "demo.yaml"
+
+
+class Command(BaseCommand):
+    help = "Run the live demo: admin, token, a generator fleet streaming into the API, alerts."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--rate", type=float, default=400.0, help="events per second to stream")
+        parser.add_argument("--no-stream", action="store_true", help="set up and serve only")
+        parser.add_argument("--exit-after-stream", action="store_true", help="stop when the stream ends")
+
+    def handle(self, *args, **opts) -> None:
+        if settings.INFLUXDB_URL or not settings.CELERY_TASK_ALWAYS_EAGER:
+            self.stderr.write(
+                "note: the demo is meant for the embedded defaults (no INFLUXDB_URL, no broker)"
+            )
+        base = f"http://{opts['host']}:{opts['port']}"
+        tenant = services.tenant_get_or_create(name="demo", create=True)
+        password = self._admin(tenant)
+        _, token = services.api_token_create(tenant=tenant, name="demo stream", scopes=["ingest", "read"])
+        workdir = Path(tempfile.mkdtemp(prefix="pdm-demo-"))
+        scenario = self._scenario(workdir)
+        manifest = workdir / "assets.json"
+        self._run(
+            [
+                sys.executable,
+                "-m",
+                "generator",
+                "simulate",
+                "--scenario",
+                str(scenario),
+                "--out",
+                str(workdir / "events.jsonl"),
+                "--manifest",
+                str(manifest),
+            ]
+        )
+        created, updated = services.fleet_register(
+            tenant=tenant, entries=json.loads(manifest.read_text())["assets"]
+        )
+        call_command("collectstatic", "--noinput", verbosity=0)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "pdm_project.wsgi:application",
+                "--bind",
+                f"{opts['host']}:{opts['port']}",
+                "--workers",
+                "1",
+                "--threads",
+                "4",
+                "--timeout",
+                "120",
+                "--access-logfile",
+                "-",
+            ],
+            env={**os.environ, "API_TOKEN_RATE": "100000/s"},
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            self._wait_for(f"{base}/api/v1/health", server)
+            self.stdout.write(self.style.SUCCESS(f"\nPdM demo is up at {base}/"))
+            self.stdout.write(
+                f"  admin:     {base}/admin/  user 'admin'" + (f", password {password}" if password else "")
+            )
+            self.stdout.write(f"  API docs:  {base}/api/docs/")
+            self.stdout.write(f"  fleet:     {created + updated} assets of tenant 'demo' ({manifest})")
+            self.stdout.write(f"  alerts:    curl -H 'Authorization: Bearer {token}' {base}/api/v1/alerts")
+            self.stdout.write(
+                f"  health:    curl -H 'Authorization: Bearer {token}' {base}/api/v1/fleet/health"
+            )
+            if not opts["no_stream"]:
+                self.stdout.write(
+                    f"Streaming 9 days of the fleet at {opts['rate']:g} events/s (accelerated); the first 72 h "
+                    "of each asset train its baseline, then three assets degrade and alerts open.\n"
+                )
+                self._run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "generator",
+                        "stream",
+                        "--scenario",
+                        str(scenario),
+                        "--url",
+                        f"{base}/api/v1/ingest",
+                        "--token",
+                        token,
+                        "--rate",
+                        str(opts["rate"]),
+                        "--batch-size",
+                        "360",
+                    ]
+                )
+                self.stdout.write(self.style.SUCCESS("Stream finished."))
+            if opts["exit_after_stream"]:
+                return
+            self.stdout.write("Serving; press Ctrl-C to stop.")
+            server.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+
+    def _admin(self, tenant) -> str | None:
+        User = get_user_model()
+        user = User.objects.filter(username="admin").first()
+        if user is not None:
+            return None  # keep the password chosen earlier
+        password = os.environ.get("PDM_DEMO_PASSWORD") or secrets.token_urlsafe(12)
+        user = User.objects.create_superuser("admin", "admin@example.invalid", password)
+        TenantMember.objects.create(user=user, tenant=tenant, is_tenant_admin=True)
+        return password
+
+    def _scenario(self, workdir: Path) -> Path:
+        data = yaml.safe_load(SCENARIO.read_text())
+        start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=8)
+        data["start"] = start.isoformat().replace("+00:00", "Z")
+        path = workdir / "scenario.yaml"
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        return path
+
+    def _run(self, argv: list[str]) -> None:
+        proc = subprocess.run(argv, check=False)
+        if proc.returncode != 0:
+            raise CommandError(f"{argv[2]} {argv[3]} failed with exit code {proc.returncode}")
+
+    def _wait_for(self, url: str, server: subprocess.Popen) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise CommandError(f"the web server exited with code {server.returncode}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - our own loopback URL
+                    if resp.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise CommandError(f"the web server did not answer at {url}")

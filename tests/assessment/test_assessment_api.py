@@ -1,0 +1,212 @@
+"""The assessment API: health (latest and history), alerts (list, detail, acknowledge, resolve) and
+the fleet view; tenant isolation, scopes and error shapes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from rest_framework.test import APIClient
+
+from assessment.models import Alert
+from assessment.services import assessments_run
+from tests.assessment.synth import T0, Scenario, make_baseline, write_scenario
+from tests.factories import AssetFactory, token_for
+
+H = timedelta(hours=1)
+M = timedelta(minutes=1)
+
+
+def client_for(tenant, *scopes) -> APIClient:
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(tenant, *scopes)}")
+    return c
+
+
+def z(t) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture
+def assessed(sql_only, pump):
+    """PUMP-07 with a baseline, 30 h of data: temperature excursion at 2-3 h, low PF at 5-6 h,
+    vibration trend into zone C."""
+    make_baseline(pump, T0 - 12 * H, T0)
+    sc = Scenario(
+        vibration=lambda h: 1.0 + 0.07 * h,
+        temperature=lambda h: 97.0 if 2 <= h < 3 else 60.0,
+        power_factor=lambda h: 0.85 if 5 <= h < 6 else 0.93,
+    )
+    write_scenario(sql_only, pump.asset_id, T0, T0 + 30 * H, sc, scored_from=T0)
+    assessments_run(asset_id=pump.asset_id, start=T0, end=T0 + 30 * H)
+    return pump
+
+
+def test_health_latest_with_stale_evaluated_now(store, pump, api):
+    make_baseline(pump, T0 - 12 * H, T0)
+    write_scenario(
+        store, pump.asset_id, T0, T0 + 30 * H, Scenario(vibration=lambda h: 1.0 + 0.07 * h), scored_from=T0
+    )
+    assessments_run(asset_id=pump.asset_id, start=T0, end=T0 + 30 * H)
+    resp = api.get("/api/v1/assets/PUMP-07/health")
+    assert resp.status_code == 200, resp.content
+    body = resp.json()
+    assert body["as_of"] == z(T0 + 29 * H + 50 * M)
+    assert body["newest_event_time"] == z(T0 + 29 * H + 55 * M)
+    # the data is ten days old in wall clock: stale now, although stored fresh
+    assert body["stale"] is True and body["status"] == "stale" and body["stale_after_s"] == 900.0
+    assert body["health_score"] < 100 and body["risk_level"] in ("Medium", "High", "Critical")
+    assert body["rul_interval"][0] <= body["rul_days"] <= body["rul_interval"][1]
+    assert body["explanation"].startswith("Risk is ")
+    assert len(body["factors"]) == 7 and body["factors"][0]["name"] == "vibration"
+    assert body["open_alerts"] and all(a["guidance"]["passages"] for a in body["open_alerts"])
+    assert body["baseline_missing"] is False and body["contract_version"] == "1"
+    # history: raw points and downsampled buckets
+    q = f"start={z(T0)}&end={z(T0 + 30 * H)}"
+    raw = api.get(f"/api/v1/assets/PUMP-07/health/history?{q}&resolution=raw").json()
+    assert raw["resolution"] == "raw" and len(raw["series"]) == 30 * 6
+    assert raw["series"][-1]["values"]["health_score"] == body["health_score"]
+    hourly = api.get(f"/api/v1/assets/PUMP-07/health/history?{q}&resolution=1h").json()
+    assert hourly["resolution"] == "3600s" and len(hourly["series"]) == 30
+    first = hourly["series"][0]["values"]
+    assert first["health_score"]["count"] == 6 and first["risk_code"]["max"] in (0, 1, 2, 3)
+
+
+def test_health_states_no_data_and_no_baseline(sql_only, tenant, api):
+    AssetFactory(tenant=tenant, asset_id="NEW-1")
+    body = api.get("/api/v1/assets/NEW-1/health").json()
+    assert body["status"] == "no_data" and body["health_score"] is None and body["stale"] is False
+    assert body["explanation"] == "No data yet: the asset has sent no events."
+    AssetFactory(tenant=tenant, asset_id="NOBASE-1")
+    write_scenario(sql_only, "NOBASE-1", T0, T0 + 2 * H, Scenario())
+    assessments_run(asset_id="NOBASE-1", start=T0, end=T0 + 2 * H)
+    body = api.get("/api/v1/assets/NOBASE-1/health").json()
+    assert (
+        body["baseline_missing"] is True
+        and body["rul_reason"] == "no_baseline"
+        and body["rul_interval"] is None
+    )
+
+
+def test_tenant_isolation_and_errors(assessed, other_tenant, api):
+    theirs = AssetFactory(tenant=other_tenant, asset_id="GLOBEX-9")
+    for url in (
+        f"/api/v1/assets/{theirs.asset_id}/health",
+        f"/api/v1/assets/{theirs.asset_id}/health/history",
+        "/api/v1/assets/NOPE/health",
+    ):
+        resp = api.get(url)
+        assert resp.status_code == 404 and "detail" in resp.json()
+    alert = Alert.objects.filter(asset=assessed).first()
+    outsider = client_for(other_tenant, "read")
+    assert outsider.get(f"/api/v1/alerts/{alert.pk}").status_code == 404
+    assert outsider.post(f"/api/v1/alerts/{alert.pk}/acknowledge", {}, format="json").status_code == 404
+    assert (
+        outsider.post(f"/api/v1/alerts/{alert.pk}/resolve", {"note": "x"}, format="json").status_code == 404
+    )
+    assert outsider.get("/api/v1/alerts").json()["count"] == 0
+    # bad input names the field
+    bad = api.get(f"/api/v1/assets/PUMP-07/health/history?start={z(T0 + H)}&end={z(T0)}")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "start"
+    naive = api.get("/api/v1/assets/PUMP-07/health/history?start=2026-01-01T00:00:00")
+    assert naive.status_code == 400 and naive.json()["errors"][0]["field"] == "start"
+    res = api.get("/api/v1/assets/PUMP-07/health/history?resolution=fast")
+    assert res.status_code == 400 and res.json()["errors"][0]["field"] == "resolution"
+    assert api.get("/api/v1/alerts?state=closed").json()["errors"][0]["field"] == "state"
+    assert api.get("/api/v1/alerts?limit=0").json()["errors"][0]["field"] == "limit"
+    assert api.get("/api/v1/alerts?cause=bogus").status_code == 400
+    assert api.get("/api/v1/alerts/not-a-uuid").status_code == 404
+
+
+def test_scopes(assessed, tenant):
+    alert = Alert.objects.filter(asset=assessed, state="open").first()
+    ingest_only = client_for(tenant, "ingest")
+    for url in ("/api/v1/assets/PUMP-07/health", "/api/v1/alerts", "/api/v1/fleet/health"):
+        assert ingest_only.get(url).status_code == 403
+    assert ingest_only.post(f"/api/v1/alerts/{alert.pk}/acknowledge", {}, format="json").status_code == 403
+    assert APIClient().get("/api/v1/alerts").status_code == 401
+    admin = client_for(tenant, "admin")  # admin implies read
+    assert admin.get("/api/v1/fleet/health").status_code == 200
+    reader = client_for(tenant, "read")  # operators acknowledge with read
+    assert reader.post(f"/api/v1/alerts/{alert.pk}/acknowledge", {}, format="json").status_code == 200
+
+
+def test_alert_list_filters_and_pagination(assessed, api):
+    all_alerts = api.get("/api/v1/alerts").json()
+    causes = sorted(a["cause"] for a in all_alerts["results"])
+    assert all_alerts["count"] == len(causes) >= 3
+    assert {"rule:temperature_limit", "rule:low_pf"} <= set(causes)
+    opened = [a["opened_at"] for a in all_alerts["results"]]
+    assert opened == sorted(opened, reverse=True)  # newest first
+    temp = api.get("/api/v1/alerts?cause=rule:temperature_limit").json()["results"]
+    assert [a["cause"] for a in temp] == ["rule:temperature_limit"]
+    assert temp[0]["state"] == "resolved" and temp[0]["resolution"] == "auto"
+    warn = api.get("/api/v1/alerts?severity=warning").json()["results"]
+    assert {a["cause"] for a in warn} == {"rule:low_pf"}
+    resolved = api.get("/api/v1/alerts?state=resolved").json()["results"]
+    both = api.get("/api/v1/alerts?state=resolved&state=open").json()
+    assert all(a["state"] == "resolved" for a in resolved) and both["count"] == all_alerts["count"]
+    assert api.get("/api/v1/alerts?asset_id=OTHER").json()["count"] == 0
+    assert api.get("/api/v1/alerts?asset_id=PUMP-07").json()["count"] == all_alerts["count"]
+    since = api.get(f"/api/v1/alerts?since={z(T0 + 4 * H)}").json()["results"]
+    assert "rule:temperature_limit" not in {a["cause"] for a in since} and since
+    before = api.get(f"/api/v1/alerts?opened_before={z(T0 + 4 * H)}").json()["results"]
+    assert {a["cause"] for a in before} == {"rule:temperature_limit", "risk_high"}
+    page = api.get("/api/v1/alerts?limit=1&offset=1").json()
+    assert page["count"] == all_alerts["count"] and len(page["results"]) == 1
+    assert page["results"][0]["id"] == all_alerts["results"][1]["id"]
+
+
+def test_acknowledge_and_resolve_with_errors(assessed, api):
+    alert = Alert.objects.get(asset=assessed, cause="rule:low_pf")
+    detail = api.get(f"/api/v1/alerts/{alert.pk}").json()
+    assert (detail["state"], detail["opened_at"], detail["last_seen_at"]) == (
+        "resolved",
+        z(T0 + 5 * H + 10 * M),
+        z(T0 + 6 * H),
+    )
+    assert [(t["action"], t["actor"]) for t in detail["transitions"]] == [
+        ("opened", "system"),
+        ("resolved", "system"),
+    ]
+    assert detail["notifications"] == []  # the tenant has no channel
+    open_alert = Alert.objects.filter(asset=assessed, state="open").first()
+    url = f"/api/v1/alerts/{open_alert.pk}"
+    resp = api.post(f"{url}/acknowledge", {"comment": "on it"}, format="json")
+    assert resp.status_code == 200, resp.content
+    body = resp.json()
+    assert body["state"] == "acknowledged" and body["comment"] == "on it"
+    assert body["acknowledged_by"].startswith("token:")
+    assert [t["action"] for t in body["transitions"]] == ["opened", "acknowledged"]
+    again = api.post(f"{url}/acknowledge", {}, format="json")
+    assert again.status_code == 409 and again.json()["errors"][0]["field"] == "state"
+    missing = api.post(f"{url}/resolve", {}, format="json")
+    assert missing.status_code == 400 and missing.json()["errors"][0]["field"] == "note"
+    blank = api.post(f"{url}/resolve", {"note": "   "}, format="json")
+    assert blank.status_code == 400 and blank.json()["errors"][0]["field"] == "note"
+    done = api.post(f"{url}/resolve", {"note": "bearing regreased"}, format="json")
+    assert done.status_code == 200
+    assert (done.json()["state"], done.json()["note"], done.json()["resolution"]) == (
+        "resolved",
+        "bearing regreased",
+        "manual",
+    )
+    twice = api.post(f"{url}/resolve", {"note": "again"}, format="json")
+    assert twice.status_code == 409
+    assert api.post(f"{url}/acknowledge", {}, format="json").status_code == 409
+
+
+def test_fleet_health(assessed, tenant, api):
+    AssetFactory(tenant=tenant, asset_id="NEW-1")
+    AssetFactory(tenant=tenant, asset_id="OFF-1", active=False)
+    body = api.get("/api/v1/fleet/health").json()
+    rows = {r["asset_id"]: r for r in body["assets"]}
+    assert set(rows) == {"PUMP-07", "NEW-1"}  # inactive assets are left out
+    pump = rows["PUMP-07"]
+    open_count = Alert.objects.filter(asset=assessed, state__in=["open", "acknowledged"]).count()
+    assert pump["open_alerts"] == open_count > 0
+    assert pump["stale"] is True and pump["health_score"] is not None
+    assert rows["NEW-1"] == {**rows["NEW-1"], "health_score": None, "stale": False, "open_alerts": 0}
+    counts = body["counts"]
+    assert counts["no_data"] == 1 and sum(counts.values()) == 2 and counts[pump["risk_level"]] == 1
+    assert body["stale"] == 1

@@ -1,0 +1,460 @@
+"""assessments_run over both store backends: stored health/risk/RUL/explanations, idempotence,
+batch-boundary independence, the alert lifecycle in event time, staleness and the edge cases."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from assessment.explain import explain
+from assessment.models import Alert, AlertTransition, Assessment, AssessmentState
+from assessment.services import (
+    IllegalTransition,
+    alert_acknowledge,
+    alert_resolve,
+    assessments_run,
+    assets_stale_check,
+    explain_record_of,
+    grid_points,
+)
+from tests.assessment.explain_check import check_explanation
+from tests.assessment.synth import T0, Scenario, make_baseline, write_scenario
+from tests.factories import AssetFactory
+
+H = timedelta(hours=1)
+M = timedelta(minutes=1)
+US = timedelta(microseconds=1)
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(asset, start, end) -> int:
+    return assessments_run(asset_id=asset.asset_id, start=start, end=end)
+
+
+def step(x0: float, x1: float, lo: float, hi: float):
+    """x1 for lo <= h < hi, else x0."""
+    return lambda h: x1 if lo <= h < hi else x0
+
+
+# The rich scenario: a temperature excursion (10-12 h), a voltage dip (20-21 h), a data gap (40-42 h)
+# and a vibration trend from 30 h on (zone B at ~37 h, zone C at 60 h).
+RICH = Scenario(
+    vibration=lambda h: 1.0 if h < 30 else 1.0 + 0.06 * (h - 30),
+    temperature=step(60.0, 97.0, 10, 12),
+    voltage=step(415.0, 380.0, 20, 21),
+    noise=0.02,
+)
+RICH_GAPS = [(T0 + 40 * H, T0 + 42 * H)]
+
+
+def write_rich(store, asset, hours: float = 72) -> None:
+    make_baseline(asset, T0 - 12 * H, T0)
+    write_scenario(store, asset.asset_id, T0, T0 + hours * H, RICH, scored_from=T0, gaps=RICH_GAPS)
+
+
+def rows(asset) -> list[dict]:
+    return [
+        {k: v for k, v in r.items() if k not in ("id", "asset_id", "created_at")}
+        for r in Assessment.objects.filter(asset=asset).order_by("as_of").values()
+    ]
+
+
+def alert_rows(asset) -> list[tuple]:
+    return [
+        (
+            a.cause,
+            a.state,
+            a.opened_at,
+            a.last_seen_at,
+            a.occurrences,
+            a.value,
+            a.peak_value,
+            a.resolved_event_time,
+            a.explanation.replace(asset.asset_id, "<asset>"),
+            a.notification_count,
+        )
+        for a in Alert.objects.filter(asset=asset).order_by("opened_at", "cause")
+    ]
+
+
+def transition_rows(asset) -> list[tuple]:
+    return sorted(
+        (t.alert.cause, t.action, t.from_state, t.to_state, t.actor, t.event_time, t.note)
+        for t in AlertTransition.objects.filter(alert__asset=asset).select_related("alert")
+    )
+
+
+def health_points(store, asset) -> list[tuple]:
+    pts = store.read(measurement="health", asset_id=asset.asset_id, start=T0 - 24 * H, end=T0 + 30 * 24 * H)
+    return [(p.time, p.fields) for p in pts]
+
+
+# --- stored record --------------------------------------------------------------------------------------
+
+
+def test_grid_is_epoch_aligned_and_inclusive():
+    g = grid_points(T0 + 3 * M, T0 + 30 * M, timedelta(minutes=10))
+    assert g == [T0 + 10 * M, T0 + 20 * M, T0 + 30 * M]
+    assert grid_points(T0, T0, timedelta(minutes=10)) == [T0]
+    assert grid_points(T0 + US, T0 + 9 * M, timedelta(minutes=10)) == []
+
+
+def test_assessments_store_health_risk_rul_and_an_auditable_explanation(store, pump):
+    write_rich(store, pump)
+    n = run(pump, T0, T0 + 72 * H)
+    assert n == 72 * 6  # every grid point 00:00 .. 71:50 (the newest data is at 71:55)
+    # one assessment per as_of: grid points 40:00 .. 41:50 all see the newest data of 39:55
+    # (fresh at 40:00 and 40:10, stale from 40:20 on), so 12 grid points share one record
+    stored = list(Assessment.objects.filter(asset=pump).order_by("as_of"))
+    assert [a.as_of for a in stored][:3] == [T0, T0 + 10 * M, T0 + 20 * M]
+    assert len(stored) == n - 11
+    gap = next(a for a in stored if a.as_of == T0 + 39 * H + 55 * M)
+    assert gap.stale and gap.evaluated_at == T0 + 41 * H + 50 * M
+    latest = stored[-1]
+    assert latest.as_of == T0 + 71 * H + 50 * M
+    # inputs are the stored events/features at as_of (auditable)
+    feat = store.read(
+        measurement="features", asset_id=pump.asset_id, start=latest.as_of, end=latest.as_of + US
+    )[0]
+    ev = store.read(measurement="events", asset_id=pump.asset_id, start=latest.as_of, end=latest.as_of + US)[
+        0
+    ]
+    assert latest.inputs["vibration_rms_mm_s__mean_15m"] == feat.fields["vibration_rms_mm_s__mean_15m"]
+    assert latest.inputs["current_a__mean_15m"] == feat.fields["current_a__mean_15m"]
+    assert latest.inputs["temperature_c"] == ev.fields["temperature_c"]
+    assert latest.inputs["voltage_v"] == ev.fields["voltage_v"]
+    # the degradation: zone C, a vibration RUL with an 80 % interval, risk raised by rul_2d
+    factors = {f["name"]: f for f in latest.factors}
+    assert len(latest.factors) == 7
+    assert factors["vibration"]["zone"] == "C"
+    assert factors["vibration"]["value"] == latest.inputs["vibration_rms_mm_s__mean_15m"]
+    assert latest.rul_channel == "vibration" and latest.rul_reason is None
+    assert 0 < latest.rul_low_days <= latest.rul_days <= latest.rul_high_days
+    truth = (4.5 - (1.0 + 0.06 * (71 + 50 / 60 - 30))) / (0.06 * 24)  # linear trend to C/D, days
+    assert latest.rul_days == pytest.approx(truth, rel=0.25)
+    assert latest.risk_level == "Critical" and "rul_2d" in latest.risk_overrides
+    assert latest.health_score == math.floor(100 - sum(f["penalty"] for f in latest.factors) + 0.5)
+    assert latest.baseline_version == 1 and latest.model_version == 1 and not latest.baseline_missing
+    # the explanation is rebuilt exactly from the stored record, and every number in it is stored
+    for a in stored:
+        assert explain(explain_record_of(a)) == a.explanation
+        check_explanation(a)
+    # the health measurement holds the same numbers, one point per as_of
+    points = dict(health_points(store, pump))
+    assert len(points) == len(stored)
+    p = points[latest.as_of]
+    assert p["health_score"] == latest.health_score and p["risk_code"] == 3 and p["risk_level"] == "Critical"
+    assert p["rul_days"] == latest.rul_days and p["vibration_zone"] == "C"
+    assert p["penalty_vibration"] == factors["vibration"]["penalty"]
+    assert "rul_2d" in p["overrides"].split(",")
+
+
+def test_recomputing_is_idempotent(store, pump):
+    write_rich(store, pump, hours=48)
+    run(pump, T0, T0 + 48 * H)
+    before = (rows(pump), alert_rows(pump), transition_rows(pump), health_points(store, pump))
+    assert before[1], "the scenario raises alerts"
+    run(pump, T0, T0 + 48 * H)
+    run(pump, T0 + 20 * H, T0 + 30 * H)
+    after = (rows(pump), alert_rows(pump), transition_rows(pump), health_points(store, pump))
+    assert after == before
+
+
+def test_batches_give_the_same_assessments_and_alert_transitions(store, pump):
+    other = AssetFactory(tenant=pump.tenant, asset_id="PUMP-08", asset_type="pump", rated_current_a=28.0)
+    write_rich(store, pump)
+    write_rich(store, other)
+    end = T0 + 72 * H
+    run(pump, T0, end)
+    # the same data in three batches, split mid-hour, inside the temperature alert and inside the gap
+    s1, s2 = T0 + 11 * H + 7 * M, T0 + 41 * H + 3 * M
+    run(other, T0, s1)
+    run(other, s1 + US, s2)
+    run(other, s2 + US, end)
+    assert rows(other) == rows(pump)
+    assert alert_rows(other) == alert_rows(pump)
+    assert [t[:-1] for t in transition_rows(other)] == [t[:-1] for t in transition_rows(pump)]
+    assert [(t, f) for t, f in health_points(store, other)] == [(t, f) for t, f in health_points(store, pump)]
+    causes = {(a[0], a[1]) for a in alert_rows(pump)}
+    assert ("rule:temperature_limit", "resolved") in causes
+    assert ("rule:voltage_band", "resolved") in causes
+    assert ("no_data", "resolved") in causes
+    assert ("risk_critical", "open") in causes
+
+
+def test_live_cadence_reuses_the_hourly_rul_and_matches_one_run(store, pump, monkeypatch):
+    """One call per grid point, as a live stream gives: the RUL of an hour is computed once (at the
+    whole hour) and read back from the stored assessment by the later calls of that hour."""
+    from assessment.services import assessing
+
+    live = AssetFactory(tenant=pump.tenant, asset_id="PUMP-09", asset_type="pump", rated_current_a=28.0)
+    write_rich(store, pump, hours=40)
+    write_rich(store, live, hours=40)
+    run(pump, T0, T0 + 40 * H)
+    computed: list = []
+    original = assessing._Run.load_rul_inputs
+
+    def spy(self, hours):
+        computed.append((self.asset.asset_id, list(hours)))
+        return original(self, hours)
+
+    monkeypatch.setattr(assessing._Run, "load_rul_inputs", spy)
+    run(live, T0, T0 + 34 * H)
+    t = T0 + 34 * H
+    while t < T0 + 40 * H:
+        run(live, t + US, t + 10 * M)
+        t += 10 * M
+    assert rows(live) == rows(pump)
+    assert alert_rows(live) == alert_rows(pump)
+    # calls with a grid point (34:10 .. 39:50; the data ends at 39:55): only those at whole hours compute
+    per_call = [hours for _, hours in computed[1:]]
+    grid = [T0 + 34 * H + k * 10 * M for k in range(1, 36)]
+    assert per_call == [[g] if g.minute == 0 else [] for g in grid]
+
+
+# --- alerts in event time -----------------------------------------------------------------------------------
+
+
+def test_temperature_alert_opens_and_auto_resolves_after_6h_of_event_time(store, pump):
+    write_scenario(store, pump.asset_id, T0, T0 + 12 * H, Scenario(temperature=step(60.0, 97.0, 2, 3)))
+    run(pump, T0, T0 + 8 * H + 40 * M)
+    alert = Alert.objects.get(asset=pump, cause="rule:temperature_limit")
+    assert alert.state == "open" and alert.severity == "high"
+    assert alert.opened_at == T0 + 2 * H and alert.last_seen_at == T0 + 2 * H + 50 * M
+    assert alert.occurrences == 6 and alert.value == 97.0 and alert.unit == "°C"
+    assert alert.explanation.startswith("Temperature 97.0 °C is at or above the limit 95.0 °C.\nRisk is High")
+    # 8:40 is 5 h 50 min after the last presence: still open
+    run(pump, T0 + 8 * H + 40 * M + US, T0 + 12 * H)
+    alert.refresh_from_db()
+    assert alert.state == "resolved" and alert.auto_resolved and alert.resolution == "auto"
+    assert alert.resolved_event_time == T0 + 8 * H + 50 * M  # first grid point >= last_seen + 6 h
+    assert alert.resolved_by == "system" and "6 h of event time" in alert.note
+    risk = Alert.objects.get(asset=pump, cause="risk_high")  # temperature_limit override: risk High
+    assert risk.state == "resolved" and risk.resolved_event_time == T0 + 8 * H + 50 * M
+    assert [(t.action, t.from_state, t.to_state, t.event_time) for t in alert.transitions.all()] == [
+        ("opened", "", "open", T0 + 2 * H),
+        ("resolved", "open", "resolved", T0 + 8 * H + 50 * M),
+    ]
+
+
+def test_lifecycle_acknowledge_resolve_and_reopen(store, pump):
+    write_scenario(store, pump.asset_id, T0, T0 + 8 * H, Scenario(temperature=step(60.0, 97.0, 2, 8)))
+    run(pump, T0, T0 + 4 * H)
+    alert = Alert.objects.get(asset=pump, cause="rule:temperature_limit")
+    acked = alert_acknowledge(alert_id=alert.pk, tenant=pump.tenant, actor="alice", comment="checking fan")
+    assert (acked.state, acked.acknowledged_by, acked.comment) == ("acknowledged", "alice", "checking fan")
+    with pytest.raises(IllegalTransition):
+        alert_acknowledge(alert_id=alert.pk, tenant=pump.tenant, actor="bob")
+    run(pump, T0 + 4 * H + US, T0 + 5 * H)  # still present: updated, stays acknowledged
+    alert.refresh_from_db()
+    assert alert.state == "acknowledged" and alert.last_seen_at == T0 + 5 * H
+    with pytest.raises(ValueError):
+        alert_resolve(alert_id=alert.pk, tenant=pump.tenant, actor="alice", note="  ")
+    done = alert_resolve(alert_id=alert.pk, tenant=pump.tenant, actor="alice", note="fan belt replaced")
+    assert (done.state, done.resolution, done.resolved_by, done.note) == (
+        "resolved",
+        "manual",
+        "alice",
+        "fan belt replaced",
+    )
+    with pytest.raises(IllegalTransition):
+        alert_resolve(alert_id=alert.pk, tenant=pump.tenant, actor="alice", note="again")
+    with pytest.raises(Alert.DoesNotExist):  # another tenant cannot touch it
+        alert_acknowledge(alert_id=alert.pk, tenant=AssetFactory().tenant, actor="eve")
+    # the cause persists: the next grid point opens a new alert
+    run(pump, T0 + 5 * H + US, T0 + 6 * H)
+    temp = Alert.objects.filter(asset=pump, cause="rule:temperature_limit").order_by("opened_at")
+    assert [(a.state, a.opened_at) for a in temp] == [("resolved", T0 + 2 * H), ("open", T0 + 5 * H + 10 * M)]
+    assert [(t.action, t.from_state, t.to_state, t.actor) for t in alert.transitions.all()] == [
+        ("opened", "", "open", "system"),
+        ("acknowledged", "open", "acknowledged", "alice"),
+        ("resolved", "acknowledged", "resolved", "alice"),
+    ]
+
+
+def test_at_most_one_active_alert_per_asset_and_cause(sql_only, pump):
+    fields = dict(
+        asset=pump, cause="no_data", severity="warning", opened_at=T0, last_seen_at=T0, explanation="x"
+    )
+    Alert.objects.create(**fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Alert.objects.create(**fields, state="acknowledged")
+    Alert.objects.create(**fields, state="resolved")  # resolved ones do not count
+
+
+def test_event_time_gap_raises_and_resolves_no_data(store, pump):
+    make_baseline(pump, T0 - 12 * H, T0)
+    sc = Scenario()
+    write_scenario(store, pump.asset_id, T0, T0 + 4 * H, sc, scored_from=T0)
+    run(pump, T0, T0 + 4 * H)
+    before_gap = Assessment.objects.get(asset=pump, as_of=T0 + 3 * H + 50 * M)
+    # wall clock: the data stopped ten days ago -> the live check opens no_data once
+    assert assets_stale_check() == 1
+    assert assets_stale_check() == 0
+    alert = Alert.objects.get(asset=pump, cause="no_data")
+    assert alert.opened_at == T0 + 3 * H + 55 * M + 15 * M  # newest event + stale_after
+    assert alert.explanation.startswith("No data from PUMP-07 since ")
+    assert alert.guidance["likely_mode"] == "data_loss"
+    # data resumes at 6 h; the analytics pipeline calls for the new range only
+    write_scenario(store, pump.asset_id, T0 + 6 * H, T0 + 8 * H, sc, scored_from=T0)
+    run(pump, T0 + 6 * H, T0 + 8 * H)
+    # the gap's grid points were evaluated: stale from 4:20 (25 min > 15 min) to 5:50
+    gap = Assessment.objects.get(asset=pump, as_of=T0 + 3 * H + 55 * M)
+    assert gap.stale and gap.evaluated_at == T0 + 5 * H + 50 * M
+    assert gap.health_score == before_gap.health_score and gap.risk_level == before_gap.risk_level
+    assert gap.inputs["stale_after_s"] == 900.0
+    assert gap.explanation.splitlines()[-1].startswith("Data is stale: the newest event is at ")
+    check_explanation(gap)
+    alert.refresh_from_db()
+    assert Alert.objects.filter(asset=pump, cause="no_data").count() == 1  # updated, not duplicated
+    assert alert.state == "resolved" and alert.resolved_event_time == T0 + 6 * H
+    assert alert.last_seen_at == T0 + 5 * H + 50 * M and alert.value == pytest.approx(115.0)  # minutes
+    assert alert.peak_value >= alert.value  # the wall-clock check saw a longer silence
+    assert not Assessment.objects.get(asset=pump, as_of=T0 + 6 * H).stale
+    assert AssessmentState.objects.get(asset=pump).alerts_evaluated_until == T0 + 8 * H - 10 * M
+
+
+def test_brand_new_asset_has_no_assessment(store, pump):
+    assert run(pump, T0, T0 + 24 * H) == 0
+    assert not Assessment.objects.filter(asset=pump).exists()
+    assert assets_stale_check() == 0  # never sent data: not alerted
+
+
+def test_without_baseline_rul_is_null_and_the_record_says_so(store, pump):
+    write_scenario(store, pump.asset_id, T0, T0 + 30 * H, Scenario(vibration=lambda h: 1.0 + 0.08 * h))
+    run(pump, T0, T0 + 30 * H)
+    latest = Assessment.objects.filter(asset=pump).order_by("-as_of").first()
+    assert latest.baseline_missing and latest.anomaly_score is None and latest.baseline_version is None
+    assert (latest.rul_days, latest.rul_reason) == (None, "no_baseline")
+    assert all(f["baseline_mean"] is None for f in latest.factors)
+    assert "Remaining useful life: not estimated (no baseline yet)." in latest.explanation
+    assert latest.explanation.endswith("No baseline yet: the anomaly score and deviations are not available.")
+    check_explanation(latest)
+
+
+def test_sustained_zone_d_is_critical(store, pump):
+    make_baseline(pump, T0 - 12 * H, T0)
+    sc = Scenario(vibration=step(1.0, 5.0, 26, 99), anomaly=const_anomaly(0.3))
+    write_scenario(store, pump.asset_id, T0, T0 + 30 * H, sc, scored_from=T0)
+    run(pump, T0, T0 + 30 * H)
+    at = {a.as_of: a for a in Assessment.objects.filter(asset=pump)}
+    entered = at[T0 + 26 * H + 10 * M]  # first 15-min mean >= C/D 4.5
+    assert (
+        entered.risk_overrides == ["zone_d"] and entered.risk_level == "High" and entered.health_score == 40
+    )
+    assert entered.explanation.startswith("Risk is High because health is 40/100.")
+    # two of the last three completed hourly medians at or above C/D: RUL 0 -> Critical
+    assert at[T0 + 27 * H + 50 * M].rul_reason != "threshold_exceeded"
+    crit = at[T0 + 28 * H]
+    assert (crit.rul_days, crit.rul_reason, crit.risk_level) == (0.0, "threshold_exceeded", "Critical")
+    assert crit.risk_overrides == ["zone_d", "rul_7d", "rul_2d"]
+    assert crit.explanation.splitlines()[0] == (
+        "Risk is Critical because remaining useful life is 0.0 days (critical horizon 2.0 days) "
+        "(health alone gives High)."
+    )
+    assert "Remaining useful life: 0.0 days: the latest hourly vibration level is at or above 4.50 mm/s." in (
+        crit.explanation
+    )
+    check_explanation(crit)
+    opened = {a.cause: a.opened_at for a in Alert.objects.filter(asset=pump)}
+    assert opened == {
+        "rule:vibration_zone_d": T0 + 26 * H + 10 * M,
+        "risk_high": T0 + 26 * H + 10 * M,
+        "risk_critical": T0 + 28 * H,
+    }
+
+
+def test_zone_d_with_critical_anomaly_is_critical_at_once(store, pump):
+    make_baseline(pump, T0 - 12 * H, T0)
+    sc = Scenario(vibration=step(1.0, 5.0, 3, 99), anomaly=step(0.2, 0.95, 3, 99))
+    write_scenario(store, pump.asset_id, T0, T0 + 4 * H, sc, scored_from=T0)
+    run(pump, T0, T0 + 4 * H)
+    a = Assessment.objects.get(asset=pump, as_of=T0 + 3 * H + 10 * M)
+    assert a.risk_level == "Critical" and a.risk_overrides == ["zone_d", "zone_d_anomaly"]
+    assert a.anomaly_score == 0.95
+    check_explanation(a)
+
+
+def const_anomaly(x: float):
+    return lambda h: x
+
+
+# --- explanations and guidance of every alert ---------------------------------------------------------------
+
+
+def _heading_exists(file: str, heading: str) -> bool:
+    text = (REPO / file).read_text(encoding="utf-8")
+    parts = heading.split(" > ")
+    ok = re.search(rf"^# {re.escape(parts[0])}$", text, re.M) is not None
+    return ok and (len(parts) == 1 or re.search(rf"^## {re.escape(parts[1])}$", text, re.M) is not None)
+
+
+def test_every_alert_has_an_explanation_and_cited_guidance(sql_only, pump):
+    store = sql_only
+    sc = Scenario(
+        vibration=lambda h: 1.0 if h < 30 else 1.0 + 0.15 * (h - 30),
+        temperature=step(60.0, 97.0, 10, 12),
+        voltage=step(415.0, 380.0, 20, 21),
+        frequency=step(50.0, 49.6, 22, 23),
+        power_factor=step(0.93, 0.80, 24, 25),
+        current=step(20.0, 36.0, 26, 27),
+    )
+    make_baseline(pump, T0 - 12 * H, T0)
+    write_scenario(
+        store, pump.asset_id, T0, T0 + 60 * H, sc, scored_from=T0, gaps=[(T0 + 40 * H, T0 + 41 * H)]
+    )
+    run(pump, T0, T0 + 60 * H)
+    alerts = list(Alert.objects.filter(asset=pump))
+    assert {a.cause for a in alerts} == {
+        "rule:temperature_limit",
+        "rule:voltage_band",
+        "rule:frequency_band",
+        "rule:low_pf",
+        "rule:overcurrent",
+        "rule:vibration_zone_d",
+        "risk_high",
+        "risk_critical",
+        "no_data",
+    }
+    for a in alerts:
+        assert a.explanation
+        g = a.guidance
+        assert g["passages"] and g["likely_mode"] and g["actions"]["heading"].endswith("> Actions")
+        for p in [*g["passages"], g["actions"]]:
+            assert p["file"].startswith("docs/knowledge/") and (REPO / p["file"]).is_file()
+            assert _heading_exists(p["file"], p["heading"]), p
+            assert p["citation"] == f"{p['file']} § {p['heading']}"
+        if a.assessment is not None and a.cause != "no_data":
+            assert a.explanation.endswith(a.assessment.explanation)
+    modes = {a.cause: a.guidance["likely_mode"] for a in alerts}
+    assert modes["rule:frequency_band"] == "frequency_excursion"
+    assert modes["rule:low_pf"] == "low_power_factor"
+    assert modes["rule:voltage_band"] == "voltage_deviation"
+    assert modes["rule:overcurrent"] == "overload"
+    assert modes["no_data"] == "data_loss"
+    # the cause sentences copy the alert's value
+    volt = next(a for a in alerts if a.cause == "rule:voltage_band")
+    assert volt.explanation.startswith(f"Voltage 15-min mean {volt.peak_value:.1f} V is ")
+    for a in Assessment.objects.filter(asset=pump):
+        check_explanation(a)
+
+
+def test_resolution_notes_become_guidance_for_the_tenant(sql_only, pump):
+    write_scenario(sql_only, pump.asset_id, T0, T0 + 3 * H, Scenario(power_factor=step(0.93, 0.80, 1, 3)))
+    run(pump, T0, T0 + 2 * H)
+    alert = Alert.objects.get(asset=pump, cause="rule:low_pf")
+    alert_resolve(
+        alert_id=alert.pk,
+        tenant=pump.tenant,
+        actor="alice",
+        note="capacitor bank fuse blown on feeder 3; power factor low until the fuse was replaced",
+    )
+    run(pump, T0 + 2 * H + US, T0 + 3 * H)
+    reopened = Alert.objects.get(asset=pump, cause="rule:low_pf", state="open")
+    files = [p["file"] for p in reopened.guidance["passages"]]
+    assert f"note:{alert.pk}" in files

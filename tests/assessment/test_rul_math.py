@@ -1,0 +1,251 @@
+"""Remaining useful life (assessment/rul.py) on synthetic series with a known answer."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assessment.rul import (
+    CAP_DAYS,
+    RulResult,
+    combine_rul,
+    estimate_rul,
+    estimate_rul_health,
+)
+
+HOURS = 1.0 / 24.0
+V_H = 1.0  # healthy level (baseline p50), mm/s
+THR = 7.1  # group 1 rigid C/D boundary
+
+
+def exp_series(seed: int, *, b=0.1, c=0.25, days=15.0, rel_noise=0.03):
+    """v = V_H + b exp(c t) with multiplicative noise; returns t, v, true time-to-threshold from the end."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(0.0, days, HOURS)
+    v = (V_H + b * np.exp(c * t)) * (1.0 + rel_noise * rng.standard_normal(t.size))
+    t_cross = math.log((THR - V_H) / b) / c
+    return t, v, t_cross - t[-1]
+
+
+def lin_series(seed: int, *, v0=1.5, slope=0.2, days=10.0, noise=0.1):
+    rng = np.random.default_rng(seed)
+    t = np.arange(0.0, days, HOURS)
+    v = v0 + slope * t + noise * rng.standard_normal(t.size)
+    return t, v, (THR - v0) / slope - t[-1]
+
+
+def within(r: RulResult, truth: float, rel: float = 0.20) -> bool:
+    return r.rul_days is not None and abs(r.rul_days - truth) <= rel * truth
+
+
+def test_exponential_degradation_recovered():
+    t, v, truth = exp_series(0)
+    assert truth == pytest.approx(1.485, abs=0.01)  # ln(61) / 0.25 - (15 - 1 h)
+    r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
+    assert r.reason is None and r.method == "exponential" and r.channel == "vibration"
+    assert within(r, truth), r
+    assert r.low_days <= truth <= r.high_days, r
+    assert not r.capped
+
+
+def test_exponential_accuracy_and_coverage_over_seeds():
+    hits = 0
+    for seed in range(20):
+        t, v, truth = exp_series(seed)
+        r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
+        assert r.method == "exponential"
+        assert within(r, truth), (seed, r, truth)
+        assert r.low_days <= r.rul_days <= r.high_days
+        hits += r.low_days <= truth <= r.high_days
+    assert hits >= 14  # an 80 % interval: at least 70 % coverage over 20 seeds
+
+
+def test_exponential_slower_degradation_and_interval_coverage():
+    # c = 0.15 / day, b = 0.2: about a week left at the end of 15 days of data
+    hits = 0
+    for seed in range(20):
+        t, v, truth = exp_series(seed, b=0.2, c=0.15, rel_noise=0.05)
+        r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
+        assert r.method == "exponential"
+        assert within(r, truth), (seed, r, truth)
+        hits += r.low_days <= truth <= r.high_days
+    assert hits >= 14  # an 80 % interval: at least 70 % coverage over 20 seeds
+
+
+def test_datetime_input_matches_float_days():
+    t, v, _ = exp_series(0)
+    start = np.datetime64("2025-01-01T00:30:00")
+    times = start + (t * 86400e6).astype("timedelta64[us]")
+    a = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
+    b = estimate_rul(times, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
+    assert b.rul_days == pytest.approx(a.rul_days, rel=1e-9)
+    assert b.low_days == pytest.approx(a.low_days, rel=1e-9)
+    # "now" later than the last sample shortens the RUL by the difference
+    later = times[-1] + np.timedelta64(6, "h")
+    c = estimate_rul(times, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2, now=later)
+    assert c.rul_days == pytest.approx(a.rul_days - 0.25, abs=1e-9)
+
+
+def test_linear_fallback():
+    hits = 0
+    for seed in range(20):
+        t, v, truth = lin_series(seed)
+        assert truth == pytest.approx(28.0 - (10 - HOURS))
+        r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.3)
+        assert r.method == "linear", (seed, r)
+        assert within(r, truth), (seed, r)
+        hits += r.low_days <= truth <= r.high_days
+    assert hits >= 14
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_flat_noisy_series_has_no_trend(seed):
+    rng = np.random.default_rng(seed)
+    t = np.arange(0.0, 10.0, HOURS)
+    v = 1.5 + 0.3 * rng.standard_normal(t.size)
+    r = estimate_rul(t, v, healthy_level=V_H, threshold=THR)
+    assert (r.rul_days, r.low_days, r.high_days, r.reason) == (None, None, None, "no_degrading_trend")
+
+
+def test_improving_series_has_no_trend():
+    t = np.arange(0.0, 5.0, HOURS)
+    v = 5.0 - 0.3 * t
+    r = estimate_rul(t, v, healthy_level=V_H, threshold=THR)
+    assert r.rul_days is None and r.reason == "no_degrading_trend"
+
+
+def test_insufficient_history():
+    # 11 points over 2 days
+    t = np.linspace(0.0, 2.0, 11)
+    r = estimate_rul(t, 1.0 + 0.5 * t, healthy_level=V_H, threshold=THR)
+    assert r.rul_days is None and r.reason == "insufficient_history"
+    # 20 hourly points (< 24 h span)
+    t = np.arange(20) * HOURS
+    r = estimate_rul(t, 2.0 + t, healthy_level=V_H, threshold=THR)
+    assert r.rul_days is None and r.reason == "insufficient_history"
+    # empty and all-NaN
+    assert estimate_rul([], [], healthy_level=V_H, threshold=THR).reason == "insufficient_history"
+    assert (
+        estimate_rul([0.0, 1.0], [np.nan, np.nan], healthy_level=V_H, threshold=THR).reason
+        == "insufficient_history"
+    )
+
+
+def test_threshold_already_exceeded_even_with_short_history():
+    t = np.arange(5) * HOURS
+    r = estimate_rul(t, [6.0, 6.5, 7.2, 7.3, 7.1], healthy_level=V_H, threshold=THR)
+    assert (r.rul_days, r.low_days, r.high_days, r.reason) == (0.0, 0.0, 0.0, "threshold_exceeded")
+    # a single spike above the threshold is not enough (median of the last 3)
+    t = np.arange(48) * HOURS
+    v = np.full(48, 3.0)
+    v[-1] = 9.0
+    assert estimate_rul(t, v, healthy_level=V_H, threshold=THR).reason != "threshold_exceeded"
+    # with last_points=1 the latest point alone decides
+    assert estimate_rul(t, v, healthy_level=V_H, threshold=THR, last_points=1).reason == "threshold_exceeded"
+
+
+def test_cap_at_365_days():
+    t = np.arange(0.0, 14.0, HOURS)
+    v = 1.5 + 0.01 * t  # ~560 days to 7.1
+    r = estimate_rul(t, v, healthy_level=V_H, threshold=THR)
+    assert r.rul_days == CAP_DAYS and r.high_days == CAP_DAYS and r.capped
+    assert r.method == "linear"
+
+
+def test_nan_points_are_ignored():
+    t, v, truth = lin_series(1)
+    v = v.copy()
+    v[::7] = np.nan
+    r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.3)
+    assert within(r, truth)
+
+
+def test_threshold_must_exceed_healthy_level():
+    with pytest.raises(ValueError):
+        estimate_rul([0.0, 1.0], [1.0, 1.0], healthy_level=5.0, threshold=4.0)
+
+
+# --- health channel -------------------------------------------------------------------------------
+
+
+def test_health_channel_linear_decline():
+    rng = np.random.default_rng(3)
+    t = np.arange(0.0, 7.0, HOURS)
+    h = 95.0 - 3.0 * t + 1.0 * rng.standard_normal(t.size)  # reaches 40 at t = 18.33 d
+    truth = 55.0 / 3.0 - t[-1]
+    r = estimate_rul_health(t, h)
+    assert r.channel == "health" and r.method == "linear"
+    assert within(r, truth), r
+    assert r.low_days <= truth <= r.high_days
+
+
+def test_health_channel_flat_and_exceeded():
+    t = np.arange(0.0, 3.0, HOURS)
+    assert estimate_rul_health(t, np.full(t.size, 100.0)).reason == "no_degrading_trend"
+    r = estimate_rul_health(t, np.full(t.size, 39.0))
+    assert (r.rul_days, r.reason) == (0.0, "threshold_exceeded")
+    # H = 40 is still High, not beyond the floor
+    assert estimate_rul_health(t, np.full(t.size, 40.0)).reason == "no_degrading_trend"
+
+
+# --- combination -----------------------------------------------------------------------------------
+
+
+def _r(rul, reason=None, channel="vibration", low=None, high=None):
+    if rul is None:
+        return RulResult(None, None, None, reason, None, False, channel)
+    return RulResult(
+        rul,
+        low if low is not None else rul,
+        high if high is not None else rul,
+        reason,
+        "linear",
+        False,
+        channel,
+    )
+
+
+def test_combine_takes_minimum_with_its_interval():
+    a = _r(12.0, channel="vibration", low=8.0, high=20.0)
+    b = _r(5.0, channel="health", low=3.0, high=9.0)
+    c = combine_rul([a, b, _r(None, "no_degrading_trend")])
+    assert c is b
+    assert combine_rul([a, None]) is a
+
+
+def test_combine_null_reasons():
+    ins = _r(None, "insufficient_history")
+    flat = _r(None, "no_degrading_trend", channel="health")
+    assert combine_rul([flat, ins]).reason == "insufficient_history"
+    assert combine_rul([flat]).reason == "no_degrading_trend"
+    assert combine_rul([flat, _r(None, "no_baseline")]).reason == "no_baseline"
+    empty = combine_rul([])
+    assert empty.rul_days is None and empty.reason == "no_data"
+    zero = _r(0.0, "threshold_exceeded")
+    assert combine_rul([ins, zero, _r(3.0)]) is zero
+
+
+# --- never invent a number -----------------------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.floats(0.0, 20.0), min_size=0, max_size=60),
+    st.floats(0.1, 3.0),
+    st.floats(0.2, 5.0),
+)
+def test_any_series_gives_consistent_result(values, healthy, gap):
+    t = np.arange(len(values)) * HOURS * 2
+    r = estimate_rul(t, np.array(values), healthy_level=healthy, threshold=healthy + gap)
+    if r.rul_days is None:
+        assert r.low_days is None and r.high_days is None
+        assert r.reason in {"insufficient_history", "no_degrading_trend"}
+    else:
+        assert 0.0 <= r.low_days <= r.rul_days <= r.high_days <= CAP_DAYS
+        assert r.reason in {None, "threshold_exceeded"}
+        if r.reason is None:
+            assert len(values) >= 12 and t[-1] - t[0] >= 1.0
