@@ -28,7 +28,7 @@ from ingestion.timeseries import Point, get_store
 
 from .anomaly import AnomalyModel, calibrate, fit_anomaly_model
 from .baseline import BaselineError, baseline_fit
-from .features import FEATURE_COLUMNS, AssetContext, compute_features, required_history
+from .features import FEATURE_COLUMNS, FLAG_COLUMNS, AssetContext, compute_features, required_history
 from .models import AnalyticsState, Baseline, BaselineSource, BaselineStatus
 
 logger = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ EVENT_COLUMNS = (
     "reactive_power_kvar",
 )
 CHUNK = timedelta(days=2)
+_FLAGS = frozenset(FLAG_COLUMNS)  # stored as integers 0/1, as the contract says
 EPOCH_START = datetime(2000, 1, 1, tzinfo=UTC)
 FAR_FUTURE = datetime(2262, 1, 1, tzinfo=UTC)
 
@@ -206,8 +207,7 @@ def baseline_train(
                 f"baseline window [{window_start.isoformat()}, {window_end.isoformat()}) holds "
                 f"{len(frame)} events; at least {min_events} are required"
             )
-        columns = [c for c in frame.columns if np.isfinite(frame[c].to_numpy(dtype=float)).sum() >= 2]
-        stats = baseline_fit(train, columns=columns, min_events=min(min_events, len(train)))
+        stats = baseline_fit(train, min_events=min(min_events, len(train)), skip_empty=True)
         model = fit_anomaly_model(train, random_state=version, baseline=stats)
         far = float((model.score(holdout) >= 0.5).mean()) if len(holdout) else math.nan
     except BaselineError as exc:
@@ -338,8 +338,7 @@ def _run_range(asset: Asset, start: datetime, end: datetime, result: PipelineRes
             feats = compute_features(
                 events, context=context, history_start=chunk_start - history, emit_from=chunk_start
             )
-            flag_cols = frozenset(c for c in feats.columns if str(feats[c].dtype).startswith("int"))
-            result.features += store.write(_points("features", asset.asset_id, feats, flag_cols))
+            result.features += store.write(_points("features", asset.asset_id, feats, _FLAGS))
             _maybe_train_baseline(asset, chunk_end, result)
             result.scores += _score(asset, feats, events)
             result.assessments += _assess(asset.asset_id, chunk_start, chunk_end - timedelta(microseconds=1))

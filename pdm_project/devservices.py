@@ -148,7 +148,7 @@ class InfluxdServer:
         if self.running:
             return
         with open(self.log_path, "ab") as log:
-            self._proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            self._proc = subprocess.Popen(
                 [self.binary, "run", "-config", str(self.config_path)],
                 stdin=subprocess.DEVNULL,
                 stdout=log,

@@ -5,58 +5,119 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('ingestion', '0001_initial'),
+        ("ingestion", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AnalyticsState',
+            name="AnalyticsState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pending_from', models.DateTimeField(blank=True, help_text='earliest event time to (re)process', null=True)),
-                ('pending_until', models.DateTimeField(blank=True, help_text='newest event time seen', null=True)),
-                ('queued', models.BooleanField(default=False)),
-                ('inflight_from', models.DateTimeField(blank=True, help_text='range a run has taken, until it succeeds', null=True)),
-                ('inflight_until', models.DateTimeField(blank=True, null=True)),
-                ('baseline_attempted', models.BooleanField(default=False)),
-                ('runs', models.PositiveIntegerField(default=0)),
-                ('last_run_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('asset', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='analytics_state', to='ingestion.asset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "pending_from",
+                    models.DateTimeField(
+                        blank=True, help_text="earliest event time to (re)process", null=True
+                    ),
+                ),
+                (
+                    "pending_until",
+                    models.DateTimeField(blank=True, help_text="newest event time seen", null=True),
+                ),
+                ("queued", models.BooleanField(default=False)),
+                (
+                    "inflight_from",
+                    models.DateTimeField(
+                        blank=True, help_text="range a run has taken, until it succeeds", null=True
+                    ),
+                ),
+                ("inflight_until", models.DateTimeField(blank=True, null=True)),
+                ("baseline_attempted", models.BooleanField(default=False)),
+                ("runs", models.PositiveIntegerField(default=0)),
+                ("last_run_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "asset",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="analytics_state",
+                        to="ingestion.asset",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Baseline',
+            name="Baseline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('source', models.CharField(choices=[('default', 'Default window after commissioning'), ('admin', 'Window chosen by an admin')], max_length=8)),
-                ('status', models.CharField(choices=[('trained', 'Trained'), ('refused', 'Refused (too little or unusable data)')], max_length=8)),
-                ('message', models.TextField(blank=True)),
-                ('window_start', models.DateTimeField()),
-                ('window_end', models.DateTimeField()),
-                ('split_at', models.DateTimeField(blank=True, null=True)),
-                ('row_count', models.PositiveIntegerField(default=0)),
-                ('holdout_count', models.PositiveIntegerField(default=0)),
-                ('stats', models.JSONField(blank=True, default=dict)),
-                ('model_blob', models.BinaryField(blank=True, null=True)),
-                ('model_meta', models.JSONField(blank=True, default=dict)),
-                ('false_anomaly_rate', models.FloatField(blank=True, null=True)),
-                ('validation_passed', models.BooleanField(default=False)),
-                ('active', models.BooleanField(default=False)),
-                ('forced', models.BooleanField(default=False)),
-                ('activated_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.CharField(default='system', max_length=150)),
-                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='baselines', to='ingestion.asset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("default", "Default window after commissioning"),
+                            ("admin", "Window chosen by an admin"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("trained", "Trained"),
+                            ("refused", "Refused (too little or unusable data)"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("message", models.TextField(blank=True)),
+                ("window_start", models.DateTimeField()),
+                ("window_end", models.DateTimeField()),
+                ("split_at", models.DateTimeField(blank=True, null=True)),
+                ("row_count", models.PositiveIntegerField(default=0)),
+                ("holdout_count", models.PositiveIntegerField(default=0)),
+                ("stats", models.JSONField(blank=True, default=dict)),
+                ("model_blob", models.BinaryField(blank=True, null=True)),
+                ("model_meta", models.JSONField(blank=True, default=dict)),
+                ("false_anomaly_rate", models.FloatField(blank=True, null=True)),
+                ("validation_passed", models.BooleanField(default=False)),
+                ("active", models.BooleanField(default=False)),
+                ("forced", models.BooleanField(default=False)),
+                ("activated_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("created_by", models.CharField(default="system", max_length=150)),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="baselines",
+                        to="ingestion.asset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['asset__asset_id', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('asset', 'version'), name='baseline_asset_version'), models.UniqueConstraint(condition=models.Q(('active', True)), fields=('asset',), name='baseline_one_active_per_asset')],
+                "ordering": ["asset__asset_id", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("asset", "version"), name="baseline_asset_version"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("active", True)),
+                        fields=("asset",),
+                        name="baseline_one_active_per_asset",
+                    ),
+                ],
             },
         ),
     ]

@@ -6,7 +6,8 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-T0 = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
+# Recent, so every event lies inside the default raw retention (90 days).
+T0 = (datetime.now(UTC) - timedelta(days=5)).replace(hour=6, minute=0, second=0, microsecond=0)
 
 
 def event(asset_id: str, t: datetime, **overrides) -> dict:

@@ -199,3 +199,18 @@ def test_throttled_token_gets_429_with_retry_after(api, asset, db):
         cache.clear()
     assert [r.status_code for r in responses] == [200, 200, 200, 429]
     assert int(responses[3]["Retry-After"]) > 0
+
+
+def test_event_older_than_raw_retention_is_refused_instead_of_silently_dropped(api, asset, store, settings):
+    old = datetime.now(UTC) - settings.RAW_RETENTION - timedelta(hours=1)
+    resp = post_events(api, body([event(asset.asset_id, T0), event(asset.asset_id, old)]))
+    assert resp.status_code == 422
+    assert resp.json()["errors"][0]["index"] == 1
+    assert resp.json()["errors"][0]["rule"] == "beyond_retention"
+    assert stored(store, asset.asset_id, start=old - timedelta(days=1)) == []
+
+
+def test_device_clock_reset_to_1970_is_refused(api, asset, db):
+    resp = post_events(api, body([event(asset.asset_id, datetime(1970, 1, 1, tzinfo=UTC))]))
+    assert resp.status_code == 422
+    assert resp.json()["errors"][0]["rule"] == "timestamp_too_old"
