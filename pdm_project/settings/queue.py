@@ -8,7 +8,7 @@ REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 if CELERY_TASK_ALWAYS_EAGER:
-    CELERY_BROKER_URL = "memory://"  # never contacted: tasks run in-process
+    CELERY_BROKER_URL = "memory://localhost/"  # never contacted: tasks run in-process
 # An analytics failure must never turn an accepted ingest into an error: eager tasks log and
 # keep their in-flight range for the next run instead of raising into the request.
 CELERY_TASK_EAGER_PROPAGATES = False

@@ -150,7 +150,7 @@ class Command(BaseCommand):
 
     def _scenario(self, workdir: Path) -> Path:
         data = yaml.safe_load(SCENARIO.read_text())
-        start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=8)
+        start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=9)
         data["start"] = start.isoformat().replace("+00:00", "Z")
         path = workdir / "scenario.yaml"
         path.write_text(yaml.safe_dump(data, sort_keys=False))
