@@ -265,7 +265,7 @@ _BASE = {
 }
 FACTOR_SENTENCES: dict[str, str] = {
     "anomaly": "Anomaly score {anomaly.value:.3f} is above the onset {anomaly.limits.start:.3f} "
-    "(the healthy 99th percentile)",
+    "(the healthy 99.9th percentile)",
     "vibration": "Vibration {vibration.value:.2f} mm/s (15-min mean" + _BASE["vibration"] + ") is in "
     "ISO 10816-3 zone {vibration.zone:w} (group {vibration.limits.group:.0f}, "
     "{vibration.limits.foundation:w}[[, {vibration.limits_source:t}]]: A/B {vibration.limits.AB:.2f}, "
@@ -324,7 +324,7 @@ LINE_TEMPLATES: dict[str, str] = {
     "baseline_missing": "No baseline yet: the anomaly score and deviations are not available.",
 }
 # Text with digits that is not a stored number (for readers that tokenise numbers).
-FIXED_NUMERIC_TEXT = (r"/100\b", r"ISO 10816-3", r"15-min", r"\b99th percentile", r"\b80% interval")
+FIXED_NUMERIC_TEXT = (r"/100\b", r"ISO 10816-3", r"15-min", r"\b99\.9th percentile", r"\b80% interval")
 
 
 def factor_line_template(name: str) -> str:

@@ -19,7 +19,7 @@ VALUE_DECIMALS = {
     "power_factor": 3,
     "current": 1,
 }
-FIXED_TEXT = [r"/100\b", r"ISO 10816-3", r"15-min", r"\b99th percentile", r"\b80% interval"]
+FIXED_TEXT = [r"/100\b", r"ISO 10816-3", r"15-min", r"\b99\.9th percentile", r"\b80% interval"]
 TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{6})?Z"
 NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 

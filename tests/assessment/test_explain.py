@@ -32,7 +32,7 @@ VALUE_DECIMALS = {
     "power_factor": 3,
     "current": 1,
 }
-FIXED_TEXT = [r"/100\b", r"ISO 10816-3", r"15-min", r"\b99th percentile", r"\b80% interval"]
+FIXED_TEXT = [r"/100\b", r"ISO 10816-3", r"15-min", r"\b99\.9th percentile", r"\b80% interval"]
 TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{6})?Z"
 NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 
@@ -249,7 +249,7 @@ def test_worked_example_text_of_the_contract():
         "Health is 51/100 (a 49.3-point drop); factors by share of the drop:\n"
         "1. Vibration 3.60 mm/s (15-min mean; baseline 1.62 ± 0.18 mm/s, +11.0 sd) is in ISO 10816-3 zone C "
         "(group 2, rigid: A/B 1.40, B/C 2.80, C/D 4.50 mm/s) — 24.4 points (49.5%).\n"
-        "2. Anomaly score 0.720 is above the onset 0.500 (the healthy 99th percentile) — 17.6 points (35.7%).\n"
+        "2. Anomaly score 0.720 is above the onset 0.500 (the healthy 99.9th percentile) — 17.6 points (35.7%).\n"
         "3. Temperature 84.0 °C (baseline 66.2 ± 2.1 °C, +8.5 sd) against warning 80.0 °C / limit 95.0 °C "
         "— 5.3 points (10.8%).\n"
         "4. Power factor 0.860 (baseline 0.880 ± 0.010, -2.0 sd) is below the limit 0.900 — 2.0 points (4.1%).\n"
