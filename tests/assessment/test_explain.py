@@ -22,19 +22,8 @@ from assessment.health import FACTORS, BaselineStat, HealthInputs, Limits, asses
 from assessment.rul import RulResult
 
 # Documented precision (decimals) of each printed quantity (docs/CONTRACTS.md §14.2), restated
-# independently of the module.
-VALUE_DECIMALS = {
-    "anomaly": 3,
-    "vibration": 2,
-    "temperature": 1,
-    "voltage": 1,
-    "frequency": 3,
-    "power_factor": 3,
-    "current": 1,
-}
-FIXED_TEXT = [r"/100\b", r"ISO 10816-3", r"15-min", r"\b99\.9th percentile", r"\b80% interval"]
-TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{6})?Z"
-NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+# independently of the module, shared with the service-level check.
+from tests.assessment.explain_check import FIXED_TEXT, NUMBER, TIMESTAMP, VALUE_DECIMALS
 
 
 def _inputs(**kw) -> HealthInputs:
