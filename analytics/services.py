@@ -73,27 +73,37 @@ class PipelineResult:
 
 
 def analytics_request(spans: Iterable[AssetSpan]) -> list[str]:
-    """Widen each asset's pending event-time range; enqueue a run where none is queued."""
-    spans = list(spans)
-    assets = {a.asset_id: a for a in Asset.objects.filter(asset_id__in=[s.asset_id for s in spans])}
-    to_enqueue: list[int] = []
-    for span in spans:
-        asset = assets.get(span.asset_id)
-        if asset is None:
-            continue
-        with transaction.atomic():
-            state, _ = AnalyticsState.objects.select_for_update().get_or_create(asset=asset)
+    """Widen each asset's pending event-time range; enqueue a run where none is queued.
+
+    One transaction for the whole batch (a few statements, whatever the number of assets);
+    the tasks are enqueued after it commits. Returns the asset ids enqueued.
+    """
+    spans = {s.asset_id: s for s in spans}
+    if not spans:
+        return []
+    with transaction.atomic():
+        pks = dict(Asset.objects.filter(asset_id__in=spans).values_list("asset_id", "pk"))
+        AnalyticsState.objects.bulk_create(
+            [AnalyticsState(asset_id=pk) for pk in pks.values()], ignore_conflicts=True
+        )
+        states = list(
+            AnalyticsState.objects.select_for_update()
+            .filter(asset_id__in=pks.values())
+            .select_related("asset")
+        )
+        enqueue: list[tuple[str, int]] = []
+        for state in states:
+            span = spans[state.asset.asset_id]
             state.pending_from = min(filter(None, [state.pending_from, span.start]))
             state.pending_until = max(filter(None, [state.pending_until, span.end]))
-            enqueue = not state.queued
-            state.queued = True
-            state.save(update_fields=["pending_from", "pending_until", "queued"])
-        if enqueue:
-            to_enqueue.append(asset.pk)
-    for pk in to_enqueue:
+            if not state.queued:
+                state.queued = True
+                enqueue.append((state.asset.asset_id, state.asset_id))
+        AnalyticsState.objects.bulk_update(states, ["pending_from", "pending_until", "queued"])
         if pipeline_enqueue is not None:
-            transaction.on_commit(lambda pk=pk: pipeline_enqueue(pk))
-    return [a for a in assets if assets[a].pk in to_enqueue]
+            for _, pk in enqueue:
+                transaction.on_commit(lambda pk=pk: pipeline_enqueue(pk))
+    return [asset_id for asset_id, _ in enqueue]
 
 
 # --- reading the store into frames ---------------------------------------------------------

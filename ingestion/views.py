@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ParseError
@@ -41,6 +44,7 @@ def _to_openapi_30(node):
     return node
 
 
+logger = logging.getLogger(__name__)
 _event_schema = _to_openapi_30(SensorEventV1.model_json_schema(mode="validation"))
 INGEST_REQUEST_SCHEMA = {
     "oneOf": [
@@ -137,6 +141,10 @@ class IngestView(APIView):
             return _error(422, detail, shown)
         except services.ForeignAssets as exc:
             return _error(403, f"{exc}; nothing was stored")
+        except DatabaseError as exc:
+            # The events may be in the store already; resending them is safe (idempotent).
+            logger.warning("ingest: SQL database busy or unreachable: %s", exc)
+            return _error(503, "database busy or unreachable; retry the same request", **{"Retry-After": "2"})
         body_out = {"accepted": result.accepted, "assets": result.assets, "spooled": result.spooled}
         if result.spooled:
             body_out["detail"] = (

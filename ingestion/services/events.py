@@ -51,27 +51,30 @@ class IngestResult:
         return len(self.spans)
 
 
-# Set by the analytics app at start-up (analytics.apps): called after the write commits
-# with the spans to (re)compute. Ingestion does not import analytics' internals.
+# Set by the analytics app at start-up (analytics.apps): called once the events are in the
+# store, with the spans to (re)compute; it records them durably in SQL before returning, so
+# a response of 201 means the analytics will see these events. Ingestion does not import
+# analytics' internals.
 analytics_handoff: Callable[[list[AssetSpan]], None] | None = None
 
 
 def event_points(events: Sequence[SensorEventV1], assets: dict[str, Asset]) -> list[Point]:
     """The store points of validated events: readings, derived signals and the event id."""
+    three_phase = {asset_id: asset.phase == Phase.THREE for asset_id, asset in assets.items()}
     points = []
+    append = points.append
     for ev in events:
-        asset = assets[ev.asset_id]
         fields: dict[str, float | str] = ev.signals()
         fields.update(
             derived_signals(
                 voltage_v=ev.voltage_v,
                 current_a=ev.current_a,
                 power_factor=ev.power_factor,
-                three_phase=asset.phase == Phase.THREE,
+                three_phase=three_phase[ev.asset_id],
             )
         )
         fields["event_id"] = str(ev.event_id)
-        points.append(Point(measurement=EVENTS, asset_id=ev.asset_id, time=ev.timestamp, fields=fields))
+        append(Point(EVENTS, ev.asset_id, ev.timestamp, fields))
     return points
 
 
@@ -100,12 +103,15 @@ def events_check_assets(*, tenant: Tenant, events: Sequence[SensorEventV1]) -> d
 def _spans(events: Sequence[SensorEventV1]) -> list[AssetSpan]:
     spans: dict[str, list] = {}
     for ev in events:
+        t = ev.timestamp
         s = spans.get(ev.asset_id)
         if s is None:
-            spans[ev.asset_id] = [ev.timestamp, ev.timestamp, 1]
+            spans[ev.asset_id] = [t, t, 1]
         else:
-            s[0] = min(s[0], ev.timestamp)
-            s[1] = max(s[1], ev.timestamp)
+            if t < s[0]:
+                s[0] = t
+            elif t > s[1]:
+                s[1] = t
             s[2] += 1
     return [AssetSpan(a, start, end, n) for a, (start, end, n) in sorted(spans.items())]
 
@@ -134,8 +140,9 @@ def events_store(
     if spooled:
         transaction.on_commit(spool.spool_replay_request)
     elif analytics_handoff is not None:
-        spans = result.spans
-        transaction.on_commit(lambda: analytics_handoff(spans))
+        # Not deferred to on_commit: if recording the work fails (a locked database), the
+        # request fails with 503 and the client's retry rewrites the same points (idempotent).
+        analytics_handoff(result.spans)
     return result
 
 

@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -187,6 +188,7 @@ class InfluxStore(TimeSeriesStore):
         self._field_types: dict[str, dict[str, str]] = {}
         # measurement -> (monotonic time fetched, field keys it may hold), for writes.
         self._write_keys: dict[str, tuple[float, frozenset[str]]] = {}
+        self._write_paths: dict[str, str] = {}
 
     def _resolve_environment(self) -> None:
         """Resolve what requests takes from the environment (proxies and NO_PROXY,
@@ -280,13 +282,11 @@ class InfluxStore(TimeSeriesStore):
         return series
 
     def _write_lines(self, rp: str, body: bytes) -> None:
-        self._request(
-            "POST",
-            "/write",
-            params={"db": self.database, "rp": rp, "precision": "u"},
-            data=body,
-            headers={"Content-Type": "text/plain; charset=utf-8"},
-        )
+        path = self._write_paths.get(rp)
+        if path is None:  # the query string requests would encode from params, once per policy
+            path = "/write?" + urlencode({"db": self.database, "rp": rp, "precision": "u"})
+            self._write_paths[rp] = path
+        self._request("POST", path, data=body, headers={"Content-Type": "text/plain; charset=utf-8"})
 
     # --- schema and health -------------------------------------------------------------------
 

@@ -92,6 +92,9 @@ def check_field_value(name: str, value: object) -> FieldValue:
     if isinstance(value, bool):
         return value
     if isinstance(value, str):
+        if "\x00" in value:
+            # PostgreSQL's jsonb cannot hold U+0000; refuse it in both backends alike.
+            raise ValueError(f"field {name!r}: string contains a NUL character")
         if len(_check_utf8(value, f"field {name!r}")) > STRING_FIELD_MAX_BYTES:
             raise ValueError(f"field {name!r}: string longer than {STRING_FIELD_MAX_BYTES} bytes")
         return str(value)

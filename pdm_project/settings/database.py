@@ -17,7 +17,13 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH", str(DATA_DIR / "pdm.sqlite3")),
             # WAL lets the demo's web server and in-process tasks read while a batch writes.
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 30},
+            # IMMEDIATE: a transaction takes the write lock when it starts, so concurrent writers
+            # wait (up to the timeout) instead of failing with "database is locked" on upgrade.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+            },
             # A file, not memory, so worker processes started by tests see the test database.
             "TEST": {"NAME": env_str("SQLITE_TEST_PATH", str(DATA_DIR / "test_pdm.sqlite3"))},
         }

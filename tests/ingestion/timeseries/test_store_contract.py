@@ -577,7 +577,7 @@ def _storable_asset_id(text: str) -> bool:
         max_size=5,
         unique=True,
     ),
-    text=st.text(st.characters(exclude_categories=("Cs",)), max_size=200),
+    text=st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=200),
 )
 def test_any_storable_asset_id_and_string_value_round_trip_unchanged(store, suffixes, text):
     prefix = uuid.uuid4().hex[:8]  # examples share the database: keep their assets apart
@@ -606,3 +606,9 @@ def test_setup_reports_raw_as_default_and_derived(store, settings):
     assert policies["raw"].duration == settings.INFLUXDB_RAW_RETENTION
     assert policies["derived"].duration == settings.INFLUXDB_DERIVED_RETENTION
     assert {p.name: p for p in store.retention_policies()}["raw"] == policies["raw"]
+
+
+def test_a_string_field_holding_nul_is_refused_and_writes_nothing(store):
+    with pytest.raises(ValueError, match="NUL"):
+        store.write([pt("nul-1", T0, s="a\x00b"), pt("nul-1", T0 + US, s="fine")])
+    assert store.count(measurement="events", asset_id="nul-1") == 0
