@@ -10,6 +10,7 @@ from ingestion.models import Asset
 class BaselineSource(models.TextChoices):
     DEFAULT = "default", "Default window after commissioning"
     ADMIN = "admin", "Window chosen by an admin"
+    SCHEDULED = "schedule", "Scheduled retraining over a recent healthy window"
 
 
 class BaselineStatus(models.TextChoices):

@@ -268,6 +268,46 @@ def baseline_activate(*, baseline: Baseline, by: str, forced: bool) -> Baseline:
     return baseline
 
 
+def baselines_retrain_due(*, now: datetime | None = None) -> list[Baseline]:
+    """Scheduled retraining (opt-in, BASELINE_RETRAIN_DAYS > 0).
+
+    For every active baseline activated more than BASELINE_RETRAIN_DAYS ago, train a new
+    version over the most recent BASELINE_DEFAULT_HOURS of event time, but only when that
+    window lies after the current baseline and every assessment in it was Low risk: a drifting
+    baseline must not absorb a developing fault. The new version is activated only when its
+    hold-out validation passes (as any version); otherwise the current one stays active.
+    """
+    from assessment.selectors import asset_window_healthy
+
+    days = settings.BASELINE_RETRAIN_DAYS
+    if days <= 0:
+        return []
+    now = now or timezone.now()
+    trained = []
+    due = Baseline.objects.filter(active=True, activated_at__lt=now - timedelta(days=days)).select_related(
+        "asset"
+    )
+    for current in due:
+        asset = current.asset
+        newest = get_store().latest(measurement="events", asset_ids=[asset.asset_id]).get(asset.asset_id)
+        if newest is None:
+            continue
+        end = newest.time + timedelta(microseconds=1)
+        start = end - timedelta(hours=settings.BASELINE_DEFAULT_HOURS)
+        if start < current.window_end or not asset_window_healthy(asset=asset, start=start, end=end):
+            continue
+        trained.append(
+            baseline_train(
+                asset=asset,
+                window_start=start,
+                window_end=end,
+                source=BaselineSource.SCHEDULED,
+                created_by="schedule",
+            )
+        )
+    return trained
+
+
 _MODEL_CACHE: dict[int, tuple[int, AnomalyModel]] = {}
 
 

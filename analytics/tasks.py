@@ -38,3 +38,9 @@ def baseline_train_task(baseline_request: dict) -> None:
         source=baseline_request.get("source", "admin"),
         created_by=baseline_request.get("by", "system"),
     )
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def baselines_retrain_due_task() -> int:
+    """Daily: retrain baselines that are due over a recent, assessed-healthy window (opt-in)."""
+    return len(services.baselines_retrain_due())

@@ -286,3 +286,13 @@ def fleet_health(*, tenant: Tenant, now: datetime | None = None) -> dict[str, An
             }
         )
     return {"evaluated_at": now, "counts": counts, "stale": stale_count, "assets": rows}
+
+
+def asset_window_healthy(*, asset: Asset, start: datetime, end: datetime) -> bool:
+    """True when the asset was assessed in [start, end) and every assessment there was Low risk.
+
+    Scheduled baseline retraining asks this first, so a window that holds a developing fault
+    is never learnt as normal.
+    """
+    window = Assessment.objects.filter(asset=asset, as_of__gte=start, as_of__lt=end)
+    return window.exists() and not window.exclude(risk_level="Low").exists()

@@ -6,6 +6,8 @@ from .env import env_int, env_str
 
 BASELINE_DEFAULT_HOURS = env_int("BASELINE_DEFAULT_HOURS", 72, minimum=1)
 BASELINE_MIN_EVENTS = env_int("BASELINE_MIN_EVENTS", 500, minimum=10)
+# 0 = never retrain on a schedule; N = retrain baselines older than N days (healthy windows only).
+BASELINE_RETRAIN_DAYS = env_int("BASELINE_RETRAIN_DAYS", 0, minimum=0)
 STALE_AFTER_MINUTES = env_int("STALE_AFTER_MINUTES", 15, minimum=1)
 ASSESSMENT_INTERVAL_MIN = env_int("ASSESSMENT_INTERVAL_MIN", 10, minimum=1)
 ALERT_AUTO_RESOLVE_HOURS = env_int("ALERT_AUTO_RESOLVE_HOURS", 6, minimum=1)

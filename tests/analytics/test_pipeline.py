@@ -120,3 +120,36 @@ def test_false_anomaly_rate_on_a_healthy_holdout_is_at_most_one_percent(fleet):
     report = baseline_validation_report(asset_id=asset_id, start=baseline.window_end, end=FAR)
     assert report["events"] > 3000
     assert report["false_anomaly_rate"] <= 0.01, report
+
+
+@override_settings(BASELINE_DEFAULT_HOURS=48, BASELINE_MIN_EVENTS=500, BASELINE_RETRAIN_DAYS=30)
+def test_scheduled_retraining_learns_a_recent_healthy_window_and_skips_a_risky_one(fleet):
+    from django.utils import timezone
+
+    from assessment.models import Assessment
+
+    tenant, events, asset_id = fleet
+    ingest(tenant, events, batch=5000)
+    v1 = Baseline.objects.get(asset__asset_id=asset_id, active=True)
+    assert services.baselines_retrain_due() == []  # activated just now: not due
+    Baseline.objects.filter(pk=v1.pk).update(activated_at=timezone.now() - timedelta(days=40))
+    newest = datetime.fromisoformat(events[-1]["timestamp"])
+    window_start = newest + timedelta(microseconds=1) - timedelta(hours=48)
+
+    # One High assessment inside the recent window: it may hold a fault, so nothing is learnt.
+    risky = (
+        Assessment.objects.filter(asset__asset_id=asset_id, as_of__gte=window_start).order_by("as_of").first()
+    )
+    assert (
+        risky is not None
+        and Assessment.objects.filter(asset__asset_id=asset_id).exclude(risk_level="Low").count() == 0
+    )
+    Assessment.objects.filter(pk=risky.pk).update(risk_level="High")
+    assert services.baselines_retrain_due() == []
+    Assessment.objects.filter(pk=risky.pk).update(risk_level="Low")
+
+    (v2,) = services.baselines_retrain_due()
+    assert v2.version == 2 and v2.source == "schedule"
+    assert v2.window_start == window_start and v2.window_start >= v1.window_end
+    assert v2.active, v2.message
+    assert not Baseline.objects.get(pk=v1.pk).active
