@@ -25,9 +25,9 @@ from .base import (
     TimeSeriesUnavailable,
 )
 from .validation import (
+    check_aggregate_args,
     check_asset_id,
     check_asset_ids,
-    check_every,
     check_field_names,
     check_limit,
     check_measurement_name,
@@ -179,13 +179,9 @@ class SqlStore(TimeSeriesStore):
         every: timedelta,
         fields: Sequence[str],
     ) -> list[Bucket]:
-        measurement = check_measurement_name(measurement)
-        asset_id = check_asset_id(asset_id)
-        names = check_field_names(fields)
-        if names is None:
-            raise ValueError("aggregate needs the fields to aggregate")
-        every_us = check_every(every)
-        start_us, end_us = to_micros(start, "start"), to_micros(end, "end")
+        measurement, asset_id, names, every_us, start_us, end_us = check_aggregate_args(
+            measurement, asset_id, start, end, every, fields
+        )
         if start_us >= end_us:
             return []
         qs = self._series(measurement, asset_id, start_us, end_us).filter(fields__has_any_keys=names)

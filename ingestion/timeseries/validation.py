@@ -267,3 +267,25 @@ def retention_duration(text: str, name: str) -> str:
     if 0 < seconds < MIN_RETENTION_S:
         raise ValueError(f"{name}: retention {text!r} is shorter than InfluxDB's minimum of 1h")
     return format_duration(seconds)
+
+
+def check_aggregate_args(
+    measurement: str, asset_id: str, start: datetime, end: datetime, every: timedelta, fields
+) -> tuple[str, str, list[str], int, int, int]:
+    """The arguments of `aggregate`, checked alike for every backend.
+
+    Returns (measurement, asset_id, field names, bucket µs, start µs, end µs).
+    """
+    measurement = check_measurement_name(measurement)
+    asset_id = check_asset_id(asset_id)
+    names = check_field_names(fields)
+    if names is None:
+        raise ValueError("aggregate needs the fields to aggregate")
+    return (
+        measurement,
+        asset_id,
+        names,
+        check_every(every),
+        to_micros(start, "start"),
+        to_micros(end, "end"),
+    )
