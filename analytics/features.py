@@ -135,12 +135,20 @@ class AssetContext:
     #: per-asset overrides; None keeps FeatureParams' value
     voltage_band_pct: float | None = None
     power_factor_limit: float | None = None
+    #: nameplate current and speed, for the operating state (``running``); without a rated
+    #: current the state is unknown (null) and every row counts as scorable
+    rated_current_a: float | None = None
+    rated_rpm: float | None = None
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.rated_voltage_v) and self.rated_voltage_v > 0):
             raise ValueError(f"rated_voltage_v must be > 0, got {self.rated_voltage_v!r}")
         if not (np.isfinite(self.rated_power_kw) and self.rated_power_kw > 0):
             raise ValueError(f"rated_power_kw must be > 0, got {self.rated_power_kw!r}")
+        for name in ("rated_current_a", "rated_rpm"):
+            value = getattr(self, name)
+            if value is not None and not (np.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be > 0 when given, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -158,6 +166,12 @@ class FeatureParams:
     frequency_band_low_hz: float = 0.10
     frequency_band_high_hz: float = 0.05
     low_pf_threshold: float = 0.90
+    #: running when current_a >= this share of rated_current_a (and rpm, when present, >= this
+    #: share of rated_rpm): an induction motor draws its magnetising current, 20-50 % of rated,
+    #: even unloaded; a stopped one draws none
+    running_min_fraction: float = 0.10
+    #: running_1h: every event in (t - this, t] is running (the longest model input window)
+    settled_window: pd.Timedelta = _1H
     #: max_gap = max(energy_gap_factor * median interval, energy_min_max_gap)
     energy_gap_factor: float = 3.0
     energy_min_max_gap: pd.Timedelta = _15MIN
@@ -325,6 +339,22 @@ def _build_specs() -> dict[str, FeatureSpec]:
             unit,
         )
     add(
+        "running",
+        "1 if current_a >= 0.10 * rated_current_a and (rpm absent or rpm >= 0.10 * rated_rpm) else 0; "
+        "null when the asset's rated current is unknown",
+        ("current_a", "rpm", "asset.rated_current_a", "asset.rated_rpm"),
+        "instant",
+        "flag",
+    )
+    add(
+        "running_1h",
+        "1 if every event with time in (t-1h, t] is running, else 0 (the machine has run through the "
+        "longest anomaly-model window: such rows are scored); null when running is null",
+        ("current_a", "rpm", "asset.rated_current_a", "asset.rated_rpm"),
+        "(t-1h, t]",
+        "flag",
+    )
+    add(
         "temperature_rise_c",
         "temperature_c - ambient_temperature_c when the event has ambient; else temperature_c - baseline mean "
         "of temperature_c (AssetContext.baseline_temperature_c or the baseline's temperature_c stats); null "
@@ -356,6 +386,7 @@ def required_history(params: FeatureParams | None = None) -> timedelta:
     longest = max(
         2 * max(WINDOWS.values()),
         2 * p.spike_window,
+        2 * p.settled_window,
         p.slope_window,
         p.energy_sum_window + p.energy_median_window,
     )
@@ -710,7 +741,7 @@ def compute_features(
         if skip:
             prev_t = int(t[skip - 1])
             prev_p = float(col("power_kw")[skip - 1])
-    raw = {name: col(name)[skip:] for name in (*ROLLING_SIGNALS, "ambient_temperature_c")}
+    raw = {name: col(name)[skip:] for name in (*ROLLING_SIGNALS, "ambient_temperature_c", "rpm")}
     t = t[skip:]
     n = t.size
     index = pd.DatetimeIndex(t, tz="UTC").as_unit("ns")
@@ -781,6 +812,19 @@ def compute_features(
         put("energy_gap_s", gap_s[first:])
         put("energy_kwh_24h", _window_sum(eb, energy)[first:])
 
+    # --- operating state ---------------------------------------------------------------------
+    if n:
+        running = _running(raw["current_a"], raw["rpm"], context, p)
+        sw = int(p.settled_window / pd.Timedelta(1, "ns"))
+        sb = block_cache.get(sw) or _Blocks(t, sw)
+        stopped_in_window = _window_sum(sb, 1.0 - running)
+        put("running", running[first:])
+        with np.errstate(invalid="ignore"):
+            put(
+                "running_1h",
+                np.where(np.isfinite(stopped_in_window), stopped_in_window == 0.0, np.nan)[first:],
+            )
+
     # --- trends ----------------------------------------------------------------------------
     put("vibration_rms_slope_mm_s_per_day", _hourly_slope(t, raw["vibration_rms_mm_s"], p, first))
     put("vibration_kurtosis_slope_per_day", _hourly_slope(t, raw["vibration_kurtosis"], p, first))
@@ -798,6 +842,17 @@ def compute_features(
     frame = pd.DataFrame(table.T, index=index[first:], columns=list(FEATURE_COLUMNS), copy=False)
     frame.index.name = events.index.name or "time"
     return frame
+
+
+def _running(current: np.ndarray, rpm: np.ndarray, context: AssetContext, p: FeatureParams) -> np.ndarray:
+    """1.0 running / 0.0 not running / NaN unknown (no rated current or no current reading)."""
+    if context.rated_current_a is None:
+        return np.full(current.shape, np.nan)
+    with np.errstate(invalid="ignore"):
+        on = current >= p.running_min_fraction * context.rated_current_a
+        if context.rated_rpm is not None:
+            on &= ~(rpm < p.running_min_fraction * context.rated_rpm)  # an absent rpm (NaN) does not veto
+    return np.where(np.isfinite(current), on, np.nan)
 
 
 def _baseline_temperature(baseline: Any) -> float | None:
