@@ -49,6 +49,9 @@ EVENT_COLUMNS = (
     "reactive_power_kvar",
 )
 CHUNK = timedelta(days=2)
+#: events written at [a, b] change every derived point in [a, b + 72 h] (the longest window,
+#: docs/CONTRACTS.md §6 "Recomputation")
+RECOMPUTE_AFTER = timedelta(hours=72)
 HOLDOUT_EVERY_NTH_HOUR = 5
 _FLAGS = frozenset(FLAG_COLUMNS)  # stored as integers 0/1, as the contract says
 EPOCH_START = datetime(2000, 1, 1, tzinfo=UTC)
@@ -383,12 +386,21 @@ def asset_pipeline_run(*, asset_pk: int) -> PipelineResult | None:
     asset, start, end = work
     result = PipelineResult(asset_id=asset.asset_id, start=start, end=end)
     try:
-        _run_range(asset, start, end, result)
+        _run_range(asset, start, _recompute_until(asset, end), result)
     except Exception as exc:
         _finish_work(asset_pk, start, end, error=f"{type(exc).__name__}: {exc}")
         raise
     _finish_work(asset_pk, start, end)
     return result
+
+
+def _recompute_until(asset: Asset, end: datetime) -> datetime:
+    """End of the range to recompute: data later than the written events is recomputed up to
+    72 h after them (a late event moves every window that contains it)."""
+    newest = get_store().latest(measurement="events", asset_ids=[asset.asset_id]).get(asset.asset_id)
+    if newest is None or newest.time <= end:
+        return end
+    return min(end + RECOMPUTE_AFTER, newest.time)
 
 
 def _run_range(asset: Asset, start: datetime, end: datetime, result: PipelineResult) -> None:

@@ -192,3 +192,28 @@ def test_scheduled_retraining_learns_a_recent_healthy_window_and_skips_a_risky_o
     assert v2.window_start == window_start and v2.window_start >= v1.window_end
     assert v2.active, v2.message
     assert not Baseline.objects.get(pk=v1.pk).active
+
+
+@override_settings(BASELINE_DEFAULT_HOURS=48, BASELINE_MIN_EVENTS=500)
+def test_a_late_event_showing_a_stop_removes_the_scores_it_makes_unsteady(fleet):
+    """Scores exist only where the machine ran through the past hour (§6.7): an event that arrives
+    late and shows the machine stopped un-scores the hour after it, and nothing else changes."""
+    tenant, events, asset_id = fleet
+    k = int(len(events) * 0.8)  # Friday evening: after the baseline window, machine running
+    t = datetime.fromisoformat(events[k]["timestamp"])
+    ingest(tenant, events[:k] + events[k + 1 :], batch=5000)
+    before = dict(series("scores", asset_id))
+    hour_after = {x for x in before if t < x < t + timedelta(hours=1)}
+    assert len(hour_after) == 59 and t not in before  # steady running, one event missing
+
+    stop = dict(events[k], current_a=0.0, power_factor=0.0, rpm=0.0)
+    ingest(tenant, [stop], batch=1)
+    after = dict(series("scores", asset_id))
+    assert set(before) - set(after) == hour_after and t not in after and set(after) <= set(before)
+    # Later windows do not contain the stop, but their block sums do (features are exact for the
+    # stored events, §6): the rest is recomputed equal up to rounding
+    for x, f in after.items():
+        assert f["anomaly_score"] == pytest.approx(before[x]["anomaly_score"], rel=1e-9, abs=1e-12)
+    feats = dict(series("features", asset_id))
+    assert feats[t]["running"] == 0 and all(feats[x]["running_1h"] == 0 for x in hour_after)
+    assert feats[t + timedelta(hours=1)]["running_1h"] == 1
