@@ -553,7 +553,9 @@ def _prefix_sums(
         buf = np.empty((g + 2 * m, n))
     cum = buf[: g + 2 * m]
     v, q = cum[g : g + m], cum[g + m :]
-    np.subtract(x, np.repeat(shift_seg, blocks.seg_lengths, axis=1), out=v)
+    for lo in range(0, n, _ROW_CHUNK):  # chunked: no full-size temporaries
+        hi = min(lo + _ROW_CHUNK, n)
+        np.subtract(x[:, lo:hi], np.take(shift_seg, blocks.seg_id[lo:hi], axis=1), out=v[:, lo:hi])
     v[~finite] = 0.0
     np.multiply(v, v, out=q)
     if complete.any():
