@@ -15,7 +15,7 @@ import pytest
 import requests
 from django.core.management import call_command
 
-from ingestion.timeseries import Point, TimeSeriesError, TimeSeriesUnavailable
+from ingestion.timeseries import Point, PointRows, TimeSeriesError, TimeSeriesUnavailable
 from ingestion.timeseries.influx import (
     InfluxStore,
     escape_tag_value,
@@ -24,7 +24,7 @@ from ingestion.timeseries.influx import (
     quote_ident,
     retention_policy_of,
 )
-from ingestion.timeseries.validation import format_duration, parse_duration, retention_duration
+from ingestion.timeseries.validation import format_duration, parse_duration, retention_duration, to_micros
 from pdm_project.devservices import InfluxdServer, free_port
 from tests.fixtures.influx import drop_database, fresh_database_name
 
@@ -167,14 +167,21 @@ def test_large_writes_are_split_into_write_batch_sized_requests(influxd, fresh_d
     store = make_store(influxd, fresh_db, write_batch=7)
     store.setup()
     sizes: list[int] = []
-    store.session.hooks["response"].append(
-        lambda r, *a, **k: sizes.append(r.request.body.count(b"\n") + 1) if "/write?" in r.url else None
-    )
+    send = store._write_lines  # every /write request goes through here, to the real influxd
+
+    def counting(rp: str, body: bytes) -> None:
+        sizes.append(body.count(b"\n") + 1)
+        send(rp, body)
+
+    store._write_lines = counting
 
     store.write([Point("events", "M-1", T0 + i * timedelta(seconds=1), {"v": float(i)}) for i in range(20)])
+    store.write_rows(
+        PointRows("events", ("v",), (float,), [("M-2", to_micros(T0) + i, (float(i),)) for i in range(20)])
+    )
 
-    assert sizes == [7, 7, 6]
-    assert store.count(measurement="events") == 20
+    assert sizes == [7, 7, 6, 7, 7, 6]
+    assert store.count(measurement="events") == 40
 
 
 def test_a_chunk_refused_part_way_raises_and_leaves_the_earlier_chunks_written(influxd, fresh_db):
