@@ -227,6 +227,15 @@ def parse_event_dict(data: dict[str, Any], *, now: datetime | None = None) -> Se
 
 def check_unique(events: Iterable[SensorEventV1]) -> None:
     """Refuse a batch that repeats a natural key or an event_id: the same reading twice."""
+    events = events if isinstance(events, list) else list(events)
+    n = len(events)
+    # Two set sizes decide the usual case (UUIDs compared by their int: hashing a UUID object
+    # runs Python code); only a batch with a repeat is walked again to name it.
+    if (
+        len({(ev.asset_id, ev.timestamp) for ev in events}) == n
+        and len({ev.event_id.int for ev in events}) == n
+    ):
+        return
     seen_keys: dict[tuple[str, datetime], int] = {}
     seen_ids: dict[UUID, int] = {}
     errors: list[EventError] = []
