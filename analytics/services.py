@@ -133,7 +133,9 @@ def analytics_request(spans: Iterable[AssetSpan]) -> list[str]:
                 "THEN v.lo ELSE s.pending_from END, "
                 "pending_until = CASE WHEN s.pending_until IS NULL OR v.hi > s.pending_until "
                 "THEN v.hi ELSE s.pending_until END "
-                f"FROM v{', locked' if typed else ''} WHERE {join} RETURNING s.asset_id, s.queued",
+                f"FROM v{', locked' if typed else ''} WHERE {join} "
+                # SQLite's RETURNING names the target's columns unqualified (and cannot see v)
+                f"RETURNING {'s.asset_id, s.queued' if typed else 'asset_id, queued'}",
                 params,
             )
             return {pk: bool(queued) for pk, queued in cursor.fetchall()}
