@@ -94,10 +94,14 @@ def _validation_errors(exc: DjangoValidationError) -> list[dict]:
     return [{"field": "$", "message": m} for m in exc.messages]
 
 
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def _ingest(*, tenant, content_length: str, read_body: Callable[[], object]) -> tuple[dict, int, dict | None]:
     """POST /api/v1/ingest once the caller is authenticated, allowed and not throttled:
     (body, status, headers), the same for the DRF view and the fast path."""
-    if content_length.isdigit() and int(content_length) > MAX_BATCH_BYTES:
+    if _is_number(content_length) and int(content_length) > MAX_BATCH_BYTES:
         return _error_parts(
             413, f"body is {content_length} bytes; the limit is {MAX_BATCH_BYTES} bytes (10 MB)"
         )
@@ -156,15 +160,17 @@ def _ingest_fast(request: HttpRequest) -> HttpResponse | None:
     DRF's Request, negotiation, authentication, permission and throttle classes and Response
     rendering cost ~1.5 ms of CPU per request, more than validating, storing and handing off
     one event. This path handles only the case where they all say yes -- POST, no query
-    string, `Content-Type: application/json`, an Accept header JSON satisfies (or none), a
-    valid bearer token with the ingest scope, not throttled -- with the same functions DRF's
+    string, a numeric Content-Length, `Content-Type: application/json`, an Accept header that
+    compact JSON satisfies (or none), a valid bearer token with the ingest scope, not
+    throttled -- with the same functions DRF's
     classes use (same token cache, same throttle bucket), then runs the same `_ingest` and
     renders with DRF's JSONRenderer and the headers APIView adds. Anything else returns None
     and the request goes through DRF, so every refusal before the body is read (401, 403,
     405, 406, 415, 429) is DRF's own.
     """
     meta = request.META
-    if request.method != "POST" or meta.get("QUERY_STRING"):
+    length = meta.get("CONTENT_LENGTH") or "0"
+    if request.method != "POST" or meta.get("QUERY_STRING") or not _is_number(length):
         return None
     if meta.get("CONTENT_TYPE", "").partition(";")[0].strip().lower() != "application/json":
         return None
@@ -179,9 +185,7 @@ def _ingest_fast(request: HttpRequest) -> HttpResponse | None:
     if not TokenRateThrottle().allow_principal(principal):
         return None
     data, status_code, headers = _ingest(
-        tenant=principal.tenant,
-        content_length=meta.get("CONTENT_LENGTH") or "0",
-        read_body=lambda: request.body,
+        tenant=principal.tenant, content_length=length, read_body=lambda: request.body
     )
     response = HttpResponse(_JSON_RENDERER.render(data), status=status_code, content_type="application/json")
     response["Allow"] = INGEST_ALLOW

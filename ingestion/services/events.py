@@ -105,10 +105,13 @@ def event_rows(
 
 def events_check_assets(*, tenant: Tenant, events: Sequence[SensorEventV1]) -> dict[str, Asset]:
     """Assets named by the batch; unknown or inactive ones are contract errors, foreign ones 403."""
-    assets = assets_by_id(asset_ids={ev.asset_id for ev in events})
+    named = {ev.asset_id for ev in events}
+    assets = assets_by_id(asset_ids=named)
     foreign = {a.asset_id for a in assets.values() if a.tenant_id != tenant.pk}
     if foreign:
         raise ForeignAssets(list(foreign))
+    if len(assets) == len(named) and all(asset.active for asset in assets.values()):
+        return assets
     errors = []
     for index, ev in enumerate(events):
         asset = assets.get(ev.asset_id)
