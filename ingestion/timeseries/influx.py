@@ -209,7 +209,8 @@ def format_rows(rows: PointRows, start: int = 0, stop: int | None = None) -> str
 
 @dataclass(frozen=True, slots=True)
 class _Reply:
-    """What the store needs of an HTTP response, whichever transport carried it."""
+    """What the store needs of an HTTP response, whichever transport carried it (header
+    names in lower case)."""
 
     status_code: int
     reason: str
@@ -224,11 +225,103 @@ class _Reply:
         return self.content.decode("utf-8", "replace")
 
 
-_STALE_CONNECTION = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+class _StaleConnection(Exception):
+    """A kept-alive connection turned out closed before the server sent anything back."""
+
+
+class _Connection:
+    """One HTTP/1.1 keep-alive connection, with just the protocol InfluxDB's API uses.
+
+    `http.client` parses every response's headers with the email package, which was a tenth
+    of the CPU of a single-event ingest; this reads status line, headers and a Content-Length
+    or chunked body itself. Timeouts raise TimeoutError, like http.client's.
+    """
+
+    __slots__ = ("buffer", "host_header", "sock")
+
+    def __init__(self, host: str, port: int, timeout_s: float) -> None:
+        self.sock = socket.create_connection((host, port), timeout=timeout_s)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        name = f"[{host}]" if ":" in host else host  # an IPv6 literal
+        self.host_header = f"{name}:{port}" if port != 80 else name
+        self.buffer = b""
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def _fill(self) -> bytes:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise http.client.RemoteDisconnected("InfluxDB closed the connection mid-response")
+        return chunk
+
+    def exchange(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str], reused: bool
+    ) -> tuple[_Reply, bool]:
+        """Send one request, read its response; (reply, whether the connection can be reused)."""
+        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host_header}", "Accept: */*"]
+        head += [f"{k}: {v}" for k, v in headers.items()]
+        if body is not None or method == "POST":
+            head.append(f"Content-Length: {len(body or b'')}")
+        self.sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + (body or b""))
+        data = self.buffer
+        while (end := data.find(b"\r\n\r\n")) < 0:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                if reused and not data:
+                    raise _StaleConnection()
+                raise http.client.RemoteDisconnected("InfluxDB closed the connection without a response")
+            data += chunk
+        lines = data[:end].decode("latin-1").split("\r\n")
+        version, _, rest = lines[0].partition(" ")
+        code, _, reason = rest.partition(" ")
+        if not version.startswith("HTTP/1.") or not code.isdigit():
+            raise http.client.BadStatusLine(lines[0])
+        fields: dict[str, str] = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            fields[name.strip().lower()] = value.strip()
+        status = int(code)
+        data = data[end + 4 :]
+        keep = version == "HTTP/1.1" and fields.get("connection", "").lower() != "close"
+        if status in (204, 304) or 100 <= status < 200 or method == "HEAD":
+            content = b""
+        elif "content-length" in fields:
+            length = int(fields["content-length"])
+            while len(data) < length:
+                data += self._fill()
+            content, data = data[:length], data[length:]
+        elif "chunked" in fields.get("transfer-encoding", "").lower():
+            parts = []
+            while True:
+                while (eol := data.find(b"\r\n")) < 0:
+                    data += self._fill()
+                size = int(data[:eol].split(b";")[0], 16)
+                while len(data) < eol + 2 + size + 2:
+                    data += self._fill()
+                if size == 0:
+                    # trailers end with an empty line
+                    while (tail := data.find(b"\r\n", eol + 2)) < 0:
+                        data += self._fill()
+                    if tail == eol + 2:
+                        data = data[tail + 2 :]
+                        break
+                    data = data[: eol + 2] + data[tail + 2 :]  # drop one trailer line
+                    continue
+                parts.append(data[eol + 2 : eol + 2 + size])
+                data = data[eol + 2 + size + 2 :]
+            content = b"".join(parts)
+        else:  # delimited by the end of the connection
+            chunks = [data]
+            while chunk := self.sock.recv(65536):
+                chunks.append(chunk)
+            content, data, keep = b"".join(chunks), b"", False
+        self.buffer = data
+        return _Reply(status, reason, fields, content), keep
 
 
 class _Connections:
-    """Keep-alive HTTP/1.1 connections to one `http://` server, shared by a process's threads.
+    """Keep-alive connections to one `http://` server, shared by a process's threads.
 
     An idle connection the server has closed meanwhile fails on first use; the request is
     then sent once more on a new connection (every request the store makes is idempotent:
@@ -238,23 +331,17 @@ class _Connections:
 
     def __init__(self, host: str, port: int, timeout_s: float, maxsize: int = 16) -> None:
         self.host, self.port, self.timeout_s, self.maxsize = host, port, timeout_s, maxsize
-        self._idle: list[http.client.HTTPConnection] = []
+        self._idle: list[_Connection] = []
         self._lock = threading.Lock()
         self._pid = os.getpid()
 
-    def _new(self) -> http.client.HTTPConnection:
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout_s)
-        conn.connect()
-        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return conn
-
-    def _take(self) -> http.client.HTTPConnection | None:
+    def _take(self) -> _Connection | None:
         with self._lock:
             if self._pid != os.getpid():
                 self._idle, self._pid = [], os.getpid()
             return self._idle.pop() if self._idle else None
 
-    def _give_back(self, conn: http.client.HTTPConnection) -> None:
+    def _give_back(self, conn: _Connection) -> None:
         with self._lock:
             if self._pid == os.getpid() and len(self._idle) < self.maxsize:
                 self._idle.append(conn)
@@ -266,31 +353,32 @@ class _Connections:
         reused = conn is not None
         while True:
             if conn is None:
-                conn = self._new()
+                conn = _Connection(self.host, self.port, self.timeout_s)
             try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                content = response.read()
-            except _STALE_CONNECTION:
+                reply, keep = conn.exchange(method, path, body, headers, reused)
+            except (_StaleConnection, *_STALE_CONNECTION) as exc:
                 conn.close()
                 if not reused:
-                    raise
+                    raise http.client.RemoteDisconnected(str(exc) or "connection closed") from exc
                 conn, reused = None, False
                 continue
             except BaseException:
                 conn.close()
                 raise
-            if response.will_close:
-                conn.close()
-            else:
+            if keep:
                 self._give_back(conn)
-            return _Reply(response.status, response.reason, response.headers, content)
+            else:
+                conn.close()
+            return reply
 
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
         for conn in idle:
             conn.close()
+
+
+_STALE_CONNECTION = (BrokenPipeError, ConnectionResetError)
 
 
 # --- the store -----------------------------------------------------------------------------
@@ -406,7 +494,8 @@ class InfluxStore(TimeSeriesStore):
         if self._netrc_auth is not None:
             kwargs["auth"] = self._netrc_auth
         response = self.session.request(method, self.url + path, timeout=self.timeout_s, **kwargs)
-        return _Reply(response.status_code, response.reason or "", response.headers, response.content)
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        return _Reply(response.status_code, response.reason or "", headers, response.content)
 
     def _request(
         self, method: str, path: str, body: bytes | None = None, content_type: str | None = None
@@ -488,7 +577,7 @@ class InfluxStore(TimeSeriesStore):
             raise
         except TimeSeriesError as exc:
             raise TimeSeriesError(f"{exc} (on {self.url}/ping: is this an InfluxDB server?)") from exc
-        version = response.headers.get("X-Influxdb-Version")
+        version = response.headers.get("x-influxdb-version")
         if not version and response.content:
             try:
                 version = json.loads(response.content).get("version")
