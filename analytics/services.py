@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ingestion.models import Asset
-from ingestion.services.events import AssetSpan
+from ingestion.services.events import AnalyticsHandoffUnavailable, AssetSpan
 from ingestion.timeseries import Point, get_store
 
 from .anomaly import AnomalyModel, calibrate, fit_anomaly_model
@@ -166,11 +166,38 @@ def analytics_request(spans: Iterable[AssetSpan]) -> list[str]:
                 [True, *idle],
             )
             enqueue += sorted(pk for (pk,) in cursor.fetchall())
-    if pipeline_enqueue is not None:
-        for pk in enqueue:
-            transaction.on_commit(lambda pk=pk: pipeline_enqueue(pk))
+    if pipeline_enqueue is not None and enqueue:
+        if connection.in_atomic_block:  # a caller's transaction: wake workers once it commits
+            for pk in enqueue:
+                transaction.on_commit(lambda pk=pk: pipeline_enqueue(pk))
+        else:
+            _wake(enqueue, table)
     names = {pk: span.asset_id for pk, span in by_pk.items()}
     return [names[pk] for pk in enqueue]
+
+
+def _wake(pks: list[int], table: str) -> None:
+    """Publish one wake-up per asset whose `queued` flag this hand-off set.
+
+    If the broker refuses one, the flags of the assets not woken go back to false and
+    AnalyticsHandoffUnavailable is raised: ingest answers 503 and the client resends (an
+    idempotent rewrite), whose hand-off sets the flag and publishes again. Their pending
+    ranges stay recorded either way. (Left set, the flag would tell every later hand-off
+    that a run is queued and no worker would ever be woken for these assets.)
+    """
+    for i, pk in enumerate(pks):
+        try:
+            pipeline_enqueue(pk)
+        except Exception as exc:
+            rest = pks[i:]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET queued = %s WHERE asset_id IN ({', '.join(['%s'] * len(rest))})",  # noqa: S608 - table name from the model, values bound
+                    [False, *rest],
+                )
+            raise AnalyticsHandoffUnavailable(
+                f"could not queue the analytics run of {len(rest)} asset(s): {type(exc).__name__}: {exc}"
+            ) from exc
 
 
 # --- reading the store into frames ---------------------------------------------------------

@@ -136,6 +136,12 @@ def _ingest(*, tenant, content_length: str, read_body: Callable[[], object]) -> 
         return _error_parts(
             503, "database busy or unreachable; retry the same request", **{"Retry-After": "2"}
         )
+    except services.AnalyticsHandoffUnavailable as exc:
+        # Stored, but no worker could be told: the resend's hand-off queues the run.
+        logger.warning("ingest: %s", exc)
+        return _error_parts(
+            503, "analytics queue unreachable; retry the same request", **{"Retry-After": "5"}
+        )
     body_out = {"accepted": result.accepted, "assets": result.assets, "spooled": result.spooled}
     if result.spooled:
         body_out["detail"] = "time-series store unreachable: events are spooled and will be replayed in order"
@@ -226,6 +232,7 @@ class IngestView(APIView):
             415: ERROR_RESPONSE,
             422: ERROR_RESPONSE,
             429: ERROR_RESPONSE,
+            503: ERROR_RESPONSE,
         },
         summary="Ingest sensor events",
     )

@@ -53,10 +53,16 @@ class IngestResult:
         return len(self.spans)
 
 
+class AnalyticsHandoffUnavailable(Exception):
+    """The events are stored but no analytics run could be queued for them: answer 503 so the
+    client resends (an idempotent rewrite) instead of 201 (docs/CONTRACTS.md section 17.4)."""
+
+
 # Set by the analytics app at start-up (analytics.apps): called once the events are in the
-# store, with the spans to (re)compute; it records them durably in SQL before returning, so
-# a response of 201 means the analytics will see these events. Ingestion does not import
-# analytics' internals.
+# store, with the spans to (re)compute. It commits each asset's pending range in SQL and
+# wakes a worker where none is queued before returning (or raises DatabaseError or
+# AnalyticsHandoffUnavailable), so a response of 201 means the analytics will see these
+# events. Ingestion does not import analytics' internals.
 analytics_handoff: Callable[[list[AssetSpan]], None] | None = None
 
 

@@ -171,3 +171,53 @@ def test_concurrent_batches_naming_the_same_assets_lose_nothing_and_wake_each_as
         assert (s.pending_from, s.pending_until) == (min(x.start for x in spans), max(x.end for x in spans))
         assert s.queued
     assert sorted(woken) == sorted(a.pk for a in assets)
+
+
+@pytest.fixture
+def unreachable_broker():
+    """The real Celery app publishing to a port nothing listens on (not eager)."""
+    from pdm_project.celery import app
+    from pdm_project.devservices import free_port
+    from tests.fixtures.celery_worker import _reset_connections
+
+    old = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=f"redis://127.0.0.1:{free_port()}/0", task_always_eager=False)
+    _reset_connections(app)
+    yield app
+    app.conf.update(**old)
+    _reset_connections(app)
+
+
+def test_a_wake_up_the_broker_refuses_answers_503_and_the_resend_queues_the_run(
+    assets, unreachable_broker, settings
+):
+    from rest_framework.test import APIClient
+
+    from ingestion.timeseries import get_store, reset_store
+    from tests.factories import token_for
+    from tests.ingestion.events import body, event
+
+    settings.INFLUXDB_URL = ""
+    reset_store()
+    a = assets[0]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(a.tenant, 'ingest')}")
+    payload = body([event(a.asset_id, T0)])
+
+    refused = client.generic("POST", "/api/v1/ingest", payload, content_type="application/json")
+
+    assert refused.status_code == 503
+    assert refused["Retry-After"] == "5"
+    assert refused.json() == {"detail": "analytics queue unreachable; retry the same request"}
+    assert get_store().count(measurement="events", asset_id=a.asset_id) == 1  # stored already
+    s = state(a)
+    assert (s.pending_from, s.pending_until, s.queued) == (T0, T0, False)  # recorded, not queued
+
+    unreachable_broker.conf.update(task_always_eager=True)  # the broker is back (in-process here)
+    resent = client.generic("POST", "/api/v1/ingest", payload, content_type="application/json")
+
+    assert resent.status_code == 201
+    s = state(a)  # the run was queued and (eagerly) took the range
+    assert (s.pending_from, s.queued, s.runs) == (None, False, 1)
+    assert get_store().count(measurement="events", asset_id=a.asset_id) == 1
+    reset_store()
