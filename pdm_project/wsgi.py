@@ -18,9 +18,10 @@ from django.urls import get_resolver  # noqa: E402
 get_resolver().url_patterns  # noqa: B018 - imports every view module
 gc.collect()  # garbage frozen now would never be freed
 gc.freeze()
-# A batch keeps ~20k tracked objects alive while it is handled; with the default threshold
-# (700) they were scanned by ~25 young collections per request. Requests free what they
-# allocate (the count is allocations minus frees), so this defers collections rather than
-# letting memory grow beyond ~50k objects in unreachable cycles: ~1.5 us less CPU per batch
-# event (benchmarks/ingest.py --profile).
-gc.set_threshold(50_000, 20, 10)
+# Young collections: a batch keeps ~20k tracked objects alive while it is handled, scanned by
+# ~25 collections per request at the default threshold (700); every request also leaves ~35
+# objects of cyclic garbage (Django's request, session and message objects) that only a
+# collection frees. 10,000 cuts a batch's collector CPU by ~1 us per event and keeps the
+# longest pause for single events near the default's (~9 ms; 50,000 saved 0.5 us more per
+# event but paused for up to 85 ms). benchmarks/ingest.py --profile reports the share.
+gc.set_threshold(10_000, 10, 10)
