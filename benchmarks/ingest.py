@@ -2,13 +2,15 @@
 
     python benchmarks/ingest.py [--quick] [--workers 2] [--threads 4] [--batch-size 5000] [--clients 4]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python benchmarks/ingest.py
-    python benchmarks/ingest.py --profile      # cProfile of the ingest view in-process instead
+    python benchmarks/ingest.py --profile      # CPU per request/event in-process, then cProfile
 
 Everything runs on loopback and is thrown away at the end: a temporary PDM_DATA_DIR, a
 private influxd (pdm_project.devservices), the SQL database (a scratch PostgreSQL database
 `pdm_bench_<pid>` on DATABASE_URL's server when it is set, dropped at the end; else a
-temporary SQLite file), Redis db 14 as Celery broker and cache (flushed before and after).
-The analytics hand-off is therefore real but only *queued*: no Celery worker consumes it.
+temporary SQLite file), a Redis database as Celery broker and cache, flushed before and
+after: db 14, or PDM_BENCH_REDIS_URL (parallel runs on one machine each need their own).
+The analytics hand-off is therefore real (pending ranges committed in SQL, runs queued on
+the broker) but no Celery worker consumes the queue.
 
 Setup: `python -m generator simulate` (a fleet, 60 s interval, ending before now), migrate,
 `register_fleet`, `create_api_token --scope ingest`, InfluxDB database and retention
@@ -22,18 +24,24 @@ else the run is invalid and exits 1):
    /api/v1/ingest by --clients threads (each keeps its own connection); timed from the first
    send to the last response. events/s = events / wall time.
 2. raw    -- the same events as the line protocol the service writes for them (readings,
-   derived power and event_id, built by `ingestion.timeseries.influx.format_line` *outside*
-   the timed section), same batch size and concurrency, POSTed straight to influxd
-   `/write?db=...&rp=raw&precision=u` into a fresh database of the same server.
-   ratio = batch / raw (goal >= 0.5).
+   derived power and event_id), made *outside* the timed section by the service's own
+   functions (`parse_events`, `event_rows`, `format_rows`), same batch size and concurrency,
+   POSTed straight to influxd `/write?db=...&rp=raw&precision=u` into a fresh database of the
+   same server. ratio = batch / raw (goal >= 0.5).
 3. single -- one event per request (JSON object) on a fixed open-loop schedule of --rate
    requests/s for --seconds; every event gets a new timestamp (+30 s off the 60 s grid) and
-   a new event_id, so nothing is a duplicate. Latency is measured from each request's
-   *scheduled* send time (no coordinated omission). Reports p50/p90/p99/max and errors
-   (goal: p99 < 25 ms at 200 requests/s).
+   a new event_id, so nothing is a duplicate. Latency runs from each request's *scheduled*
+   send time to the end of its response (no coordinated omission). Reports p50/p90/p99/max
+   and errors (goal: p99 < 25 ms at 200 requests/s). The load comes from one thread driving
+   --connections non-blocking keep-alive sockets in rotation with request bytes built before
+   the phase (a request due while all are busy opens another, whose set-up counts in its
+   latency): ~0.15 ms of client CPU per request on the cores the server shares.
 
-CPU seconds of gunicorn's workers and of influxd per phase are read from /proc. The last
-line of output is one JSON object with every number and the configuration.
+CPU seconds of gunicorn's workers, of influxd and of this client per phase are read from
+/proc; per batch event and per single request they are the figures to compare across runs
+on a shared machine, where wall times and latencies depend on the other load (the load
+average before and after is recorded). The last line of output is one JSON object with
+every number and the configuration.
 """
 
 from __future__ import annotations
@@ -113,23 +121,34 @@ def _children(pid: int) -> list[int]:
 
 
 class CpuMeter:
-    """CPU seconds used by gunicorn (master + workers) and influxd between start() and stop()."""
+    """CPU seconds used by gunicorn (master + workers, and each worker), influxd and this
+    client between start() and stop(). Per worker, because each worker's Python runs on one
+    core at a time (GIL): a phase whose connections landed unevenly shows it here."""
 
     def __init__(self, gunicorn_pid: int, influxd_pid: int):
         self.gunicorn_pid, self.influxd_pid = gunicorn_pid, influxd_pid
 
-    def sample(self) -> tuple[int, int]:
+    def sample(self) -> tuple[dict[int, int], int]:
         pids = [self.gunicorn_pid, *_children(self.gunicorn_pid)]
-        return sum(_cpu_ticks(p) for p in pids), _cpu_ticks(self.influxd_pid)
+        return {p: _cpu_ticks(p) for p in pids}, _cpu_ticks(self.influxd_pid)
 
     def start(self) -> None:
         self._t0 = self.sample()
         self._c0 = time.process_time()
 
-    def stop(self) -> dict[str, float]:
+    def stop(self) -> dict:
         g, i = self.sample()
+        per_worker = sorted(
+            (
+                round((ticks - self._t0[0].get(pid, 0)) / HZ, 2)
+                for pid, ticks in g.items()
+                if pid != self.gunicorn_pid
+            ),
+            reverse=True,
+        )
         return {
-            "gunicorn_cpu_s": round((g - self._t0[0]) / HZ, 2),
+            "gunicorn_cpu_s": round((sum(g.values()) - sum(self._t0[0].values())) / HZ, 2),
+            "gunicorn_worker_cpu_s": per_worker,
             "influxd_cpu_s": round((i - self._t0[1]) / HZ, 2),
             "client_cpu_s": round(time.process_time() - self._c0, 2),
         }
@@ -253,23 +272,26 @@ class _Exchange:
         return status, fields.get("connection") != "close", bytes(body)
 
 
-def run_open_loop(host, port, requests_bytes: list[bytes], rate: float, max_connections: int) -> dict:
+def run_open_loop(host, port, requests_bytes: list[bytes], rate: float, connections: int) -> dict:
     """Request i is due at t0 + i/rate; its latency runs from that due time to the moment its
     whole response has been read, so a stalled server shows up in the numbers instead of
     silently slowing the schedule down (no coordinated omission).
 
     One thread drives non-blocking keep-alive sockets with pre-built request bytes (a
-    selectors loop): ~0.1 ms of client CPU per request instead of ~0.4 ms with a thread per
-    connection and http.client, on the cores the server shares. A due request goes out on an
-    idle connection, else on a new one (up to max_connections; beyond that it waits, and the
-    wait counts in its latency). A kept-alive connection the server closed meanwhile is
-    replaced and the request sent again (its latency still counts from its due time).
+    selectors loop): ~0.15 ms of client CPU per request instead of ~0.4 ms with a thread per
+    connection and http.client, on the cores the server shares. `connections` are opened
+    before the schedule starts and a due request goes out on the one idle the longest, so
+    requests rotate over all of them, as they did over the old sender threads' connections,
+    and reach every gunicorn worker. When none is idle a new one is opened (up to 4x; beyond
+    that the request waits): set-up and waiting count in that request's latency. A kept-alive
+    connection the server closed meanwhile is replaced and the request sent again (its
+    latency still counts from its due time).
     """
     n = len(requests_bytes)
     latencies = [float("nan")] * n
     failures: list[str] = []
     sel = selectors.DefaultSelector()
-    idle: list[socket.socket] = []
+    idle: collections.deque[socket.socket] = collections.deque()
     open_count = 0
 
     def connect() -> socket.socket:
@@ -296,7 +318,7 @@ def run_open_loop(host, port, requests_bytes: list[bytes], rate: float, max_conn
         sock.close()
         open_count -= 1
 
-    for _ in range(min(8, max_connections)):  # like a device fleet that is already connected
+    for _ in range(connections):  # like a fleet of devices, connected already
         idle.append(connect())
     waiting: collections.deque[int] = collections.deque()
     t0 = time.perf_counter() + 0.2
@@ -306,10 +328,10 @@ def run_open_loop(host, port, requests_bytes: list[bytes], rate: float, max_conn
         while next_index < n and t0 + next_index / rate <= now:
             waiting.append(next_index)
             next_index += 1
-        while waiting and (idle or open_count < max_connections):
+        while waiting and (idle or open_count < 4 * connections):
             i = waiting.popleft()
-            if idle:
-                send(i, idle.pop(), True)
+            if idle:  # the connection idle the longest: requests rotate over all of them
+                send(i, idle.popleft(), True)
             else:
                 send(i, connect(), False)
         timeout = None if next_index >= n else max(0.0, t0 + next_index / rate - time.perf_counter())
@@ -571,7 +593,7 @@ def parse_args(argv=None):
     p.add_argument("--rate", type=float, default=200.0, help="single-event requests/s")
     p.add_argument("--seconds", type=float, default=12.0, help="single-event phase duration")
     p.add_argument(
-        "--connections", type=int, default=64, help="most keep-alive connections of the single-event phase"
+        "--connections", type=int, default=32, help="keep-alive connections of the single-event phase"
     )
     p.add_argument("--app", default="pdm_project.wsgi:application", help="WSGI app (for A/B experiments)")
     p.add_argument("--profile", action="store_true", help="cProfile the ingest view in-process instead")
@@ -856,10 +878,11 @@ def main(argv=None) -> int:
                 "cpus": os.cpu_count(),
                 "sql": setup.db_vendor,
                 "loadavg_1m_before": round(load_before, 2),
+                "loadavg_1m_after": round(os.getloadavg()[0], 2),
                 "quick": args.quick,
             },
-            "analytics_handoff": f"queued on Redis db 14 (Celery broker), no worker consumes it; "
-            f"{queued} task message(s) left queued",
+            "analytics_handoff": f"pending ranges committed in SQL, runs queued on {REDIS_URL} (Celery "
+            f"broker), no worker consumes them; {queued} task message(s) left queued",
             "raw_measures": "POST of pre-built line protocol (same points and fields the service writes) "
             "to influxd /write; building it is not timed",
         }
