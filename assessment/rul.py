@@ -17,8 +17,11 @@ Vibration channel (``estimate_rul``), on hourly medians of vibration RMS while t
    healthy machine's own, so mean squares add: v(t)^2 = v_h^2 + a(t)^2, with the defect's amplitude
    growing exponentially, a(t) = exp(alpha + c (t - t_last)).  Fitted by least squares on ln v over
    the whole trend window (the healthy points pin v_h's share, the late points the growth), started
-   from three growth rates (0.03, 0.3, 3 per day; the lowest cost wins).  The parameters' covariance
-   is s^2 (J'J)^-1 (s^2: residual variance, J: Jacobian at the solution), inflated by
+   from three growth rates (0.03, 0.3, 3 per day; the lowest cost wins), then reweighted twice
+   (feasible weighted least squares): the residual variance is modelled as s0^2 (1 - share) +
+   s1^2 share, share = a^2 / (v_h^2 + a^2), because the hourly RMS of a grown defect (often a steady
+   tone) scatters less than the healthy machine's broadband.  The parameters' covariance is
+   s^2 (J'WJ)^-1 (s^2: weighted residual variance, J: Jacobian at the solution), inflated by
    (1 + rho) / (1 - rho) for the lag-1 autocorrelation rho of residuals one hour apart (clipped to
    [0, 0.8]): consecutive hourly medians are not independent, and ignoring that would overstate the
    evidence.  Degrading only when the growth is significant, c >= 3 x se(c) (one-sided ~0.1 %,
@@ -27,7 +30,7 @@ Vibration channel (``estimate_rul``), on hourly medians of vibration RMS while t
    whose centred 5-point rolling median is <= ``healthy_upper``, skipping the 2 points that entered
    that median; the whole window when that leaves fewer than 12 points or 24 h), with the 80 %
    confidence interval of the slope (``scipy.stats.theilslopes(alpha=0.8)``).  It replaces the
-   exponential model only when it fits that segment clearly better (its residual sum of squares x 1.5
+   exponential model only when it fits that segment clearly better (its residual sum of squares x 1.25
    is below the exponential model's there): a significant trend that is straight, not growing.  Then
    degrading only when the slope's lower bound is > 0 and the fitted rise over the segment reaches the
    robust residual scale (1.4826 MAD); else ``no_degrading_trend``.
@@ -79,9 +82,11 @@ LAST_LEVEL_POINTS = 3
 _ROLL = 5  # rolling-median length for the degradation onset
 _TIME_EPS_DAYS = 1e-6  # window edges tolerate sub-second rounding of datetime inputs
 TREND_Z = 3.0  # growth rate significant when c >= TREND_Z x se(c)
-LINEAR_PREFERENCE = 1.5  # linear when its residual sum of squares x this is below the exponential's
+LINEAR_PREFERENCE = 1.25  # linear when its residual sum of squares x this is below the exponential's
 AUTOCORR_MAX = 0.8  # clip of the lag-1 residual autocorrelation used to inflate the covariance
 EXP_START_RATES = (0.03, 0.3, 3.0)  # starting growth rates of the exponential fit, per day
+REWEIGHT_ROUNDS = 2  # feasible weighted least squares rounds (variance as a function of the defect share)
+VARIANCE_FLOOR = 0.05  # weights: variance at least this share of the mean squared residual
 HEALTH_HEALTHY_FLOOR = 80.0  # health channel: no prognosis while the robust level is >= this (Low risk)
 
 # Null reasons in the order combine_rul reports them (first applicable), as docs/CONTRACTS.md §11.3.
@@ -322,8 +327,9 @@ def _lag1_autocorr(t: np.ndarray, r: np.ndarray) -> float:
 
 
 def _fit_exponential(t: np.ndarray, v: np.ndarray, healthy_level: float) -> _ExpFit | None:
-    """Least squares of ln v = 0.5 ln(v_h^2 + exp(2 (alpha + c (t - t_last)))) (module docstring,
-    step 5); None when the fit is not possible (too few positive points, singular covariance)."""
+    """Weighted least squares of ln v = 0.5 ln(v_h^2 + exp(2 (alpha + c (t - t_last)))) (module
+    docstring, step 5); None when the fit is not possible (too few positive points, singular
+    covariance)."""
     ok = v > 0
     t, y = t[ok], np.log(v[ok])
     n = t.size
@@ -333,36 +339,53 @@ def _fit_exponential(t: np.ndarray, v: np.ndarray, healthy_level: float) -> _Exp
     dt = t - t_ref
     lvh2 = 2.0 * math.log(healthy_level)
 
+    def share(p: np.ndarray) -> np.ndarray:
+        """The defect's share of the mean square, a^2 / (v_h^2 + a^2) = d ln v / d alpha."""
+        q2 = 2.0 * (p[0] + p[1] * dt)
+        return np.exp(q2 - np.logaddexp(lvh2, q2))
+
     def resid(p: np.ndarray) -> np.ndarray:
         return 0.5 * np.logaddexp(lvh2, 2.0 * (p[0] + p[1] * dt)) - y
 
-    def jac(p: np.ndarray) -> np.ndarray:
-        q2 = 2.0 * (p[0] + p[1] * dt)
-        w = np.exp(q2 - np.logaddexp(lvh2, q2))  # a^2 / (v_h^2 + a^2)
-        return np.column_stack([w, w * dt])
-
-    last = float(np.median(v[ok][-LAST_LEVEL_POINTS:]))
-    a2 = max(last * last - healthy_level * healthy_level, (0.1 * healthy_level) ** 2)
-    best = None
-    for c0 in EXP_START_RATES:
-        sol = optimize.least_squares(
-            resid,
-            np.array([0.5 * math.log(a2), c0]),
-            jac=jac,
+    def solve(p0: np.ndarray, sw: np.ndarray):
+        return optimize.least_squares(
+            lambda p: resid(p) * sw,
+            p0,
+            jac=lambda p: (share(p) * sw)[:, None] * np.column_stack([np.ones_like(dt), dt]),
             method="lm",
             xtol=1e-12,
             ftol=1e-12,
             gtol=1e-12,
         )
+
+    last = float(np.median(v[ok][-LAST_LEVEL_POINTS:]))
+    a2 = max(last * last - healthy_level * healthy_level, (0.1 * healthy_level) ** 2)
+    sw = np.ones(n)
+    best = None
+    for c0 in EXP_START_RATES:
+        sol = solve(np.array([0.5 * math.log(a2), c0]), sw)
         if np.all(np.isfinite(sol.x)) and (best is None or sol.cost < best.cost):
             best = sol
     if best is None:
         return None
+    # feasible weighted least squares: the residual variance as a function of the defect's share,
+    # var = s0^2 (1 - share) + s1^2 share (least squares of r^2 on the two), inverse-variance weights
+    for _ in range(REWEIGHT_ROUNDS):
+        r, sh = resid(best.x), share(best.x)
+        design = np.column_stack([1.0 - sh, sh])
+        coef = np.linalg.lstsq(design, r * r, rcond=None)[0]
+        floor = max(float(np.mean(r * r)), 1e-12) * VARIANCE_FLOOR
+        var = np.maximum(design @ coef, floor)
+        sw = 1.0 / np.sqrt(var)
+        sol = solve(best.x, sw)
+        if not np.all(np.isfinite(sol.x)):
+            return None
+        best = sol
     alpha, c = (float(x) for x in best.x)
-    r = resid(best.x)
-    j = jac(best.x)
-    s2 = float(np.sum(r * r)) / max(1, n - 2)
-    rho = _lag1_autocorr(t, r)
+    rw = resid(best.x) * sw
+    j = (share(best.x) * sw)[:, None] * np.column_stack([np.ones_like(dt), dt])
+    s2 = float(np.sum(rw * rw)) / max(1, n - 2)
+    rho = _lag1_autocorr(t, rw)
     k = min(max(rho, 0.0), AUTOCORR_MAX)
     try:
         cov = np.linalg.inv(j.T @ j) * s2 * (1.0 + k) / (1.0 - k)

