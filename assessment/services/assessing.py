@@ -424,7 +424,9 @@ class _Run:
             )
 
         times_us = np.fromiter((_us(p.time) for p in vib), dtype=np.int64, count=len(vib))
-        running = running_mask(column("current_a"), float(self.asset.rated_current_a), column("rpm"))
+        running = running_mask(
+            column("current_a"), float(self.asset.rated_current_a), column("rpm"), float(self.asset.rated_rpm)
+        )
         self.vib = _HourlyMedians(times_us, column("vibration_rms_mm_s"), running)
         self.stopped_us = set(times_us[~running].tolist())
         health = self.store.read(
