@@ -179,7 +179,6 @@ class _Line:
 
 
 _Z80 = float(stats.norm.ppf(0.5 + INTERVAL_LEVEL / 2))
-_Z_ACCEL = float(stats.norm.ppf(0.99))
 
 
 def _theil_sen(x: np.ndarray, y: np.ndarray) -> _Line:
@@ -205,7 +204,7 @@ def _rolling_median(v: np.ndarray, k: int = 5) -> np.ndarray:
 
 
 def _segment(t: np.ndarray, v: np.ndarray, healthy_upper: float, window_days: float) -> np.ndarray:
-    """Boolean mask of the degradation segment (see module docstring, step 4)."""
+    """Boolean mask of the degradation segment (see module docstring, step 6)."""
     n = t.size
     start = int(np.searchsorted(t, t[-1] - window_days - _TIME_EPS_DAYS, side="left"))
     med = _rolling_median(v[start:], _ROLL)
@@ -269,10 +268,6 @@ def _linear_rul(
     )
 
 
-def _mad_abs(r: np.ndarray) -> float:
-    return float(np.median(np.abs(r)))
-
-
 def _preflight(
     t: np.ndarray, v: np.ndarray, threshold: float, channel: str, increasing: bool, last_points: int
 ) -> RulResult | None:
@@ -296,7 +291,6 @@ class _ExpFit:
     t_p: float
     alpha_p: float
     se_alpha_p: float
-    rho: float  # lag-1 autocorrelation of the residuals (hours one hour apart), before clipping
     n: int
 
     def crossings(self, y: float) -> tuple[float, float, float]:
@@ -385,8 +379,7 @@ def _fit_exponential(t: np.ndarray, v: np.ndarray, healthy_level: float) -> _Exp
     rw = resid(best.x) * sw
     j = (share(best.x) * sw)[:, None] * np.column_stack([np.ones_like(dt), dt])
     s2 = float(np.sum(rw * rw)) / max(1, n - 2)
-    rho = _lag1_autocorr(t, rw)
-    k = min(max(rho, 0.0), AUTOCORR_MAX)
+    k = min(max(_lag1_autocorr(t, rw), 0.0), AUTOCORR_MAX)
     try:
         cov = np.linalg.inv(j.T @ j) * s2 * (1.0 + k) / (1.0 - k)
     except np.linalg.LinAlgError:
@@ -401,7 +394,6 @@ def _fit_exponential(t: np.ndarray, v: np.ndarray, healthy_level: float) -> _Exp
         t_p=t_p,
         alpha_p=alpha + c * (t_p - t_ref),
         se_alpha_p=math.sqrt(max(var_a - cov_ac * cov_ac / var_c, 0.0)),
-        rho=rho,
         n=n,
     )
 
