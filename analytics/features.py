@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics.running import running_mask
+
 __all__ = [
     "ABS_FLOORS",
     "FEATURE_COLUMNS",
@@ -166,10 +168,6 @@ class FeatureParams:
     frequency_band_low_hz: float = 0.10
     frequency_band_high_hz: float = 0.05
     low_pf_threshold: float = 0.90
-    #: running when current_a >= this share of rated_current_a (and rpm, when present, >= this
-    #: share of rated_rpm): an induction motor draws its magnetising current, 20-50 % of rated,
-    #: even unloaded; a stopped one draws none
-    running_min_fraction: float = 0.10
     #: running_1h: every event in (t - this, t] is running (the longest model input window)
     settled_window: pd.Timedelta = _1H
     #: max_gap = max(energy_gap_factor * median interval, energy_min_max_gap)
@@ -859,7 +857,7 @@ def compute_features(
 
     # --- operating state ---------------------------------------------------------------------
     if n:
-        running = _running(raw["current_a"], raw["rpm"], context, p)
+        running = _running(raw["current_a"], raw["rpm"], context)
         sw = int(p.settled_window / pd.Timedelta(1, "ns"))
         sb = block_cache.get(sw) or _Blocks(t, sw)
         stopped_in_window = _window_sum(sb, 1.0 - running, first)
@@ -889,15 +887,12 @@ def compute_features(
     return frame
 
 
-def _running(current: np.ndarray, rpm: np.ndarray, context: AssetContext, p: FeatureParams) -> np.ndarray:
-    """1.0 running / 0.0 not running / NaN unknown (no rated current or no current reading)."""
+def _running(current: np.ndarray, rpm: np.ndarray, context: AssetContext) -> np.ndarray:
+    """1.0 running / 0.0 not running (the rule of ``analytics.running``, shared with the RUL's
+    running hours); NaN (unknown) without a rated current."""
     if context.rated_current_a is None:
         return np.full(current.shape, np.nan)
-    with np.errstate(invalid="ignore"):
-        on = current >= p.running_min_fraction * context.rated_current_a
-        if context.rated_rpm is not None:
-            on &= ~(rpm < p.running_min_fraction * context.rated_rpm)  # an absent rpm (NaN) does not veto
-    return np.where(np.isfinite(current), on, np.nan)
+    return running_mask(current, context.rated_current_a, rpm, context.rated_rpm).astype(np.float64)
 
 
 def _baseline_temperature(baseline: Any) -> float | None:

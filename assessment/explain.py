@@ -323,7 +323,8 @@ LINE_TEMPLATES: dict[str, str] = {
     "rul.no_baseline": "Remaining useful life: not estimated (no baseline yet).",
     "rul.insufficient_history": "Remaining useful life: not estimated (less than {rul.min_span_h:.0f} h or "
     "{rul.min_points:.0f} hourly points of history).",
-    "rul.no_degrading_trend": "Remaining useful life: not estimated (no significantly worsening trend).",
+    "rul.no_degrading_trend": "Remaining useful life: not estimated (within the healthy band or no "
+    "significantly worsening trend).",
     "rul.no_data": "Remaining useful life: not estimated (no data).",
     "stale": "Data is stale: the newest event is at {stale.newest_event_time:ts}; expected at least every "
     "{stale.stale_after_min:.1f} min.",

@@ -1,39 +1,51 @@
 """Remaining useful life (RUL) from a degrading trend: pure math, no Django.
 
-Vibration channel (``estimate_rul``), on hourly medians of vibration RMS:
+Vibration channel (``estimate_rul``), on hourly medians of vibration RMS while the machine runs
+(docs/CONTRACTS.md §11):
 
 1. Drop non-finite points, sort by time.  Times are ``datetime64`` or float days.
 2. ``threshold_exceeded`` (RUL 0): the latest robust level, the median of the last
    ``last_points`` (3) points, is already >= threshold.  Checked first: it is an observation, not
    an extrapolation.  With hourly medians this means "at or above the threshold in two of the last
-   three hours", so one bad hour does not set RUL 0 (and, through ``rul_2d``, risk Critical);
-   docs/CONTRACTS.md §11.2 uses this default.
+   three hours", so one bad hour does not set RUL 0 (and, through ``rul_2d``, risk Critical).
 3. ``insufficient_history`` (null): fewer than 12 points or a span under 24 h.
-4. Degradation segment: within the last ``window_days`` (14) days, the points after the last one
-   whose centred 5-point rolling median is still <= ``healthy_upper`` (default
-   healthy_level + 10 % of (threshold - healthy_level)), skipping 2 more points (those entered
-   that median).  If that trailing excursion is shorter than 12 points or 24 h, the whole window
-   is used instead (never less than the last 12 points and 24 h).
-5. Exponential model v(t) = v_h + b exp(c t): Theil-Sen of log(v - v_h) on t over the segment
-   points with v - v_h > eps (eps = 0.5 (healthy_upper - v_h), at least 1e-9), with the 80 %
-   confidence interval of the slope (``scipy.stats.theilslopes(alpha=0.8)``).  It is used when
-   it has >= 12 usable points, its slope's lower bound is > 0, its log-space R^2 >= 0.5, its
-   median absolute residual in value space is at most 1.25x that of the linear model, and the
-   segment accelerates (linear Theil-Sen slope of the later time-half exceeds the earlier one's,
-   one-sided z-test at 1 % with standard errors from the 80 % intervals).
-6. Otherwise linear Theil-Sen on v (same 80 % interval); a slope whose lower bound is <= 0 gives
-   ``no_degrading_trend`` (null), and so does an immaterial one: fitted rise over the segment
-   (slope x span) below the robust residual scale (1.4826 MAD), which keeps the ~10 % of pure-noise
-   series whose one-sided 80 % bound excludes 0 from producing a number.
-7. Extrapolate each line to the threshold: RUL = t_cross - now.  The line passes through the pivot
-   (median t, median(y - slope (t - median t))).  The interval uses the upper / lower slope bounds
+4. ``no_degrading_trend`` (null) while the latest robust level is still inside the healthy band
+   (<= ``healthy_upper``, the baseline p95): nothing has left the healthy state, so there is nothing
+   to extrapolate.  This is what keeps healthy machines from carrying a prognosis: a fit repeated every
+   hour over overlapping windows finds a "significant" slope in pure noise now and then.
+5. Exponential model in quadrature.  A defect adds a vibration component that is independent of the
+   healthy machine's own, so mean squares add: v(t)^2 = v_h^2 + a(t)^2, with the defect's amplitude
+   growing exponentially, a(t) = exp(alpha + c (t - t_last)).  Fitted by least squares on ln v over
+   the whole trend window (the healthy points pin v_h's share, the late points the growth), started
+   from three growth rates (0.03, 0.3, 3 per day; the lowest cost wins), then reweighted twice
+   (feasible weighted least squares): the residual variance is modelled as s0^2 (1 - share) +
+   s1^2 share, share = a^2 / (v_h^2 + a^2), because the hourly RMS of a grown defect (often a steady
+   tone) scatters less than the healthy machine's broadband.  The parameters' covariance is
+   s^2 (J'WJ)^-1 (s^2: weighted residual variance, J: Jacobian at the solution), inflated by
+   (1 + rho) / (1 - rho) for the lag-1 autocorrelation rho of residuals one hour apart (clipped to
+   [0, 0.8]): consecutive hourly medians are not independent, and ignoring that would overstate the
+   evidence.  Degrading only when the growth is significant, c >= 3 x se(c) (one-sided ~0.1 %,
+   because the test is repeated every hour); else ``no_degrading_trend``.
+6. Linear alternative: Theil-Sen of v over the degradation segment (the points after the last one
+   whose centred 5-point rolling median is <= ``healthy_upper``, skipping the 2 points that entered
+   that median; the whole window when that leaves fewer than 12 points or 24 h), with the 80 %
+   confidence interval of the slope (``scipy.stats.theilslopes(alpha=0.8)``).  It replaces the
+   exponential model only when it fits that segment clearly better (its residual sum of squares x 1.25
+   is below the exponential model's there): a significant trend that is straight, not growing.  Then
+   degrading only when the slope's lower bound is > 0 and the fitted rise over the segment reaches the
+   robust residual scale (1.4826 MAD); else ``no_degrading_trend``.
+7. RUL = t_cross - now.  Exponential: ln a reaches ln sqrt(threshold^2 - v_h^2) on the line
+   alpha_p + c (t - t_p) through the pivot t_p where alpha and c are uncorrelated; the interval uses
+   c +/- z_0.9 se(c) through the pivot shifted by +/- z_0.9 se(alpha_p).  Linear: the line through the
+   pivot (median t, median(y - slope (t - median t))); the interval uses the upper / lower slope bounds
    through the pivot shifted by +/- z_0.9 x its standard error (1.2533 x 1.4826 MAD(residual) /
-   sqrt(n)); low_days comes from the steeper slope.  All three are clipped to >= 0 and limited to
+   sqrt(n)).  In both, the steeper line gives low_days.  All three are clipped to >= 0 and limited to
    365 days; ``capped=True`` when any of them was limited.
 
 Health channel (``estimate_rul_health``): linear Theil-Sen of the health index (decreasing) down to
 ``floor`` (default 40, the High/Critical cut-off) over the last 14 days; ``threshold_exceeded``
-when the latest robust level is < floor (H < 40 is Critical); same rules otherwise.
+when the latest robust level is < floor (H < 40 is Critical); ``no_degrading_trend`` while the latest
+robust level is still >= ``healthy_floor`` (80, the Low-risk band) or the slope is not significant.
 
 ``combine_rul``: the smallest available estimate wins (ties: lower high_days, then channel name),
 keeping its interval, method and channel; with none available, the first applicable null reason
@@ -49,7 +61,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import optimize, stats
 
 REASON_INSUFFICIENT_HISTORY = "insufficient_history"
 REASON_NO_DEGRADING_TREND = "no_degrading_trend"
@@ -60,6 +72,7 @@ REASON_NO_BASELINE = "no_baseline"  # for callers without an active baseline (ne
 METHOD_EXPONENTIAL = "exponential"
 METHOD_LINEAR = "linear"
 
+RUL_VERSION = 2  # formula generation (docs/CONTRACTS.md §11, change log); stored in inputs.rul.rul_version
 INTERVAL_LEVEL = 0.8  # two-sided confidence level of the slope interval
 MIN_POINTS = 12
 MIN_SPAN_DAYS = 1.0
@@ -67,6 +80,14 @@ CAP_DAYS = 365.0
 WINDOW_DAYS = 14.0
 LAST_LEVEL_POINTS = 3
 _ROLL = 5  # rolling-median length for the degradation onset
+_TIME_EPS_DAYS = 1e-6  # window edges tolerate sub-second rounding of datetime inputs
+TREND_Z = 3.0  # growth rate significant when c >= TREND_Z x se(c)
+LINEAR_PREFERENCE = 1.25  # linear when its residual sum of squares x this is below the exponential's
+AUTOCORR_MAX = 0.8  # clip of the lag-1 residual autocorrelation used to inflate the covariance
+EXP_START_RATES = (0.03, 0.3, 3.0)  # starting growth rates of the exponential fit, per day
+REWEIGHT_ROUNDS = 2  # feasible weighted least squares rounds (variance as a function of the defect share)
+VARIANCE_FLOOR = 0.05  # weights: variance at least this share of the mean squared residual
+HEALTH_HEALTHY_FLOOR = 80.0  # health channel: no prognosis while the robust level is >= this (Low risk)
 
 # Null reasons in the order combine_rul reports them (first applicable), as docs/CONTRACTS.md §11.3.
 _NULL_REASON_PRIORITY = (
@@ -158,7 +179,6 @@ class _Line:
 
 
 _Z80 = float(stats.norm.ppf(0.5 + INTERVAL_LEVEL / 2))
-_Z_ACCEL = float(stats.norm.ppf(0.99))
 
 
 def _theil_sen(x: np.ndarray, y: np.ndarray) -> _Line:
@@ -184,9 +204,9 @@ def _rolling_median(v: np.ndarray, k: int = 5) -> np.ndarray:
 
 
 def _segment(t: np.ndarray, v: np.ndarray, healthy_upper: float, window_days: float) -> np.ndarray:
-    """Boolean mask of the degradation segment (see module docstring, step 4)."""
+    """Boolean mask of the degradation segment (see module docstring, step 6)."""
     n = t.size
-    start = int(np.searchsorted(t, t[-1] - window_days, side="left"))
+    start = int(np.searchsorted(t, t[-1] - window_days - _TIME_EPS_DAYS, side="left"))
     med = _rolling_median(v[start:], _ROLL)
     below = np.nonzero(med <= healthy_upper)[0]
     # +half: skip the points that entered the last below-band median (selection bias toward a dip)
@@ -248,26 +268,6 @@ def _linear_rul(
     )
 
 
-def _accelerating(t: np.ndarray, v: np.ndarray) -> bool:
-    """Significant acceleration: linear Theil-Sen slopes of the two time-halves, the later one
-    larger with z = (k2 - k1) / sqrt(se1^2 + se2^2) > 2.33 (one-sided 1 %), se from the 80 %
-    interval half-width / 1.2816."""
-    mid = float(np.median(t))
-    first, second = t <= mid, t > mid
-    if first.sum() < MIN_POINTS // 2 or second.sum() < MIN_POINTS // 2:
-        return False
-    a, b = _theil_sen(t[first], v[first]), _theil_sen(t[second], v[second])
-    se1, se2 = (a.high - a.low) / (2 * _Z80), (b.high - b.low) / (2 * _Z80)
-    den = math.hypot(se1, se2)
-    if den == 0:
-        return b.slope > a.slope
-    return (b.slope - a.slope) / den > _Z_ACCEL
-
-
-def _mad_abs(r: np.ndarray) -> float:
-    return float(np.median(np.abs(r)))
-
-
 def _preflight(
     t: np.ndarray, v: np.ndarray, threshold: float, channel: str, increasing: bool, last_points: int
 ) -> RulResult | None:
@@ -282,6 +282,122 @@ def _preflight(
     return None
 
 
+@dataclass(frozen=True)
+class _ExpFit:
+    """ln a(t) = alpha_p + c (t - t_p): the defect amplitude's log-line through its pivot."""
+
+    c: float
+    se_c: float
+    t_p: float
+    alpha_p: float
+    se_alpha_p: float
+    n: int
+
+    def crossings(self, y: float) -> tuple[float, float, float]:
+        """(estimate, earliest, latest) times at which ln a reaches y."""
+        z = _Z80
+        return (
+            self.t_p + (y - self.alpha_p) / self.c,
+            self.t_p + (y - self.alpha_p - z * self.se_alpha_p) / (self.c + z * self.se_c),
+            self.t_p + (y - self.alpha_p + z * self.se_alpha_p) / (self.c - z * self.se_c),
+        )
+
+    def level(self, t: np.ndarray, healthy_level: float) -> np.ndarray:
+        """Fitted v(t) = sqrt(v_h^2 + a(t)^2)."""
+        q = self.alpha_p + self.c * (np.asarray(t, dtype=np.float64) - self.t_p)
+        return np.exp(0.5 * np.logaddexp(2.0 * math.log(healthy_level), 2.0 * q))
+
+
+def _lag1_autocorr(t: np.ndarray, r: np.ndarray) -> float:
+    """Lag-1 autocorrelation of residuals over pairs of points one hour apart (0 without pairs)."""
+    dt = np.diff(t) * 24.0
+    pairs = np.nonzero(np.abs(dt - 1.0) < 0.05)[0]
+    if pairs.size < 3:
+        return 0.0
+    den = float(np.sum(r * r))
+    if den <= 0:
+        return 0.0
+    return float(np.sum(r[pairs] * r[pairs + 1]) / den * (r.size / pairs.size))
+
+
+def _fit_exponential(t: np.ndarray, v: np.ndarray, healthy_level: float) -> _ExpFit | None:
+    """Weighted least squares of ln v = 0.5 ln(v_h^2 + exp(2 (alpha + c (t - t_last)))) (module
+    docstring, step 5); None when the fit is not possible (too few positive points, singular
+    covariance)."""
+    ok = v > 0
+    t, y = t[ok], np.log(v[ok])
+    n = t.size
+    if n < MIN_POINTS:
+        return None
+    t_ref = float(t[-1])
+    dt = t - t_ref
+    lvh2 = 2.0 * math.log(healthy_level)
+
+    def share(p: np.ndarray) -> np.ndarray:
+        """The defect's share of the mean square, a^2 / (v_h^2 + a^2) = d ln v / d alpha."""
+        q2 = 2.0 * (p[0] + p[1] * dt)
+        return np.exp(q2 - np.logaddexp(lvh2, q2))
+
+    def resid(p: np.ndarray) -> np.ndarray:
+        return 0.5 * np.logaddexp(lvh2, 2.0 * (p[0] + p[1] * dt)) - y
+
+    def solve(p0: np.ndarray, sw: np.ndarray):
+        return optimize.least_squares(
+            lambda p: resid(p) * sw,
+            p0,
+            jac=lambda p: (share(p) * sw)[:, None] * np.column_stack([np.ones_like(dt), dt]),
+            method="lm",
+            xtol=1e-12,
+            ftol=1e-12,
+            gtol=1e-12,
+        )
+
+    last = float(np.median(v[ok][-LAST_LEVEL_POINTS:]))
+    a2 = max(last * last - healthy_level * healthy_level, (0.1 * healthy_level) ** 2)
+    sw = np.ones(n)
+    best = None
+    for c0 in EXP_START_RATES:
+        sol = solve(np.array([0.5 * math.log(a2), c0]), sw)
+        if np.all(np.isfinite(sol.x)) and (best is None or sol.cost < best.cost):
+            best = sol
+    if best is None:
+        return None
+    # feasible weighted least squares: the residual variance as a function of the defect's share,
+    # var = s0^2 (1 - share) + s1^2 share (least squares of r^2 on the two), inverse-variance weights
+    for _ in range(REWEIGHT_ROUNDS):
+        r, sh = resid(best.x), share(best.x)
+        design = np.column_stack([1.0 - sh, sh])
+        coef = np.linalg.lstsq(design, r * r, rcond=None)[0]
+        floor = max(float(np.mean(r * r)), 1e-12) * VARIANCE_FLOOR
+        var = np.maximum(design @ coef, floor)
+        sw = 1.0 / np.sqrt(var)
+        sol = solve(best.x, sw)
+        if not np.all(np.isfinite(sol.x)):
+            return None
+        best = sol
+    alpha, c = (float(x) for x in best.x)
+    rw = resid(best.x) * sw
+    j = (share(best.x) * sw)[:, None] * np.column_stack([np.ones_like(dt), dt])
+    s2 = float(np.sum(rw * rw)) / max(1, n - 2)
+    k = min(max(_lag1_autocorr(t, rw), 0.0), AUTOCORR_MAX)
+    try:
+        cov = np.linalg.inv(j.T @ j) * s2 * (1.0 + k) / (1.0 - k)
+    except np.linalg.LinAlgError:
+        return None
+    var_a, cov_ac, var_c = float(cov[0, 0]), float(cov[0, 1]), float(cov[1, 1])
+    if not (math.isfinite(var_c) and var_c > 0 and math.isfinite(var_a)):
+        return None
+    t_p = t_ref - cov_ac / var_c
+    return _ExpFit(
+        c=c,
+        se_c=math.sqrt(var_c),
+        t_p=t_p,
+        alpha_p=alpha + c * (t_p - t_ref),
+        se_alpha_p=math.sqrt(max(var_a - cov_ac * cov_ac / var_c, 0.0)),
+        n=n,
+    )
+
+
 def estimate_rul(
     times: Any,
     values: Any,
@@ -294,49 +410,42 @@ def estimate_rul(
     cap_days: float = CAP_DAYS,
     last_points: int = LAST_LEVEL_POINTS,
 ) -> RulResult:
-    """RUL of the vibration channel (hourly medians of RMS, mm/s) to ``threshold``.
+    """RUL of the vibration channel (hourly medians of RMS while running, mm/s) to ``threshold``.
 
-    ``healthy_level``: baseline p50; ``threshold``: zone C/D boundary; ``healthy_upper``: upper
+    ``healthy_level``: baseline p50 (> 0); ``threshold``: zone C/D boundary; ``healthy_upper``: upper
     healthy level (baseline p95), default healthy_level + 0.1 (threshold - healthy_level);
     ``now``: reference time (same kind as ``times``), default the last sample.
     """
+    if not healthy_level > 0:
+        raise ValueError("healthy_level must be positive")
     if not threshold > healthy_level:
         raise ValueError("threshold must be above the healthy level")
     channel = "vibration"
     t, v, now_d = _clean(times, values, now)
-    early = _preflight(t, v, threshold, channel, True, max(1, last_points))
+    last_points = max(1, last_points)
+    early = _preflight(t, v, threshold, channel, True, last_points)
     if early is not None:
         return early
     if healthy_upper is None or not healthy_upper > healthy_level:
         healthy_upper = healthy_level + 0.1 * (threshold - healthy_level)
-    mask = _segment(t, v, healthy_upper, window_days)
-    ts, vs = t[mask], v[mask]
+    if float(np.median(v[-last_points:])) <= healthy_upper:
+        return _null(REASON_NO_DEGRADING_TREND, channel, t.size)
+    start = int(np.searchsorted(t, t[-1] - window_days - _TIME_EPS_DAYS, side="left"))
+    start = min(start, max(0, t.size - MIN_POINTS))
+    tw, vw = t[start:], v[start:]
+    mask = _segment(tw, vw, healthy_upper, window_days)
+    ts, vs = tw[mask], vw[mask]
 
-    linear_line = _theil_sen(ts, vs)
-    eps = max(0.5 * (healthy_upper - healthy_level), 1e-9)
-    usable = (vs - healthy_level) > eps
-    if int(usable.sum()) >= MIN_POINTS and np.ptp(ts[usable]) > 0:
-        te, ye = ts[usable], np.log(vs[usable] - healthy_level)
-        exp_line = _theil_sen(te, ye)
-        if exp_line.low > 0 and exp_line.slope > 0:
-            fitted_log = exp_line.y_pivot + exp_line.slope * (te - exp_line.x_pivot)
-            ss_res = float(np.sum((ye - fitted_log) ** 2))
-            ss_tot = float(np.sum((ye - ye.mean()) ** 2))
-            r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else 0.0
-            exp_pred = healthy_level + np.exp(exp_line.y_pivot + exp_line.slope * (ts - exp_line.x_pivot))
-            lin_pred = linear_line.y_pivot + linear_line.slope * (ts - linear_line.x_pivot)
-            exp_err, lin_err = _mad_abs(vs - exp_pred), _mad_abs(vs - lin_pred)
-            if r2 >= 0.5 and exp_err <= 1.25 * lin_err + 1e-12 and _accelerating(ts, vs):
-                y_thr = math.log(threshold - healthy_level)
-                return _finish(
-                    *exp_line.crossings(y_thr),
-                    now_d,
-                    METHOD_EXPONENTIAL,
-                    channel,
-                    te.size,
-                    cap_days,
-                )
-    return _linear_rul(ts, vs, threshold, now_d, channel, cap_days)
+    fit = _fit_exponential(tw, vw, healthy_level)
+    if fit is None or not (fit.c > 0 and fit.c >= TREND_Z * fit.se_c):
+        return _null(REASON_NO_DEGRADING_TREND, channel, t.size)
+    line = _theil_sen(ts, vs)
+    lin_pred = line.y_pivot + line.slope * (ts - line.x_pivot)
+    rss_exp = float(np.sum((vs - fit.level(ts, healthy_level)) ** 2))
+    if float(np.sum((vs - lin_pred) ** 2)) * LINEAR_PREFERENCE < rss_exp:
+        return _linear_rul(ts, vs, threshold, now_d, channel, cap_days)
+    y_thr = 0.5 * math.log(threshold * threshold - healthy_level * healthy_level)
+    return _finish(*fit.crossings(y_thr), now_d, METHOD_EXPONENTIAL, channel, fit.n, cap_days)
 
 
 def estimate_rul_health(
@@ -348,14 +457,19 @@ def estimate_rul_health(
     window_days: float = WINDOW_DAYS,
     cap_days: float = CAP_DAYS,
     last_points: int = LAST_LEVEL_POINTS,
+    healthy_floor: float = HEALTH_HEALTHY_FLOOR,
 ) -> RulResult:
-    """RUL of a health-index channel (0..100, decreasing when degrading) down to ``floor``."""
+    """RUL of a health-index channel (0..100, decreasing when degrading) down to ``floor``; no
+    prognosis while the latest robust level is still >= ``healthy_floor`` (the Low-risk band)."""
     channel = "health"
     t, h, now_d = _clean(times, health_values, now)
-    early = _preflight(t, h, floor, channel, False, max(1, last_points))
+    last_points = max(1, last_points)
+    early = _preflight(t, h, floor, channel, False, last_points)
     if early is not None:
         return early
-    start = int(np.searchsorted(t, t[-1] - window_days, side="left"))
+    if float(np.median(h[-last_points:])) >= healthy_floor:
+        return _null(REASON_NO_DEGRADING_TREND, channel, t.size)
+    start = int(np.searchsorted(t, t[-1] - window_days - _TIME_EPS_DAYS, side="left"))
     start = min(start, max(0, t.size - MIN_POINTS))
     ts, bad = t[start:], 100.0 - h[start:]  # badness increases toward 100 - floor
     return _linear_rul(ts, bad, 100.0 - floor, now_d, channel, cap_days)

@@ -2,13 +2,15 @@
 
     python benchmarks/ingest.py [--quick] [--workers 2] [--threads 4] [--batch-size 5000] [--clients 4]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python benchmarks/ingest.py
-    python benchmarks/ingest.py --profile      # cProfile of the ingest view in-process instead
+    python benchmarks/ingest.py --profile      # CPU per request/event in-process, then cProfile
 
 Everything runs on loopback and is thrown away at the end: a temporary PDM_DATA_DIR, a
 private influxd (pdm_project.devservices), the SQL database (a scratch PostgreSQL database
 `pdm_bench_<pid>` on DATABASE_URL's server when it is set, dropped at the end; else a
-temporary SQLite file), Redis db 14 as Celery broker and cache (flushed before and after).
-The analytics hand-off is therefore real but only *queued*: no Celery worker consumes it.
+temporary SQLite file), a Redis database as Celery broker and cache, flushed before and
+after: db 14, or PDM_BENCH_REDIS_URL (parallel runs on one machine each need their own).
+The analytics hand-off is therefore real (pending ranges committed in SQL, runs queued on
+the broker) but no Celery worker consumes the queue.
 
 Setup: `python -m generator simulate` (a fleet, 60 s interval, ending before now), migrate,
 `register_fleet`, `create_api_token --scope ingest`, InfluxDB database and retention
@@ -22,30 +24,40 @@ else the run is invalid and exits 1):
    /api/v1/ingest by --clients threads (each keeps its own connection); timed from the first
    send to the last response. events/s = events / wall time.
 2. raw    -- the same events as the line protocol the service writes for them (readings,
-   derived power and event_id, built by `ingestion.timeseries.influx.format_line` *outside*
-   the timed section), same batch size and concurrency, POSTed straight to influxd
-   `/write?db=...&rp=raw&precision=u` into a fresh database of the same server.
-   ratio = batch / raw (goal >= 0.5).
+   derived power and event_id), made *outside* the timed section by the service's own
+   functions (`parse_events`, `event_rows`, `format_rows`), same batch size and concurrency,
+   POSTed straight to influxd `/write?db=...&rp=raw&precision=u` into a fresh database of the
+   same server. ratio = batch / raw (goal >= 0.5).
 3. single -- one event per request (JSON object) on a fixed open-loop schedule of --rate
    requests/s for --seconds; every event gets a new timestamp (+30 s off the 60 s grid) and
-   a new event_id, so nothing is a duplicate. Latency is measured from each request's
-   *scheduled* send time (no coordinated omission). Reports p50/p90/p99/max and errors
-   (goal: p99 < 25 ms at 200 requests/s).
+   a new event_id, so nothing is a duplicate. Latency runs from each request's *scheduled*
+   send time to the end of its response (no coordinated omission). Reports p50/p90/p99/max
+   and errors (goal: p99 < 25 ms at 200 requests/s). The load comes from one thread driving
+   --connections non-blocking keep-alive sockets in rotation with request bytes built before
+   the phase (a request due while all are busy opens another, whose set-up counts in its
+   latency): ~0.15 ms of client CPU per request on the cores the server shares.
 
-CPU seconds of gunicorn's workers and of influxd per phase are read from /proc. The last
-line of output is one JSON object with every number and the configuration.
+CPU seconds of gunicorn's workers, of influxd and of this client per phase are read from
+/proc; per batch event and per single request they are the figures to compare across runs
+on a shared machine, where wall times and latencies depend on the other load (the load
+average before and after is recorded). The last line of output is one JSON object with
+every number and the configuration.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import http.client
+import io
 import json
 import math
 import os
 import random
 import secrets
+import select
+import selectors
 import shutil
 import signal
 import socket
@@ -62,7 +74,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = os.environ.get("PDM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 SERVER_DB = "pdm_bench"
 RAW_DB = "pdm_bench_raw"
 TENANT = "bench"
@@ -109,23 +121,34 @@ def _children(pid: int) -> list[int]:
 
 
 class CpuMeter:
-    """CPU seconds used by gunicorn (master + workers) and influxd between start() and stop()."""
+    """CPU seconds used by gunicorn (master + workers, and each worker), influxd and this
+    client between start() and stop(). Per worker, because each worker's Python runs on one
+    core at a time (GIL): a phase whose connections landed unevenly shows it here."""
 
     def __init__(self, gunicorn_pid: int, influxd_pid: int):
         self.gunicorn_pid, self.influxd_pid = gunicorn_pid, influxd_pid
 
-    def sample(self) -> tuple[int, int]:
+    def sample(self) -> tuple[dict[int, int], int]:
         pids = [self.gunicorn_pid, *_children(self.gunicorn_pid)]
-        return sum(_cpu_ticks(p) for p in pids), _cpu_ticks(self.influxd_pid)
+        return {p: _cpu_ticks(p) for p in pids}, _cpu_ticks(self.influxd_pid)
 
     def start(self) -> None:
         self._t0 = self.sample()
         self._c0 = time.process_time()
 
-    def stop(self) -> dict[str, float]:
+    def stop(self) -> dict:
         g, i = self.sample()
+        per_worker = sorted(
+            (
+                round((ticks - self._t0[0].get(pid, 0)) / HZ, 2)
+                for pid, ticks in g.items()
+                if pid != self.gunicorn_pid
+            ),
+            reverse=True,
+        )
         return {
-            "gunicorn_cpu_s": round((g - self._t0[0]) / HZ, 2),
+            "gunicorn_cpu_s": round((sum(g.values()) - sum(self._t0[0].values())) / HZ, 2),
+            "gunicorn_worker_cpu_s": per_worker,
             "influxd_cpu_s": round((i - self._t0[1]) / HZ, 2),
             "client_cpu_s": round(time.process_time() - self._c0, 2),
         }
@@ -200,46 +223,156 @@ def run_closed_loop(host, port, path, headers, bodies, clients, ok_status) -> di
     return {"wall_s": time.perf_counter() - started, "latencies": latencies, "failures": failures}
 
 
-def run_open_loop(host, port, path, headers, bodies, rate, senders) -> dict:
-    """Request i is due at t0 + i/rate; latency counts from that due time, so a stalled server
-    shows up in the numbers instead of silently slowing the schedule down."""
-    lock = threading.Lock()
-    next_index = [0]
-    latencies: list[float] = [float("nan")] * len(bodies)
-    failures: list[str] = []
-    t0 = time.perf_counter() + 0.2
+def http_request(host: str, port: int, path: str, headers: dict, body: bytes) -> bytes:
+    """One complete HTTP/1.1 request, built once before the timed phase."""
+    head = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", f"Content-Length: {len(body)}"]
+    head += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
 
-    def worker() -> None:
-        conn = Conn(host, port, timeout=30.0)
-        try:
+
+class _Exchange:
+    """One request on one keep-alive connection: what was sent, the response bytes so far."""
+
+    __slots__ = ("buf", "index", "reused", "sock")
+
+    def __init__(self, index: int, sock: socket.socket, reused: bool):
+        self.index, self.sock, self.buf, self.reused = index, sock, bytearray(), reused
+
+    def complete(self) -> tuple[int, bool, bytes] | None:
+        """(status, keep_alive, body) once the whole response is in, else None."""
+        end = self.buf.find(b"\r\n\r\n")
+        if end < 0:
+            return None
+        head = bytes(self.buf[:end]).decode("latin-1").split("\r\n")
+        status = int(head[0].split(" ", 2)[1])
+        fields = {}
+        for line in head[1:]:
+            name, _, value = line.partition(":")
+            fields[name.strip().lower()] = value.strip().lower()
+        body = self.buf[end + 4 :]
+        if "content-length" in fields:
+            length = int(fields["content-length"])
+            if len(body) < length:
+                return None
+            body = body[:length]
+        elif fields.get("transfer-encoding") == "chunked":
+            out, pos = bytearray(), 0
             while True:
-                with lock:
-                    i = next_index[0]
-                    next_index[0] += 1
-                if i >= len(bodies):
-                    return
-                due = t0 + i / rate
-                delay = due - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-                try:
-                    status, data = conn.request("POST", path, bodies[i], headers)
-                except OSError as exc:
-                    status, data = 0, repr(exc).encode()
-                latencies[i] = time.perf_counter() - due
-                if status not in (200, 201):
-                    with lock:
-                        failures.append(f"#{i}: HTTP {status} {data[:300]!r}")
-        finally:
-            conn.close()
+                eol = body.find(b"\r\n", pos)
+                if eol < 0:
+                    return None
+                size = int(bytes(body[pos:eol]).split(b";")[0], 16)
+                if len(body) < eol + 2 + size + 2:
+                    return None
+                if size == 0:
+                    break
+                out += body[eol + 2 : eol + 2 + size]
+                pos = eol + 2 + size + 2
+            body = out
+        return status, fields.get("connection") != "close", bytes(body)
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(senders)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
-    return {"wall_s": wall, "latencies": latencies, "failures": failures}
+
+def run_open_loop(host, port, requests_bytes: list[bytes], rate: float, connections: int) -> dict:
+    """Request i is due at t0 + i/rate; its latency runs from that due time to the moment its
+    whole response has been read, so a stalled server shows up in the numbers instead of
+    silently slowing the schedule down (no coordinated omission).
+
+    One thread drives non-blocking keep-alive sockets with pre-built request bytes (a
+    selectors loop): ~0.15 ms of client CPU per request instead of ~0.4 ms with a thread per
+    connection and http.client, on the cores the server shares. `connections` are opened
+    before the schedule starts and a due request goes out on the one idle the longest, so
+    requests rotate over all of them, as they did over the old sender threads' connections,
+    and reach every gunicorn worker. When none is idle a new one is opened (up to 4x; beyond
+    that the request waits): set-up and waiting count in that request's latency. A kept-alive
+    connection the server closed meanwhile is replaced and the request sent again (its
+    latency still counts from its due time).
+    """
+    n = len(requests_bytes)
+    latencies = [float("nan")] * n
+    failures: list[str] = []
+    sel = selectors.DefaultSelector()
+    idle: collections.deque[socket.socket] = collections.deque()
+    open_count = 0
+
+    def connect() -> socket.socket:
+        nonlocal open_count
+        sock = socket.create_connection((host, port), timeout=10)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setblocking(False)
+        open_count += 1
+        return sock
+
+    def send(index: int, sock: socket.socket, reused: bool) -> None:
+        data = memoryview(requests_bytes[index])
+        while data:
+            try:
+                sent = sock.send(data)
+            except BlockingIOError:
+                select.select([], [sock], [], 1.0)
+                continue
+            data = data[sent:]
+        sel.register(sock, selectors.EVENT_READ, _Exchange(index, sock, reused))
+
+    def drop(sock: socket.socket) -> None:
+        nonlocal open_count
+        sock.close()
+        open_count -= 1
+
+    for _ in range(connections):  # like a fleet of devices, connected already
+        idle.append(connect())
+    waiting: collections.deque[int] = collections.deque()
+    t0 = time.perf_counter() + 0.2
+    next_index = done = 0
+    while done < n:
+        now = time.perf_counter()
+        while next_index < n and t0 + next_index / rate <= now:
+            waiting.append(next_index)
+            next_index += 1
+        while waiting and (idle or open_count < 4 * connections):
+            i = waiting.popleft()
+            if idle:  # the connection idle the longest: requests rotate over all of them
+                send(i, idle.popleft(), True)
+            else:
+                send(i, connect(), False)
+        timeout = None if next_index >= n else max(0.0, t0 + next_index / rate - time.perf_counter())
+        for key, _ in sel.select(timeout if timeout is not None else 5.0):
+            ex: _Exchange = key.data
+            try:
+                chunk = ex.sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError as exc:
+                chunk, error = b"", exc
+            else:
+                error = None
+            if not chunk:
+                sel.unregister(ex.sock)
+                drop(ex.sock)
+                if ex.reused and not ex.buf:  # closed while idle: send again on a new connection
+                    send(ex.index, connect(), False)
+                    continue
+                latencies[ex.index] = time.perf_counter() - (t0 + ex.index / rate)
+                failures.append(f"#{ex.index}: connection closed ({error or 'EOF'})")
+                done += 1
+                continue
+            ex.buf += chunk
+            result = ex.complete()
+            if result is None:
+                continue
+            latencies[ex.index] = time.perf_counter() - (t0 + ex.index / rate)
+            done += 1
+            status, keep_alive, body = result
+            if status not in (200, 201):
+                failures.append(f"#{ex.index}: HTTP {status} {body[:300]!r}")
+            sel.unregister(ex.sock)
+            if keep_alive:
+                idle.append(ex.sock)
+            else:
+                drop(ex.sock)
+    for sock in idle:
+        sock.close()
+    sel.close()
+    return {"wall_s": time.perf_counter() - t0, "latencies": latencies, "failures": failures}
 
 
 # --- setup ---------------------------------------------------------------------------------------
@@ -406,32 +539,20 @@ def load_batches(events_path: Path, batch_size: int, max_events: int | None) -> 
     return [lines[i : i + batch_size] for i in range(0, len(lines), batch_size)]
 
 
-def line_protocol(batches: list[list[bytes]], manifest: Path) -> list[bytes]:
-    """The line protocol the service writes for these events (events.event_points + the
-    store's format_line), one body per batch."""
-    from ingestion.derived import derived_signals
+def line_protocol(batches: list[list[bytes]]) -> list[bytes]:
+    """The line protocol the service writes for these events, one body per batch, made by the
+    service's own functions (parse_events, event_rows, format_rows) on the registered assets."""
+    from ingestion.models import Asset
     from ingestion.schemas import parse_events
-    from ingestion.timeseries.influx import format_line
-    from ingestion.timeseries.validation import to_micros
+    from ingestion.services.events import event_rows
+    from ingestion.timeseries.influx import format_rows
 
-    three = {a["asset_id"]: a["phase"] == "three" for a in json.loads(manifest.read_text())["assets"]}
+    assets = {a.asset_id: a for a in Asset.objects.all()}
     bodies = []
     for batch in batches:
         events = parse_events(b"[" + b",".join(batch) + b"]")
-        lines = []
-        for ev in events:
-            fields = ev.signals()
-            fields.update(
-                derived_signals(
-                    voltage_v=ev.voltage_v,
-                    current_a=ev.current_a,
-                    power_factor=ev.power_factor,
-                    three_phase=three[ev.asset_id],
-                )
-            )
-            fields["event_id"] = str(ev.event_id)
-            lines.append(format_line("events", ev.asset_id, fields, to_micros(ev.timestamp)))
-        bodies.append("\n".join(lines).encode())
+        rows, _ = event_rows(events, {ev.asset_id: assets[ev.asset_id] for ev in events})
+        bodies.append(format_rows(rows).encode())
     return bodies
 
 
@@ -471,7 +592,9 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=4, help="threads per worker (>1 = gthread, 1 = sync)")
     p.add_argument("--rate", type=float, default=200.0, help="single-event requests/s")
     p.add_argument("--seconds", type=float, default=12.0, help="single-event phase duration")
-    p.add_argument("--senders", type=int, default=32, help="client threads of the single-event phase")
+    p.add_argument(
+        "--connections", type=int, default=32, help="keep-alive connections of the single-event phase"
+    )
     p.add_argument("--app", default="pdm_project.wsgi:application", help="WSGI app (for A/B experiments)")
     p.add_argument("--profile", action="store_true", help="cProfile the ingest view in-process instead")
     p.add_argument("--profile-top", type=int, default=35)
@@ -498,50 +621,95 @@ def verify(store, expected: int, phase: str, checks: list[dict]) -> bool:
     return ok
 
 
+def wsgi_caller(token: str):
+    """POST a body to the production WSGI application in this process (no HTTP server)."""
+    from pdm_project.wsgi import application
+
+    def call(body: bytes) -> tuple[str, bytes]:
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/api/v1/ingest",
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(body)),
+            "HTTP_AUTHORIZATION": f"Bearer {token}",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.url_scheme": "http",
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        started: list[str] = []
+        chunks = application(environ, lambda status, headers, exc_info=None: started.append(status))
+        try:
+            return started[0], b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+
+    return call
+
+
 def profile_in_process(
-    setup: Setup, token: str, batches: list[list[bytes]], singles: list[bytes], top: int, clock: str
+    token: str, batches: list[list[bytes]], singles: list[bytes], top: int, clock: str
 ) -> None:
-    """Run the ingest view over the batches, then the single events, with Django's test client
-    under cProfile (one profile each)."""
+    """CPU per request and per event through the production WSGI application in this process
+    (pdm_project.wsgi: the same app and gc.freeze() as gunicorn's workers, without the HTTP
+    server): a plain pass measures process CPU time, wall time and the cyclic garbage
+    collector's share; a second pass over the same bodies (idempotent rewrites) runs under
+    cProfile, whose per-call overhead inflates Python-heavy code, so read it for shares."""
     import cProfile
-    import io
+    import gc
     import pstats
-
-    os.environ.update(setup.env)
-    import django
-
-    django.setup()
-    from django.test import Client
 
     from ingestion.timeseries import get_store
 
-    client = Client()
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-    client.get("/api/v1/health")  # warm-up outside the profile
+    call = wsgi_caller(token)
+    collector = {"n": 0, "cpu": 0.0, "t": 0.0}
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            collector["t"] = time.process_time()
+        else:
+            collector["n"] += 1
+            collector["cpu"] += time.process_time() - collector["t"]
+
     expected = 0
     for label, bodies, n in (
         ("batch", [b"[" + b",".join(b) + b"]" for b in batches], sum(len(b) for b in batches)),
         ("single", singles, len(singles)),
     ):
-        prof = cProfile.Profile(time.process_time) if clock == "cpu" else cProfile.Profile()
-        started = time.perf_counter()
-        prof.enable()
+        collector.update(n=0, cpu=0.0)
+        gc.callbacks.append(on_gc)
+        cpu0, wall0 = time.process_time(), time.perf_counter()
         for body in bodies:
-            resp = client.post("/api/v1/ingest", data=body, content_type="application/json", **headers)
-            if resp.status_code != 201:
-                raise SystemExit(f"ingest failed: {resp.status_code} {resp.content[:500]!r}")
-        prof.disable()
-        elapsed = time.perf_counter() - started
+            status, data = call(body)
+            if not status.startswith("201"):
+                raise SystemExit(f"ingest failed: {status} {data[:500]!r}")
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        gc.callbacks.remove(on_gc)
         expected += n
         log(
-            f"profile {label}: {n} events in {len(bodies)} requests, {elapsed:.2f} s under cProfile ({clock} clock) "
-            f"({n / elapsed:,.0f} events/s, {elapsed / len(bodies) * 1000:.2f} ms/request)"
+            f"{label}: {n} events in {len(bodies)} requests: {cpu / len(bodies) * 1e3:.3f} ms CPU and "
+            f"{wall / len(bodies) * 1e3:.3f} ms wall per request, {cpu / n * 1e6:.2f} us CPU per event; "
+            f"{collector['n']} collections took {collector['cpu']:.3f} s CPU ({collector['cpu'] / cpu:.1%})"
         )
+        prof = cProfile.Profile(time.process_time) if clock == "cpu" else cProfile.Profile()
+        prof.enable()
+        for body in bodies:
+            call(body)
+        prof.disable()
         for key in ("tottime", "cumulative"):
             out = io.StringIO()
             pstats.Stats(prof, stream=out).strip_dirs().sort_stats(key).print_stats(top)
             log(out.getvalue())
-        log(f"  verify: {get_store().count(measurement='events')} points, expected {expected}")
+    log(f"  verify: {get_store().count(measurement='events')} points, expected {expected}")
 
 
 def main(argv=None) -> int:
@@ -572,14 +740,23 @@ def main(argv=None) -> int:
 
         n_single = int(args.rate * args.seconds)
         singles = single_bodies(batches, n_single)
+        # This process uses the service's own code too (raw line protocol, --profile), on the
+        # benchmark's database and influxd.
+        os.environ.update(setup.env)
+        import django
+
+        django.setup()
         if args.profile:
-            profile_in_process(setup, token, batches, singles, args.profile_top, args.profile_clock)
+            profile_in_process(token, batches, singles, args.profile_top, args.profile_clock)
             return 0
 
         batch_bodies = [b"[" + b",".join(b) + b"]" for b in batches]
         t = time.perf_counter()
-        raw_bodies = line_protocol(batches, manifest)
+        raw_bodies = line_protocol(batches)
         lp_build_s = time.perf_counter() - t
+        from django.db import connections
+
+        connections.close_all()
 
         gun = Gunicorn(setup.env, args.workers, args.threads, setup.tmp / "gunicorn.log", args.app)
         setup.callback(gun.stop)
@@ -645,8 +822,9 @@ def main(argv=None) -> int:
 
         # 3. single events, open loop at a fixed rate
         log(f"single: {n_single} requests at {args.rate:g}/s open loop ({args.seconds:g} s), one event each")
+        single_requests = [http_request(host, port, "/api/v1/ingest", auth, body) for body in singles]
         meter.start()
-        single = run_open_loop(host, port, "/api/v1/ingest", auth, singles, args.rate, args.senders)
+        single = run_open_loop(host, port, single_requests, args.rate, args.connections)
         single_cpu = meter.stop()
         lat_ms = [x * 1000 for x in single["latencies"]]
         p50, p90, p99, pmax = pct(lat_ms, 50), pct(lat_ms, 90), pct(lat_ms, 99), max(lat_ms)
@@ -700,10 +878,11 @@ def main(argv=None) -> int:
                 "cpus": os.cpu_count(),
                 "sql": setup.db_vendor,
                 "loadavg_1m_before": round(load_before, 2),
+                "loadavg_1m_after": round(os.getloadavg()[0], 2),
                 "quick": args.quick,
             },
-            "analytics_handoff": f"queued on Redis db 14 (Celery broker), no worker consumes it; "
-            f"{queued} task message(s) left queued",
+            "analytics_handoff": f"pending ranges committed in SQL, runs queued on {REDIS_URL} (Celery "
+            f"broker), no worker consumes them; {queued} task message(s) left queued",
             "raw_measures": "POST of pre-built line protocol (same points and fields the service writes) "
             "to influxd /write; building it is not timed",
         }

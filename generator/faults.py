@@ -64,6 +64,27 @@ def severity(u: np.ndarray, growth_rate: float) -> np.ndarray:
     return np.expm1(growth_rate * u) / math.expm1(growth_rate)
 
 
+def design_rms(profile: VibrationProfile, s: float) -> float:
+    """Design in-band velocity RMS (mm/s) at severity s and the reference running condition:
+    the fault's amplitudes are solved so that its mean square adds to the healthy machine's,
+    sqrt(healthy^2 + s^2 (fail^2 - healthy^2)) (the synthesised windows' mean RMS is within
+    ~2 % of it)."""
+    h, f = profile.healthy_rms, profile.fail_rms
+    return math.sqrt(h * h + s * s * (f * f - h * h))
+
+
+def threshold_life(profile: VibrationProfile, boundary_mm_s: float, growth_rate: float) -> float | None:
+    """Life fraction u at which the design RMS (``design_rms``) reaches ``boundary_mm_s``: the end
+    of useful life for a platform whose failure threshold is that boundary (the RUL ground truth,
+    docs/generator.md).  None when the design RMS never reaches it (healthy level already at or
+    above it, or failure RMS below it)."""
+    h, f = profile.healthy_rms, profile.fail_rms
+    if not h < boundary_mm_s <= f:
+        return None
+    s = math.sqrt((boundary_mm_s**2 - h * h) / (f * f - h * h))
+    return math.log1p(s * math.expm1(growth_rate)) / growth_rate
+
+
 def impact_level(u: np.ndarray) -> np.ndarray:
     """Smooth step 0 -> 1 over the first IMPACT_RAMP of the life."""
     x = np.clip(np.asarray(u, dtype=np.float64) / IMPACT_RAMP, 0.0, 1.0)

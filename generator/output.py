@@ -8,6 +8,7 @@ seed and scenario give byte-identical files. Event ids are random-looking UUIDs 
 
 Labels (JSON lines):
   {"type":"asset", "asset_id", "mode" (null if healthy), "onset", "degrading_start",
+   "threshold_time" (vibration modes: design RMS reaches zone C/D; else null),
    "failure_time", "events_end"}                                     one per asset, first
   {"type":"grid_event", "kind" (sag|swell|freq_excursion), "start", "end", "magnitude"}
   {"type":"event", "asset_id", "timestamp", "phase", "grid": [...]}   one per event, same
@@ -32,6 +33,7 @@ import numpy as np
 from ingestion.schemas import FIELD_RANGES, SCHEMA_VERSION
 
 from . import fastjson as fj
+from .faults import VIBRATION_DEFECTS, threshold_life
 from .fleet import (
     SIGNALS,
     STREAM_EVENT_IDS,
@@ -43,7 +45,7 @@ from .fleet import (
     simulate_site,
 )
 from .grid import GRID_FREQ, GRID_SAG, GRID_SWELL
-from .scenario import PHASES, Fleet, stream_rng
+from .scenario import PHASES, AssetSpec, Fleet, stream_rng
 
 # decimals per field; every value is clipped into the contract's range before formatting
 DECIMALS = {
@@ -330,6 +332,20 @@ def manifest(fleet: Fleet) -> dict[str, Any]:
     return {"assets": out}
 
 
+def threshold_time_s(fleet: Fleet, asset: AssetSpec, schedule: AssetSchedule) -> float | None:
+    """Seconds from the start at which a vibration fault's design in-band RMS (reference running
+    condition, no noise) reaches the asset's ISO 10816-3 zone C/D boundary, the failure threshold of
+    the platform's RUL (docs/CONTRACTS.md §11); None for healthy assets and for modes that leave
+    vibration unchanged (overheating, electrical).  The machines fail later, at 1.3-1.5 x C/D."""
+    timing = schedule.timing
+    if timing is None or timing.mode not in VIBRATION_DEFECTS:
+        return None
+    u = threshold_life(schedule.physics.vibration, asset.zones[2], fleet.scenario.degradation.growth_rate)
+    if u is None:
+        return None
+    return timing.onset_s + u * (timing.failure_s - timing.onset_s)
+
+
 def asset_label_lines(fleet: Fleet, site: SiteSeries, schedules: dict[int, AssetSchedule]) -> list[str]:
     lines = []
     start = site.start_epoch
@@ -337,15 +353,18 @@ def asset_label_lines(fleet: Fleet, site: SiteSeries, schedules: dict[int, Asset
         timing = schedules[a.index].timing
         if timing is None:
             rec = {"type": "asset", "asset_id": a.asset_id, "mode": None, "onset": None,
-                   "degrading_start": None, "failure_time": None, "events_end": None}  # fmt: skip
+                   "degrading_start": None, "threshold_time": None, "failure_time": None,
+                   "events_end": None}  # fmt: skip
         else:
             end = min(timing.end_s, fleet.duration_s)
+            thr = threshold_time_s(fleet, a, schedules[a.index])
             rec = {
                 "type": "asset",
                 "asset_id": a.asset_id,
                 "mode": timing.mode,
                 "onset": iso_utc(start + math.ceil(timing.onset_s)),
                 "degrading_start": iso_utc(start + math.ceil(timing.degrading_s)),
+                "threshold_time": None if thr is None else iso_utc(start + math.ceil(thr)),
                 "failure_time": iso_utc(start + math.ceil(timing.failure_s)),
                 "events_end": iso_utc(start + math.ceil(end)),
             }

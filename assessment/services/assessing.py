@@ -31,6 +31,7 @@ import numpy as np
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from analytics.running import running_mask
 from analytics.selectors import ActiveBaseline, baseline_active
 from ingestion.models import Asset
 from ingestion.timeseries import Point, get_store
@@ -43,6 +44,7 @@ from ..models import RISK_CODES, Assessment, AssessmentState
 from ..rul import (
     REASON_NO_BASELINE,
     REASON_NO_DEGRADING_TREND,
+    RUL_VERSION,
     RulResult,
     combine_rul,
     estimate_rul,
@@ -295,13 +297,21 @@ def explain_record_of(assessment: Assessment) -> ExplainRecord:
 
 
 class _HourlyMedians:
-    """Hourly medians (UTC hours, placed at mid-hour) of one series, cached per whole hour."""
+    """Hourly medians (UTC hours, placed at mid-hour) of one series, cached per whole hour.
 
-    def __init__(self, times_us: np.ndarray, values: np.ndarray) -> None:
+    With ``running`` (a boolean per point, ``analytics.running``), an hour's median is taken over
+    its running points and the hour counts only when at least half of its points are running
+    (docs/CONTRACTS.md §11.1): a stopped machine's background vibration is not its condition.
+    """
+
+    def __init__(self, times_us: np.ndarray, values: np.ndarray, running: np.ndarray | None = None) -> None:
         ok = np.isfinite(values)
         self.t, self.v = times_us[ok], values[ok]
+        self.run = (
+            np.ones(self.t.shape, dtype=bool) if running is None else np.asarray(running, dtype=bool)[ok]
+        )
         self.hours = self.t // HOUR_US
-        self._cache: dict[int, float] = {}
+        self._cache: dict[int, float | None] = {}
 
     def _median(self, hour: int, lo_us: int | None = None) -> float | None:
         a = int(np.searchsorted(self.hours, hour, "left"))
@@ -310,7 +320,11 @@ class _HourlyMedians:
             a = max(a, int(np.searchsorted(self.t, lo_us, "right")))
         if a >= b:
             return None
-        return float(np.median(self.v[a:b]))
+        run = self.run[a:b]
+        n_run = int(np.count_nonzero(run))
+        if n_run == 0 or 2 * n_run < b - a:
+            return None
+        return float(np.median(self.v[a:b][run]))
 
     def series(self, start: datetime, end: datetime) -> tuple[np.ndarray, np.ndarray]:
         """(mid-hour times in days, medians) of the data with start < t < end, end a whole hour."""
@@ -325,7 +339,7 @@ class _HourlyMedians:
                 m = self._median(hour, lo_us)  # first hour: only t > start (the window is open on the left)
             else:
                 if hour not in self._cache:
-                    self._cache[hour] = self._median(hour)  # type: ignore[assignment]
+                    self._cache[hour] = self._median(hour)
                 m = self._cache[hour]
             if m is not None:
                 times.append((hour * HOUR_US + HOUR_US / 2) / DAY_US)
@@ -362,6 +376,9 @@ class _Run:
         self._stale_after_cache: dict[datetime, float] = {}
         self._index: KnowledgeIndex | None = None
         self.vib = _HourlyMedians(np.zeros(0, dtype=np.int64), np.zeros(0))
+        self.stopped_us: set[int] = (
+            set()
+        )  # event times (us) of the RUL window at which the machine is stopped
         self.health_stored: dict[datetime, int] = {}
         self.book = AlertBook(asset, now=self.now)
 
@@ -412,13 +429,24 @@ class _Run:
             return
         aid = self.asset.asset_id
         vib = self.store.read(
-            measurement="events", asset_id=aid, start=lo, end=hi, fields=["vibration_rms_mm_s"]
+            measurement="events",
+            asset_id=aid,
+            start=lo,
+            end=hi,
+            fields=["vibration_rms_mm_s", "current_a", "rpm"],
         )
-        values = [_num(p.fields.get("vibration_rms_mm_s")) for p in vib]
-        self.vib = _HourlyMedians(
-            np.fromiter((_us(p.time) for p in vib), dtype=np.int64, count=len(vib)),
-            np.asarray([np.nan if v is None else v for v in values], dtype=np.float64),
+
+        def column(name: str) -> np.ndarray:
+            return np.asarray(
+                [np.nan if (x := _num(p.fields.get(name))) is None else x for p in vib], dtype=np.float64
+            )
+
+        times_us = np.fromiter((_us(p.time) for p in vib), dtype=np.int64, count=len(vib))
+        running = running_mask(
+            column("current_a"), float(self.asset.rated_current_a), column("rpm"), float(self.asset.rated_rpm)
         )
+        self.vib = _HourlyMedians(times_us, column("vibration_rms_mm_s"), running)
+        self.stopped_us = set(times_us[~running].tolist())
         health = self.store.read(
             measurement="health", asset_id=aid, start=lo, end=hi, fields=["health_score"]
         )
@@ -479,7 +507,7 @@ class _Run:
         if b is None or b.window_end > hour:
             result = (
                 RulResult(None, None, None, REASON_NO_BASELINE, None, False, "vibration"),
-                {"computed_at": rfc3339(hour)},
+                {"computed_at": rfc3339(hour), "rul_version": RUL_VERSION},
             )
             self.rul_cache[hour] = result
             return result
@@ -488,7 +516,7 @@ class _Run:
         cd = self.limits.zone_boundaries[2]
         vst = _baseline_stat(b, "vibration_rms_mm_s")
         t_v, v = self.vib.series(trend_start, hour)
-        if vst is None or not cd > vst.p50:
+        if vst is None or not (cd > vst.p50 > 0):
             r_v = RulResult(None, None, None, REASON_NO_DEGRADING_TREND, None, False, "vibration", len(v))
         else:
             upper = vst.p95 if math.isfinite(vst.p95) and vst.p95 > vst.p50 else None
@@ -498,13 +526,16 @@ class _Run:
         lo_us, hi_us = _us(trend_start), _us(hour)
         pts = sorted((_us(t), float(h)) for t, h in merged.items() if lo_us < _us(t) < hi_us)
         hm = _HourlyMedians(
-            np.asarray([p[0] for p in pts], dtype=np.int64), np.asarray([p[1] for p in pts], dtype=np.float64)
+            np.asarray([p[0] for p in pts], dtype=np.int64),
+            np.asarray([p[1] for p in pts], dtype=np.float64),
+            np.asarray([p[0] not in self.stopped_us for p in pts], dtype=bool),
         )
         t_h, h = hm.series(trend_start, hour)
         r_h = estimate_rul_health(t_h, h, HEALTH_FLOOR, now=now_days)
         rul = combine_rul([r_v, r_h])
         detail = {
             "computed_at": rfc3339(hour),
+            "rul_version": RUL_VERSION,
             "trend_start": rfc3339(trend_start),
             "threshold_mm_s": cd,
             "healthy_level_mm_s": None if vst is None else vst.p50,

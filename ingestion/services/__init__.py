@@ -1,6 +1,6 @@
 """Writes of the ingestion app: registry, event ingest and the durable spool."""
 
-from .events import ForeignAssets, IngestResult, events_ingest, events_store
+from .events import AnalyticsHandoffUnavailable, ForeignAssets, IngestResult, events_ingest, events_store
 from .registry import (
     api_token_create,
     api_token_revoke,
@@ -13,6 +13,7 @@ from .registry import (
 from .spool import spool_replay
 
 __all__ = [
+    "AnalyticsHandoffUnavailable",
     "ForeignAssets",
     "IngestResult",
     "api_token_create",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 
 from ..models import SpoolEntry, Tenant
 from ..timeseries import Point, TimeSeriesUnavailable, get_store
@@ -38,7 +38,12 @@ class ReplayResult:
 
 
 def spool_pending() -> bool:
-    return SpoolEntry.objects.exists()
+    """Whether any entry waits. Asked before every direct write (see events_store), so it is
+    one plain statement: the ORM spent more CPU building `.exists()` than the database did."""
+    table = connection.ops.quote_name(SpoolEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608 - the model's own table name
+        return cursor.fetchone() is not None
 
 
 def _encode(points: Sequence[Point]) -> dict:

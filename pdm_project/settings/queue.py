@@ -31,7 +31,7 @@ if _visibility_s < 60:
     # Short timeouts (tests, drills) also need the worker to look for expired messages often.
     CELERY_BROKER_TRANSPORT_OPTIONS |= {"unacked_restore_interval": 1, "unacked_restore_throttle": 1}
 if _cache_url:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+    CACHES = {"default": {"BACKEND": "pdm_project.cache.RedisCache", "LOCATION": _cache_url}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

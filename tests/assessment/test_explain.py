@@ -297,7 +297,7 @@ def test_raised_risk_names_the_deciding_overrides():
         ),
         (
             RulResult(None, None, None, "no_degrading_trend", None),
-            "Remaining useful life: not estimated (no significantly worsening trend).",
+            "Remaining useful life: not estimated (within the healthy band or no significantly worsening trend).",
         ),
         (
             RulResult(None, None, None, "insufficient_history", None),

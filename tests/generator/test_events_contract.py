@@ -7,10 +7,11 @@ import json
 import uuid
 from datetime import datetime, timedelta
 
+import numpy as np
 import pytest
 
 from ingestion.schemas import SensorEventV1, parse_events
-from tests.generator.helpers import parse_jsonl
+from tests.generator.helpers import ISO_10816_3, parse_jsonl
 
 ALL_FIELDS = {
     "event_id",
@@ -173,3 +174,38 @@ def test_compact_interval_labels_agree_with_the_per_event_labels():
             s for s in spans if s["asset_id"] == ev["asset_id"] and s["start"] <= ev["timestamp"] < s["end"]
         ]
         assert [s["phase"] for s in match] == [ev["phase"]], ev
+
+
+def test_threshold_time_is_when_the_vibration_reaches_zone_d(mixed_files):
+    """``threshold_time`` (the RUL ground truth) is when a vibration fault's RMS reaches the C/D
+    boundary: the running readings of the hour around it sit at that boundary, well below it at the
+    start of degradation; modes that leave vibration alone (and healthy assets) carry null."""
+    labels = parse_jsonl(mixed_files["labels"])
+    manifest = {a["asset_id"]: a for a in json.loads(mixed_files["manifest"])["assets"]}
+    events = parse_jsonl(mixed_files["events"])
+    checked = 0
+    for a in (r for r in labels if r["type"] == "asset"):
+        if a["mode"] not in {"bearing_outer", "bearing_inner", "imbalance", "misalignment"}:
+            assert a["threshold_time"] is None, a
+            continue
+        assert a["degrading_start"] < a["threshold_time"] < a["failure_time"], a
+        m = manifest[a["asset_id"]]
+        cd = ISO_10816_3[(m["iso_group"], m["foundation"])][2]
+
+        def running_median(center: str, half_h: float, aid: str = a["asset_id"]) -> float:
+            c = datetime.fromisoformat(center.replace("Z", "+00:00"))
+            lo, hi = c - timedelta(hours=half_h), c + timedelta(hours=half_h)
+            vals = [
+                e["vibration_rms_mm_s"]
+                for e in events
+                if e["asset_id"] == aid
+                and e["rpm"] > 0
+                and lo <= datetime.fromisoformat(e["timestamp"].replace("Z", "+00:00")) < hi
+            ]
+            assert len(vals) >= 30
+            return float(np.median(vals))
+
+        assert running_median(a["threshold_time"], 1.0) == pytest.approx(cd, rel=0.15), a
+        assert running_median(a["degrading_start"], 1.0) < 0.7 * cd
+        checked += 1
+    assert checked == 4

@@ -4,6 +4,7 @@ and the line-protocol/InfluxQL quoting the store relies on. All against a real i
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 import time
@@ -15,16 +16,17 @@ import pytest
 import requests
 from django.core.management import call_command
 
-from ingestion.timeseries import Point, TimeSeriesError, TimeSeriesUnavailable
+from ingestion.timeseries import Point, PointRows, TimeSeriesError, TimeSeriesUnavailable
 from ingestion.timeseries.influx import (
     InfluxStore,
     escape_tag_value,
     format_field_value,
     format_line,
+    format_rows,
     quote_ident,
     retention_policy_of,
 )
-from ingestion.timeseries.validation import format_duration, parse_duration, retention_duration
+from ingestion.timeseries.validation import format_duration, parse_duration, retention_duration, to_micros
 from pdm_project.devservices import InfluxdServer, free_port
 from tests.fixtures.influx import drop_database, fresh_database_name
 
@@ -167,14 +169,21 @@ def test_large_writes_are_split_into_write_batch_sized_requests(influxd, fresh_d
     store = make_store(influxd, fresh_db, write_batch=7)
     store.setup()
     sizes: list[int] = []
-    store.session.hooks["response"].append(
-        lambda r, *a, **k: sizes.append(r.request.body.count(b"\n") + 1) if "/write?" in r.url else None
-    )
+    send = store._write_lines  # every /write request goes through here, to the real influxd
+
+    def counting(rp: str, body: bytes) -> None:
+        sizes.append(body.count(b"\n") + 1)
+        send(rp, body)
+
+    store._write_lines = counting
 
     store.write([Point("events", "M-1", T0 + i * timedelta(seconds=1), {"v": float(i)}) for i in range(20)])
+    store.write_rows(
+        PointRows("events", ("v",), (float,), [("M-2", to_micros(T0) + i, (float(i),)) for i in range(20)])
+    )
 
-    assert sizes == [7, 7, 6]
-    assert store.count(measurement="events") == 20
+    assert sizes == [7, 7, 6, 7, 7, 6]
+    assert store.count(measurement="events") == 40
 
 
 def test_a_chunk_refused_part_way_raises_and_leaves_the_earlier_chunks_written(influxd, fresh_db):
@@ -243,6 +252,23 @@ def test_a_stopped_server_is_unavailable_and_after_a_restart_the_data_is_still_t
 
     assert influx_store.count(measurement="events") == 50
     assert influx_store.ping().startswith("InfluxDB 1.")
+
+
+def test_requests_reuse_one_kept_alive_connection_and_replace_it_after_a_server_restart(
+    influxd, influx_store
+):
+    for i in range(5):
+        influx_store.write([Point("events", "M-1", T0 + i * timedelta(seconds=1), {"v": float(i)})])
+    pool = influx_store._connections
+    assert len(pool._idle) == 1  # five writes and their field-key lookup went over one connection
+    kept = pool._idle[0]
+
+    influxd.stop()
+    influxd.start()  # the kept connection is now dead; the next request notices and reconnects
+    influx_store.write([Point("events", "M-1", T0 + timedelta(seconds=9), {"v": 9.0})])
+
+    assert influx_store.count(measurement="events") == 6
+    assert len(pool._idle) == 1 and pool._idle[0] is not kept
 
 
 # --- auth ------------------------------------------------------------------------------------
@@ -376,6 +402,34 @@ def test_field_values_are_typed_and_strings_escape_quotes_and_backslashes(value,
 def test_a_line_has_measurement_tag_fields_and_microsecond_timestamp():
     line = format_line("events", "M 1", {"v": 2.0, "n": 3, "ok": True, "s": 'a"b'}, 1_700_000_000_123_456)
     assert line == 'events,asset_id=M\\ 1 v=2.0,n=3i,ok=true,s="a\\"b" 1700000000123456'
+
+
+def test_rows_are_formatted_exactly_as_the_same_points_line_by_line():
+    """format_rows (templates per field-presence pattern) against format_line (per point)."""
+    rng = random.Random(5)
+    names, kinds = ("v", "n", "s", "w"), (float, int, str, float)
+    texts = ["plain", 'say "hi"', "back\\slash", "end\\", "", "tab\tand,comma=eq"]
+    assets = ["M 1", "a,b", "a=b", "x' OR 1=1 --", "PUMP-07"]
+    rows = []
+    for i in range(400):
+        values = (
+            rng.choice([None, rng.uniform(-1e6, 1e6), 3.0, 1e-300]),
+            rng.choice([None, rng.randint(-(2**63), 2**63 - 1)]),
+            rng.choice([None, *texts]),
+            rng.choice([None, rng.random()]),
+        )
+        if all(v is None for v in values):
+            values = (1.5, None, None, None)
+        rows.append((rng.choice(assets), 1_700_000_000_000_000 + i, values))
+    table = PointRows("events", names, kinds, rows)
+
+    expected = [
+        format_line("events", a, {n: v for n, v in zip(names, values, strict=True) if v is not None}, us)
+        for a, us, values in rows
+    ]
+
+    assert format_rows(table).split("\n") == expected
+    assert format_rows(table, 100, 150).split("\n") == expected[100:150]
 
 
 @pytest.mark.parametrize(

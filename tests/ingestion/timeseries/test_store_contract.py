@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from ingestion.timeseries import Point, TimeSeriesError
+from ingestion.timeseries import Point, PointRows, TimeSeriesError
 from ingestion.timeseries.validation import check_asset_id
 
 US = timedelta(microseconds=1)
@@ -94,6 +94,30 @@ def test_rewriting_a_point_with_fewer_fields_drops_the_fields_it_no_longer_has(s
         pt("M-1", T0, voltage_v=402.0),
         pt("M-1", T0 + US, voltage_v=1.0, rpm=2.0),
     ]
+
+
+def test_rows_write_the_same_points_as_point_writes_and_replace_them_alike(store):
+    """write_rows (the ingest path: pre-checked rows, one field list) against write(points)."""
+    names, kinds = ("v", "n", "s", "opt"), (float, int, str, float)
+    t = [T0 + i * timedelta(seconds=1) for i in range(4)]
+    us = [(x - datetime(1970, 1, 1, tzinfo=UTC)) // US for x in t]
+    rows = [
+        ("A-1", us[0], (1.5, 3, "x", 0.25)),
+        ("A-1", us[1], (2.5, None, 'q"b\\', None)),
+        ("A 2", us[2], (None, 7, None, 1.0)),
+    ]
+
+    assert store.write_rows(PointRows("events", names, kinds, rows)) == 3
+
+    assert read_all(store, "A-1") == [
+        pt("A-1", t[0], v=1.5, n=3, s="x", opt=0.25),
+        pt("A-1", t[1], v=2.5, s='q"b\\'),
+    ]
+    assert read_all(store, "A 2") == [pt("A 2", t[2], n=7, opt=1.0)]
+    # A rewrite with fewer fields replaces the point, as with write(points).
+    store.write_rows(PointRows("events", names, kinds, [("A-1", us[0], (9.5, None, None, None))]))
+    assert read_all(store, "A-1")[0] == pt("A-1", t[0], v=9.5)
+    assert store.count(measurement="events") == 3
 
 
 def test_the_same_identity_twice_in_one_write_keeps_the_last_occurrence(store):

@@ -1,0 +1,68 @@
+"""RUL through assessments_run: the vibration channel uses only the hours in which the machine runs
+(docs/CONTRACTS.md §11.1), over both store backends."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from assessment.models import Assessment
+from assessment.services import assessments_run
+from assessment.services.assessing import _from_us, _HourlyMedians
+from tests.assessment.synth import T0, Scenario, make_baseline, write_scenario
+
+H = timedelta(hours=1)
+HOUR_US = 3_600_000_000
+C_PER_H = 0.05  # growth rate of the defect amplitude, 1/h
+B = math.sqrt(4.5**2 - 1.0) * math.exp(-C_PER_H * 100.0)  # reaches C/D (4.5 mm/s) at 100 h
+
+
+def stopped(h: float) -> bool:
+    """Off from 10:00 to 18:00 every day."""
+    return 10.0 <= h % 24.0 < 18.0
+
+
+def degrading_with_daily_stops() -> Scenario:
+    return Scenario(
+        # a defect added in quadrature to the healthy 1.0 mm/s; a stopped machine shows background
+        vibration=lambda h: 0.1 if stopped(h) else math.hypot(1.0, B * math.exp(C_PER_H * h)),
+        current=lambda h: 0.0 if stopped(h) else 20.0,  # rated 28 A
+        noise=0.02,
+    )
+
+
+def test_rul_fits_only_running_hours(store, pump):
+    make_baseline(pump, T0 - 12 * H, T0)
+    write_scenario(store, pump.asset_id, T0, T0 + 80 * H, degrading_with_daily_stops(), scored_from=T0)
+    assessments_run(asset_id=pump.asset_id, start=T0, end=T0 + 80 * H)
+    latest = Assessment.objects.filter(asset=pump).order_by("as_of").last()
+    assert latest.evaluated_at == T0 + 79 * H + timedelta(minutes=50)
+    truth = (100.0 - 79.0) / 24.0  # from the whole hour 79:00, days
+    assert (latest.rul_channel, latest.rul_method, latest.rul_reason) == ("vibration", "exponential", None)
+    assert latest.rul_days == pytest.approx(truth, rel=0.2)
+    assert latest.rul_low_days <= latest.rul_days <= latest.rul_high_days
+    detail = latest.inputs["rul"]
+    assert detail["computed_at"].startswith((T0 + 79 * H).strftime("%Y-%m-%dT%H"))
+    # hours 0..78 completed before 79:00, minus the 24 stopped hours (10-18 h of days 0, 1, 2)
+    assert detail["vibration"]["n_points"] == 79 - 24
+    # the health channel is still in the Low-risk band: no prognosis from it
+    assert latest.health_score >= 80
+    assert detail["health"]["reason"] == "no_degrading_trend"
+
+
+def test_hourly_medians_keep_hours_that_mostly_run():
+    # hour 0: all running; hour 1: 2 of 4 running (kept, median of the running ones);
+    # hour 2: 1 of 4 running (dropped); hour 3: none running (dropped)
+    t = np.array([0, 15, 30, 45, 60, 75, 90, 105, 120, 135, 150, 165, 180, 195], dtype=np.int64) * 60_000_000
+    v = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 0.1, 7.0, 0.1, 0.1, 9.0, 0.1, 0.1, 0.1, 0.1])
+    run = np.array([1, 1, 1, 1, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0], dtype=bool)
+    hm = _HourlyMedians(t, v, run)
+    times, meds = hm.series(_from_us(-1), _from_us(4 * HOUR_US))
+    assert meds.tolist() == [2.5, 6.0]
+    assert times.tolist() == pytest.approx([0.5 / 24, 1.5 / 24])
+    # without a running mask every point counts
+    times, meds = _HourlyMedians(t, v).series(_from_us(-1), _from_us(4 * HOUR_US))
+    assert meds.tolist() == [2.5, 2.55, 0.1, 0.1]
