@@ -1,32 +1,33 @@
-"""Isolation-Forest anomaly scores on baseline-normalised features (no Django).
+"""Anomaly scores: an Isolation Forest plus an open-ended distance, both on baseline-normalised
+load residuals (no Django).
 
-Pipeline (everything is stored in the model object):
+Pipeline (everything is stored in the model object; docs/CONTRACTS.md §8):
 
-1. **Model inputs** (``DEFAULT_MODEL_FEATURES``) — vibration kurtosis plus *load-normalised
-   residuals*: for vibration RMS, temperature, current and power factor a small linear
-   least-squares model ``target ~ 1 + load means (+ supply voltage for current)`` is fitted
-   on the healthy training rows and the model sees ``target - prediction``.  Temperature and
-   current follow the load, so shift changes move the raw values a lot but the residuals
-   hardly at all; overheating, unbalance or insulation problems show up as residuals.
-2. **Normalisation** — ``z = (x - mean) / max(std, floor)`` with the baseline statistics of
+1. **Model inputs** (``DEFAULT_MODEL_FEATURES``) - vibration kurtosis plus *load-normalised
+   residuals*: vibration RMS, the temperature rise and the reactive power each get a small
+   linear least-squares model ``target ~ 1 + load terms`` fitted on the healthy training rows,
+   and the model sees ``target - prediction``.  Temperature and reactive power follow the
+   load, so shift changes move the raw values a lot but the residuals hardly at all; a
+   cooling loss or insulation degradation shows up as a residual.
+2. **Normalisation** - ``z = (x - mean) / max(std, floor)`` with the baseline statistics of
    the inputs (:mod:`analytics.baseline`); a missing input gets ``z = 0`` (healthy mean).
-   Two aggregates are appended: ``z_l2`` (RMS of the z-scores) and ``z_linf`` (max |z|).
-   They make a fault that moves only one input stand out (an Isolation Forest dilutes a
-   single-input deviation among the other, irrelevant, inputs).
-3. **Isolation Forest** — scikit-learn, ``n_estimators=200``, ``max_samples='auto'``, fixed
+   Two aggregates are appended for the forest: ``z_l2`` (RMS of the z-scores) and ``z_linf``
+   (max |z|); they make a fault that moves one input stand out.
+3. **Isolation Forest** - scikit-learn, ``n_estimators=100``, ``max_samples='auto'``, fixed
    ``random_state``; contamination is not used.  ``r = -score_samples(X)`` (higher = more
    anomalous).
-4. **Calibration** — ``q50``, ``q99`` of ``r`` on the training rows;
-   ``a = max(0, (r - q50) / max(q99 - q50, 1e-6))``, ``anomaly_score = a / (1 + a)`` in
-   [0, 1), so 0.5 is the healthy 99th percentile.  Scores only: no thresholds, no decisions.
+4. **Distance** - ``d = z_l2``, the RMS of the normalised inputs.  A forest trained on healthy
+   data isolates every point beyond the training range at about the same depth, so ``r``
+   saturates and cannot say "twice as far"; ``d`` keeps growing with the fault.
+5. **Calibration** - each term is mapped so that its training median is 0 and its training
+   99.9th percentile is 1: ``a_f = max(0, (r - q50) / (q999 - q50))``, ``a_d`` likewise with
+   ``d50``, ``d999``; ``a = max(a_f, a_d)`` and ``anomaly_score = a / (1 + a)`` in [0, 1), so
+   0.5 is where the more alarmed of the two reaches its healthy 99.9th percentile.  Scores
+   only: no thresholds, no decisions.
 
-Note on the range: an Isolation Forest trained on healthy data cannot isolate a point
-outside the training range faster than the "corner" of that data, so ``r`` saturates (about
-0.65-0.8 when q50 is about 0.44 and q99 about 0.6): with the contract calibration even a
-gross fault scores about 0.55-0.7, not 0.9, and "slightly outside the training range"
-scores like "far outside".  ``AnomalyParams.calibration_exponent`` (default
-1 = contract) stretches the range above the 99th percentile without moving q50 -> 0 and
-q99 -> 0.5.
+Only rows where the machine is running steadily are trained on and scored (``scorable_rows``):
+a stopped machine has no vibration signature, and the hour after a start mixes standstill into
+the rolling windows.
 
 Scoring walks the fitted trees directly (``tree_.apply`` on cache-sized row chunks) and
 reproduces ``IsolationForest.score_samples`` bit for bit (see the tests), a bit faster.
@@ -49,28 +50,36 @@ from sklearn.ensemble import IsolationForest
 from analytics.baseline import DEFAULT_MIN_EVENTS, BaselineError, BaselineStats, baseline_fit
 
 __all__ = [
-    "CONTRACT_MODEL_FEATURES",
     "DEFAULT_MODEL_FEATURES",
     "DEFAULT_RESIDUALS",
     "MODEL_VERSION",
+    "SCORABLE_COLUMN",
     "AnomalyModel",
     "AnomalyParams",
     "ResidualSpec",
     "calibrate",
+    "combine_calibrated",
     "false_anomaly_rate",
     "fit_anomaly_model",
+    "scorable_rows",
     "score_features",
 ]
 
-MODEL_VERSION = "iforest-v1"
+#: formula generation of the score (docs/CONTRACTS.md §8, change control); v2: steady-running
+#: rows only, temperature rise above ambient and reactive-power residuals, forest + distance
+MODEL_VERSION = "iforest-v2"
+
+#: feature column that says a row may be scored (docs/CONTRACTS.md §6.7)
+SCORABLE_COLUMN = "running_1h"
 
 
 @dataclass(frozen=True)
 class ResidualSpec:
     """A load-normalised derived input ``name = target - ols(regressors)``.
 
-    ``targets`` are tried in order; the first with enough finite training values is used.
-    ``squares`` are regressors that also enter squared (I^2 R losses).
+    ``targets`` are tried in order; the first with enough finite training values is used.  A
+    target ``"a - b"`` is the difference of two columns (temperature above ambient).
+    ``squares`` are regressors that also enter squared (I^2 R losses, V^2 magnetising).
     """
 
     name: str
@@ -91,62 +100,48 @@ DEFAULT_RESIDUALS: tuple[ResidualSpec, ...] = (
         ("vibration_rms_mm_s__mean_1h",),
         ("power_kw__mean_1h",),
     ),
-    # winding temperature follows the load with a thermal lag (15 min and 1 h load means);
-    # linear terms only: quadratic fits extrapolate badly to load levels a short (72 h)
-    # baseline window has not seen, which shows up as false anomalies
+    # The frame's rise above ambient follows the losses with a thermal lag (15 min and 1 h
+    # load means). Without an ambient reading the 15 min temperature mean is the target, and
+    # the room's daily swing stays in the residual (measured: the healthy residual sd is about
+    # 4 degC with it, 1 degC above ambient, so a cooling loss shows 4x later without ambient).
     ResidualSpec(
         "temperature_c__load_residual",
-        ("temperature_c__mean_15m",),
+        ("temperature_c - ambient_temperature_c", "temperature_c__mean_15m"),
         ("power_kw__mean_15m", "power_kw__mean_1h"),
     ),
-    # I ~ P / (sqrt(3) V PF): what load and supply voltage do not explain is unbalance or
-    # a PF (insulation) problem
+    # Induction motor, per event: P = a0 + b x, Q = q0 V^2 + c x^2 V with x the load, so the
+    # reactive power is a quadratic in P plus a V^2 term. Insulation degradation or a supply
+    # unbalance adds reactive current the load does not explain. Instantaneous values: a 15 min
+    # mean over a shift change or an idle period would mix load levels on a curved relation.
     ResidualSpec(
-        "current_a__load_residual",
-        ("current_a__mean_15m",),
-        ("power_kw__mean_15m", "voltage_v__mean_15m"),
+        "reactive_power_kvar__load_residual",
+        ("reactive_power_kvar",),
+        ("power_kw",),
+        ("power_kw", "voltage_v"),
     ),
-    # induction-motor PF rises with load
-    ResidualSpec(
-        "power_factor__load_residual",
-        ("power_factor__mean_15m",),
-        ("power_kw__mean_15m",),
-    ),
-)
-
-#: the input list of docs/CONTRACTS.md §8.1 (raw features, no residuals): use it with
-#: ``AnomalyParams(features=CONTRACT_MODEL_FEATURES, residuals=(), aggregates=())``
-CONTRACT_MODEL_FEATURES: tuple[str, ...] = (
-    "voltage_deviation_pct",
-    "frequency_deviation_hz",
-    "power_factor",
-    "load_factor",
-    "current_a__mean_15m",
-    "current_a__std_1h",
-    "temperature_c__mean_15m",
-    "vibration_rms_mm_s__mean_15m",
-    "vibration_rms_mm_s__std_1h",
-    "vibration_kurtosis__mean_15m",
 )
 
 #: candidate model inputs, in order (columns with too few finite training values are dropped)
 DEFAULT_MODEL_FEATURES: tuple[str, ...] = (
-    # bearing outer/inner race (kurtosis and RMS up), imbalance 1x / misalignment 2x (RMS up)
+    # bearing outer/inner race (kurtosis and RMS up), imbalance 1x / misalignment 2x (RMS up,
+    # kurtosis down towards a sine's 1.5)
     "vibration_rms_mm_s__load_residual_15m",
     "vibration_rms_mm_s__load_residual_1h",
     "vibration_kurtosis__mean_15m",
     "vibration_kurtosis__mean_1h",
-    # overheating without vibration
+    # overheating (cooling loss) without vibration
     "temperature_c__load_residual",
-    # electrical: unbalance / sag raise current, insulation degradation lowers PF
-    "current_a__load_residual",
-    "power_factor__load_residual",
+    # electrical: insulation degradation / supply unbalance draw reactive current
+    "reactive_power_kvar__load_residual",
 )
 
 
 @dataclass(frozen=True)
 class AnomalyParams:
-    n_estimators: int = 200
+    #: 100 trees (Liu et al.'s default; 200 before iforest-v2): the tree walk is most of the
+    #: scoring cost, and on the benchmark fleets 200, 100 and 50 trees gave the same AUC, lead
+    #: and false-positive rate (docs/CONTRACTS.md §8.1)
+    n_estimators: int = 100
     max_samples: Any = "auto"
     features: tuple[str, ...] = DEFAULT_MODEL_FEATURES
     residuals: tuple[ResidualSpec, ...] = DEFAULT_RESIDUALS
@@ -158,13 +153,26 @@ class AnomalyParams:
     #: 0.5 is anchored at this training quantile, the healthy 99.9th percentile: with the 99th,
     #: fresh healthy data (out of sample) measured 1-9 % at or above 0.5 on generator fleets
     q_high: float = 0.999
-    #: aggregate inputs appended to the normalised features: "z_l2" (RMS of the z-scores)
-    #: and "z_linf" (max |z|); they let a fault that moves a single input stand out
+    #: aggregate inputs appended to the normalised features for the forest: "z_l2" (RMS of
+    #: the z-scores) and "z_linf" (max |z|); they let a fault that moves a single input stand out
     aggregates: tuple[str, ...] = ("z_l2", "z_linf")
-    #: a -> a ** calibration_exponent before a / (1 + a); 1.0 is the contract calibration
-    calibration_exponent: float = 1.0
+    #: 0.5 sits this many median-to-p99.9 spans above the median (out-of-sample allowance)
+    anchor_margin: float = 1.5
     #: rows per scoring chunk (keeps the chunk in cache while all trees walk it)
     score_chunk_rows: int = 32768
+
+
+def _split_target(target: str) -> tuple[str, ...]:
+    """``"a - b"`` -> ("a", "b"); a plain column name -> (name,)."""
+    return tuple(part.strip() for part in target.split(" - "))
+
+
+def _target(frame: pd.DataFrame, target: str) -> np.ndarray:
+    parts = _split_target(target)
+    out = _col(frame, parts[0])
+    for name in parts[1:]:
+        out = out - _col(frame, name)
+    return out
 
 
 @dataclass(frozen=True)
@@ -179,7 +187,7 @@ class FittedResidual:
 
     @property
     def sources(self) -> tuple[str, ...]:
-        return (self.target, *self.regressors)
+        return tuple(dict.fromkeys((*_split_target(self.target), *self.regressors, *self.squares)))
 
     def _terms(self, frame: pd.DataFrame) -> list[np.ndarray]:
         """Regressor terms: (x - center) / scale for regressors, (x / scale)^2 for squares."""
@@ -201,7 +209,7 @@ class FittedResidual:
         pred = np.full(len(frame), self.coef[0])
         for j, term in enumerate(self._terms(frame)):
             pred += self.coef[j + 1] * term
-        return _col(frame, self.target) - pred
+        return _target(frame, self.target) - pred
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -224,20 +232,28 @@ def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
     return col.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _finite_share(frame: pd.DataFrame, name: str) -> float:
-    if len(frame) == 0:
-        return 0.0
-    return float(np.isfinite(_col(frame, name)).mean())
+def _finite_share(values: np.ndarray) -> float:
+    return float(np.isfinite(values).mean()) if len(values) else 0.0
+
+
+def scorable_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows the model trains on and scores: the machine has run through the whole window
+    (``running_1h == 1``, docs/CONTRACTS.md §6.7).  Where the operating state is unknown (null:
+    no rated current, or a frame without the column, e.g. pure-math callers) every row counts."""
+    if SCORABLE_COLUMN not in frame.columns:
+        return np.ones(len(frame), dtype=bool)
+    return _col(frame, SCORABLE_COLUMN) != 0.0
 
 
 def _fit_residual(spec: ResidualSpec, frame: pd.DataFrame, min_share: float) -> FittedResidual | None:
-    if any(_finite_share(frame, r) < min_share for r in (*spec.regressors, *spec.squares)):
+    regs = (*spec.regressors, *spec.squares)
+    if any(_finite_share(_col(frame, r)) < min_share for r in regs):
         return None
     for target in spec.targets:
-        if _finite_share(frame, target) < min_share:
+        y = _target(frame, target)
+        if _finite_share(y) < min_share:
             continue
-        y = _col(frame, target)
-        raw = np.column_stack([_col(frame, r) for r in (*spec.regressors, *spec.squares)])
+        raw = np.column_stack([_col(frame, r) for r in regs])
         ok = np.isfinite(y) & np.isfinite(raw).all(axis=1)
         if ok.sum() < 10:
             continue
@@ -261,26 +277,52 @@ def _fit_residual(spec: ResidualSpec, frame: pd.DataFrame, min_share: float) -> 
     return None
 
 
-def calibrate(raw: np.ndarray, q50: float, q99: float, exponent: float = 1.0) -> np.ndarray:
-    """``a = max(0, (r - q50)/(q99 - q50))``; ``score = a / (1 + a)`` in [0, 1).
+def calibrate(raw: np.ndarray, q50: float, q99: float) -> np.ndarray:
+    """One term: ``a = max(0, (x - q50) / (q999 - q50))`` (``q99`` holds the 99.9th
+    percentile), mapped to ``a / (1 + a)`` in [0, 1) - the score of that term alone."""
+    return _to_unit(_excess(raw, q50, q99))
 
-    ``exponent`` (default 1 = contract) raises ``a`` to a power first; it keeps q50 -> 0
-    and q99 -> 0.5 but stretches the range above the healthy 99th percentile.
-    """
-    span = max(q99 - q50, 1e-6)
-    a = np.maximum(0.0, (np.asarray(raw, dtype=np.float64) - q50) / span)
-    if exponent != 1.0:
-        a = a**exponent
+
+def _excess(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """``max(0, (x - lo) / max(hi - lo, 1e-6))``; NaN stays NaN."""
+    span = max(hi - lo, 1e-6)
+    with np.errstate(invalid="ignore"):
+        return np.maximum(0.0, (np.asarray(x, dtype=np.float64) - lo) / span)
+
+
+def _to_unit(a: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         out = a / (1.0 + a)
     return np.where(np.isinf(a), 1.0 - np.finfo(np.float64).epsneg, out)
 
 
+def combine_calibrated(
+    raw: np.ndarray,
+    distance: np.ndarray,
+    q50: float,
+    q99: float,
+    d50: float,
+    d999: float,
+    *,
+    margin: float = 1.0,
+) -> np.ndarray:
+    """``anomaly_score = a / (1 + a)`` with ``a = max(a_forest, a_distance)`` (§8.2); each term
+    is its excess over the training median in units of ``margin`` x (p99.9 - median)."""
+    a_f = _excess(raw, q50, q50 + margin * (q99 - q50))
+    a_d = _excess(distance, d50, d50 + margin * (d999 - d50))
+    return _to_unit(np.fmax(a_f, a_d))
+
+
 def false_anomaly_rate(scores: Iterable[float] | np.ndarray | pd.Series, threshold: float = 0.5) -> float:
-    """Share of (finite) scores >= 0.5, i.e. above the healthy 99th percentile."""
+    """Share of (finite) scores >= 0.5, i.e. at or above the healthy 99.9th percentile."""
     s = np.asarray(scores, dtype=np.float64)
     s = s[np.isfinite(s)]
     return float(np.mean(s >= threshold)) if s.size else float("nan")
+
+
+def _rms(z: np.ndarray) -> np.ndarray:
+    """Root mean square over the inputs (axis 0) of a (d, n) array."""
+    return np.sqrt(np.mean(z * z, axis=0)) if z.shape[0] else np.zeros(z.shape[1])
 
 
 def _average_path_length(n: np.ndarray) -> np.ndarray:
@@ -307,7 +349,13 @@ def _node_depths(tree) -> np.ndarray:
 
 @dataclass
 class AnomalyModel:
-    """Fitted anomaly model; serialisable with joblib (``dumps``/``loads``/``save``/``load``)."""
+    """Fitted anomaly model; serialisable with joblib (``dumps``/``loads``/``save``/``load``).
+
+    ``q50``/``q99``: the forest's raw score ``r`` at the training median and 99.9th percentile
+    (the name ``q99`` is kept for stored models); ``d50``/``d999``: the same for the distance
+    ``d``.  A model stored before the distance term existed has NaN there and scores with the
+    forest alone, as it did when it was trained.
+    """
 
     version: str
     features: list[str]
@@ -322,8 +370,10 @@ class AnomalyModel:
     random_state: int
     forest: IsolationForest
     aggregates: tuple[str, ...] = ()
-    calibration_exponent: float = 1.0
     params: AnomalyParams = field(default_factory=AnomalyParams)
+    d50: float = math.nan
+    d999: float = math.nan
+    anchor_margin: float = 1.0
     _node_values: list[np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     # -- inputs ------------------------------------------------------------------------------
@@ -339,36 +389,41 @@ class AnomalyModel:
         """Raw (un-normalised) model inputs: feature columns plus fitted residuals."""
         return pd.DataFrame(self._raw_inputs(features).T, index=features.index, columns=self.features)
 
-    def design_matrix(self, features: pd.DataFrame, n_imputed: np.ndarray | None = None) -> np.ndarray:
-        """Normalised, imputed model input matrix, float32 (n, d + aggregates).
+    def normalised(self, features: pd.DataFrame, n_imputed: np.ndarray | None = None) -> np.ndarray:
+        """z-scores of the model inputs, float64 (d, n).
 
         z = (x - mean) / max(std, floor); a missing input gets z = 0 (the healthy mean) and
-        is counted in ``n_imputed`` (an int array of length n, if given); the aggregates are
-        computed on the z-scores.
+        is counted in ``n_imputed`` (an int array of length n, if given).
         """
-        raw = self._raw_inputs(features)
-        d = raw.shape[0]
-        z = np.empty((d + len(self.aggregates), raw.shape[1]))
+        z = self._raw_inputs(features)
         for k, name in enumerate(self.features):
-            st = self.baseline.stats(name)
-            row = raw[k]
+            row = z[k]
             bad = ~np.isfinite(row)
-            row -= st.mean
+            row -= self.baseline.stats(name).mean
             row /= self.baseline.scale_of(name)
             row[bad] = 0.0
             if n_imputed is not None:
                 n_imputed += bad
-            np.clip(row, -1e15, 1e15, out=z[k])
-        zz = z[:d]
+            np.clip(row, -1e15, 1e15, out=row)
+        return z
+
+    def _matrix(self, z: np.ndarray) -> np.ndarray:
+        """Forest input (n, d + aggregates), float32, from the z-scores (d, n)."""
+        d = z.shape[0]
+        x = np.empty((z.shape[1], d + len(self.aggregates)), dtype=np.float32)
+        x[:, :d] = z.T
         for j, agg in enumerate(self.aggregates):
             if agg == "z_l2":
-                np.sqrt(np.mean(zz * zz, axis=0), out=z[d + j])
+                x[:, d + j] = _rms(z)
             elif agg == "z_linf":
-                np.max(np.abs(zz), axis=0, out=z[d + j])
+                x[:, d + j] = np.max(np.abs(z), axis=0)
             else:  # pragma: no cover - validated at fit time
                 raise ValueError(f"unknown aggregate {agg!r}")
-        # float32 is what the trees compare against
-        return np.ascontiguousarray(z.T, dtype=np.float32)
+        return x
+
+    def design_matrix(self, features: pd.DataFrame, n_imputed: np.ndarray | None = None) -> np.ndarray:
+        """Normalised, imputed forest input matrix, float32 (n, d + aggregates)."""
+        return self._matrix(self.normalised(features, n_imputed))
 
     @property
     def input_names(self) -> list[str]:
@@ -404,27 +459,42 @@ class AnomalyModel:
     def raw_scores(self, features: pd.DataFrame) -> np.ndarray:
         return self.raw_from_matrix(self.design_matrix(features))
 
+    def distances(self, features: pd.DataFrame) -> np.ndarray:
+        """``d = z_l2``: RMS of the normalised inputs (open-ended: grows with the deviation)."""
+        return _rms(self.normalised(features))
+
     def score_frame(self, features: pd.DataFrame) -> pd.DataFrame:
-        """Columns ``anomaly_score``, ``anomaly_raw`` (r) and ``n_imputed`` for every row."""
-        n_imp = np.zeros(len(features), dtype=np.int64)
-        raw = self.raw_from_matrix(self.design_matrix(features, n_imp))
-        return pd.DataFrame(
+        """Columns ``anomaly_score``, ``anomaly_raw`` (r), ``anomaly_distance`` (d) and
+        ``n_imputed`` (docs/CONTRACTS.md §8.3); NaN on rows that are not scored (the machine
+        is not running steadily, :func:`scorable_rows`)."""
+        keep = scorable_rows(features)
+        rows = features if keep.all() else features[keep]
+        n_imp = np.zeros(len(rows), dtype=np.int64)
+        z = self.normalised(rows, n_imp)
+        raw = self.raw_from_matrix(self._matrix(z))
+        dist = _rms(z)
+        out = pd.DataFrame(
             {
-                "anomaly_score": calibrate(raw, self.q50, self.q99, self.calibration_exponent),
+                "anomaly_score": self.calibrated(raw, dist),
                 "anomaly_raw": raw,
+                "anomaly_distance": dist,
                 "n_imputed": n_imp,
             },
-            index=features.index,
+            index=rows.index,
+        )
+        return out if keep.all() else out.reindex(features.index)
+
+    def calibrated(self, raw: np.ndarray, distance: np.ndarray) -> np.ndarray:
+        """§8.2: ``a = max(a_forest, a_distance)``, ``anomaly_score = a / (1 + a)``."""
+        if not (math.isfinite(self.d50) and math.isfinite(self.d999)):
+            return calibrate(raw, self.q50, self.q99)  # stored before the distance term
+        return combine_calibrated(
+            raw, distance, self.q50, self.q99, self.d50, self.d999, margin=self.anchor_margin
         )
 
     def score(self, features: pd.DataFrame) -> pd.Series:
-        """``anomaly_score`` in [0, 1) for every row of a feature table."""
-        raw = self.raw_scores(features)
-        return pd.Series(
-            calibrate(raw, self.q50, self.q99, self.calibration_exponent),
-            index=features.index,
-            name="anomaly_score",
-        )
+        """``anomaly_score`` in [0, 1) for every scorable row of a feature table (else NaN)."""
+        return self.score_frame(features)["anomaly_score"].rename("anomaly_score")
 
     # -- metadata / persistence ----------------------------------------------------------------
     def metadata(self) -> dict[str, Any]:
@@ -433,11 +503,14 @@ class AnomalyModel:
             "version": self.version,
             "features": list(self.features),
             "aggregates": list(self.aggregates),
-            "calibration_exponent": self.calibration_exponent,
             "residuals": [r.to_dict() for r in self.residuals],
             "baseline": self.baseline.to_dict(),
             "q50": self.q50,
             "q99": self.q99,
+            "distance": "z_l2",
+            "d50": self.d50,
+            "d999": self.d999,
+            "anchor_margin": self.anchor_margin,
             "train_start": None if self.train_start is None else self.train_start.isoformat(),
             "train_end": None if self.train_end is None else self.train_end.isoformat(),
             "n_train": self.n_train,
@@ -483,17 +556,20 @@ def fit_anomaly_model(
 ) -> AnomalyModel:
     """Train the model on the feature table of a healthy baseline window.
 
-    ``baseline``: optional pre-fitted statistics; columns it covers are normalised with
-    it, the others (e.g. the residuals) get statistics fitted on ``features``.
-    Raises :class:`BaselineError` for too few rows or no usable input column.
+    Only the rows of steady running (:func:`scorable_rows`) are used.  ``features`` holds the
+    stored features joined with the events' own readings (the instantaneous residuals and the
+    temperature above ambient need them).  ``baseline``: optional pre-fitted statistics;
+    columns it covers are normalised with it, the others (e.g. the residuals) get statistics
+    fitted on ``features``.  Raises :class:`BaselineError` for too few rows or no usable input.
     """
     p = params or AnomalyParams()
     unknown = [a for a in p.aggregates if a not in ("z_l2", "z_linf")]
     if unknown:
         raise ValueError(f"unknown aggregates: {unknown}")
+    features = features[scorable_rows(features)]
     n = len(features)
     if n < p.min_events:
-        raise BaselineError(f"anomaly model needs at least {p.min_events} events, got {n}")
+        raise BaselineError(f"anomaly model needs at least {p.min_events} events of steady running, got {n}")
     residuals = tuple(
         r for r in (_fit_residual(s, features, p.min_finite_fraction) for s in p.residuals) if r is not None
     )
@@ -504,7 +580,7 @@ def fit_anomaly_model(
         if name in residual_names:
             if name in derived:
                 chosen.append(name)
-        elif _finite_share(features, name) >= p.min_finite_fraction:
+        elif _finite_share(_col(features, name)) >= p.min_finite_fraction:
             chosen.append(name)
     residuals = tuple(r for r in residuals if r.name in chosen)
     if not chosen:
@@ -523,7 +599,6 @@ def fit_anomaly_model(
         random_state=int(random_state),
         forest=IsolationForest(),
         aggregates=tuple(p.aggregates),
-        calibration_exponent=float(p.calibration_exponent),
         params=p,
     )
     inputs = shell.model_frame(features)
@@ -539,7 +614,8 @@ def fit_anomaly_model(
             floors={**stats.floors, **{c: f for c, f in baseline.floors.items() if c in chosen}},
         )
     shell.baseline = stats
-    x = shell.design_matrix(features)
+    z = shell.normalised(features)
+    x = shell._matrix(z)
     forest = IsolationForest(
         n_estimators=p.n_estimators,
         max_samples=p.max_samples,
@@ -550,6 +626,8 @@ def fit_anomaly_model(
     shell.forest = forest
     raw = shell.raw_from_matrix(x)
     shell.q50, shell.q99 = (float(v) for v in np.quantile(raw, [p.q_low, p.q_high]))
+    shell.d50, shell.d999 = (float(v) for v in np.quantile(_rms(z), [p.q_low, p.q_high]))
+    shell.anchor_margin = float(p.anchor_margin)
     if isinstance(features.index, pd.DatetimeIndex) and n:
         shell.train_start, shell.train_end = features.index.min(), features.index.max()
     return shell

@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics.running import running_mask
+
 __all__ = [
     "ABS_FLOORS",
     "FEATURE_COLUMNS",
@@ -135,12 +137,20 @@ class AssetContext:
     #: per-asset overrides; None keeps FeatureParams' value
     voltage_band_pct: float | None = None
     power_factor_limit: float | None = None
+    #: nameplate current and speed, for the operating state (``running``); without a rated
+    #: current the state is unknown (null) and every row counts as scorable
+    rated_current_a: float | None = None
+    rated_rpm: float | None = None
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.rated_voltage_v) and self.rated_voltage_v > 0):
             raise ValueError(f"rated_voltage_v must be > 0, got {self.rated_voltage_v!r}")
         if not (np.isfinite(self.rated_power_kw) and self.rated_power_kw > 0):
             raise ValueError(f"rated_power_kw must be > 0, got {self.rated_power_kw!r}")
+        for name in ("rated_current_a", "rated_rpm"):
+            value = getattr(self, name)
+            if value is not None and not (np.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be > 0 when given, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -158,6 +168,8 @@ class FeatureParams:
     frequency_band_low_hz: float = 0.10
     frequency_band_high_hz: float = 0.05
     low_pf_threshold: float = 0.90
+    #: running_1h: every event in (t - this, t] is running (the longest model input window)
+    settled_window: pd.Timedelta = _1H
     #: max_gap = max(energy_gap_factor * median interval, energy_min_max_gap)
     energy_gap_factor: float = 3.0
     energy_min_max_gap: pd.Timedelta = _15MIN
@@ -325,6 +337,22 @@ def _build_specs() -> dict[str, FeatureSpec]:
             unit,
         )
     add(
+        "running",
+        "1 if current_a >= 0.10 * rated_current_a and (rpm absent or rpm >= 0.10 * rated_rpm) else 0; "
+        "null when the asset's rated current is unknown",
+        ("current_a", "rpm", "asset.rated_current_a", "asset.rated_rpm"),
+        "instant",
+        "flag",
+    )
+    add(
+        "running_1h",
+        "1 if every event with time in (t-1h, t] is running, else 0 (the machine has run through the "
+        "longest anomaly-model window: such rows are scored); null when running is null",
+        ("current_a", "rpm", "asset.rated_current_a", "asset.rated_rpm"),
+        "(t-1h, t]",
+        "flag",
+    )
+    add(
         "temperature_rise_c",
         "temperature_c - ambient_temperature_c when the event has ambient; else temperature_c - baseline mean "
         "of temperature_c (AssetContext.baseline_temperature_c or the baseline's temperature_c stats); null "
@@ -356,6 +384,7 @@ def required_history(params: FeatureParams | None = None) -> timedelta:
     longest = max(
         2 * max(WINDOWS.values()),
         2 * p.spike_window,
+        2 * p.settled_window,
         p.slope_window,
         p.energy_sum_window + p.energy_median_window,
     )
@@ -385,6 +414,24 @@ def _ts_ns(value: Any) -> int:
 _ROW_CHUNK = 8192
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """Per-row window bounds of a row chunk (see :meth:`_Blocks.rows`)."""
+
+    seg: np.ndarray  # block of the row
+    prev_seg: np.ndarray  # the block before it (0 for the first)
+    row_seg_start: np.ndarray  # first row of the row's block
+    row_prev_seg_start: np.ndarray  # first row of the block before
+    left_lo: np.ndarray  # first row of the previous block inside (t - W, t]
+    has_left: np.ndarray  # the window reaches into the previous block
+    prev_last: np.ndarray  # last row of the previous block (its total)
+    before_idx: np.ndarray  # last row before left_lo (its prefix is subtracted)
+    before_mask: np.ndarray  # 1.0 when that prefix lies in the previous block
+    has_left_f: np.ndarray
+    excl_idx: np.ndarray | None = None  # the row before (the window without the row itself)
+    excl_mask: np.ndarray | None = None  # 1.0 unless the row starts its block
+
+
 class _Blocks:
     """Epoch-aligned blocks of width W over sorted times, plus the two-part window bounds.
 
@@ -395,35 +442,53 @@ class _Blocks:
 
     def __init__(self, t: np.ndarray, width_ns: int) -> None:
         n = t.size
+        self.t = t
+        self.width_ns = width_ns
         codes = np.floor_divide(t, width_ns)
         change = np.empty(n, dtype=bool)
         change[:1] = True
         np.not_equal(codes[1:], codes[:-1], out=change[1:])
         self.n = n
         self.seg_starts = np.flatnonzero(change)
-        self.seg_id = np.cumsum(change) - 1
         self.n_seg = self.seg_starts.size
         self.seg_ends = np.append(self.seg_starts[1:], n)
+        self.seg_lengths = self.seg_ends - self.seg_starts
         seg_codes = codes[self.seg_starts]
-        prev_present = np.zeros(self.n_seg, dtype=bool)
-        prev_present[1:] = seg_codes[1:] == seg_codes[:-1] + 1
-        self.row_seg_start = self.seg_starts[self.seg_id]
-        self.is_seg_start = change
-        prev_start_seg = np.zeros(self.n_seg, dtype=np.int64)
-        prev_start_seg[1:] = self.seg_starts[:-1]
-        self.row_prev_seg_start = prev_start_seg[self.seg_id]
-        j = np.searchsorted(t, t - width_ns, side="right")  # first row with time > t - W
-        row_prev_present = prev_present[self.seg_id]
-        self.left_lo = np.where(row_prev_present, j, self.row_seg_start)
-        self.has_left = self.left_lo < self.row_seg_start
-        # gather helpers for the window parts (see _left_part / _window_stats)
-        self.prev_last = np.maximum(self.row_seg_start - 1, 0)
-        self.before_idx = np.maximum(self.left_lo - 1, 0)
-        self.before_mask = (self.left_lo > self.row_prev_seg_start).astype(np.float64)
-        self.has_left_f = self.has_left.astype(np.float64)
-        self.prev_seg = np.maximum(self.seg_id - 1, 0)
-        self.excl_idx = np.maximum(np.arange(n) - 1, 0)
-        self.excl_mask = (~change).astype(np.float64)
+        self.prev_present = np.zeros(self.n_seg, dtype=bool)
+        self.prev_present[1:] = seg_codes[1:] == seg_codes[:-1] + 1
+        self.prev_start_seg = np.zeros(self.n_seg, dtype=np.int64)
+        self.prev_start_seg[1:] = self.seg_starts[:-1]
+        # the only full-length index arrays (int32 is enough for one asset's frame)
+        self.seg_id = (np.cumsum(change, dtype=np.int32) - 1) if n < 2**31 else np.cumsum(change) - 1
+        self.first_in_window = np.searchsorted(t, t - width_ns, side="right").astype(self.seg_id.dtype)
+
+    def rows(self, lo: int, hi: int, exclusive: bool = False) -> _Rows:
+        """Window bounds of rows [lo, hi).  Computed per row chunk: a dozen full-length index
+        arrays for every window width cost more in page faults than in arithmetic."""
+        seg = self.seg_id[lo:hi]
+        row_seg_start = self.seg_starts[seg]
+        row_prev_seg_start = self.prev_start_seg[seg]
+        j = self.first_in_window[lo:hi]  # first row with time > t - W
+        left_lo = np.where(self.prev_present[seg], j, row_seg_start)
+        has_left = left_lo < row_seg_start
+        return _Rows(
+            seg=seg,
+            prev_seg=np.maximum(seg - 1, 0),
+            row_seg_start=row_seg_start,
+            row_prev_seg_start=row_prev_seg_start,
+            left_lo=left_lo,
+            has_left=has_left,
+            prev_last=np.maximum(row_seg_start - 1, 0),
+            before_idx=np.maximum(left_lo - 1, 0),
+            before_mask=(left_lo > row_prev_seg_start).astype(np.float64),
+            has_left_f=has_left.astype(np.float64),
+            **(self._exclusive(lo, hi, row_seg_start) if exclusive else {}),
+        )
+
+    @staticmethod
+    def _exclusive(lo: int, hi: int, row_seg_start: np.ndarray) -> dict[str, np.ndarray]:
+        idx = np.arange(lo, hi)
+        return {"excl_idx": np.maximum(idx - 1, 0), "excl_mask": (idx != row_seg_start).astype(np.float64)}
 
     def segmented_cumsum(self, vals: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Inclusive cumsum along axis 1 restarted at every block start (in place when out is vals).
@@ -486,7 +551,9 @@ def _prefix_sums(
         buf = np.empty((g + 2 * m, n))
     cum = buf[: g + 2 * m]
     v, q = cum[g : g + m], cum[g + m :]
-    np.subtract(x, shift_seg[:, blocks.seg_id], out=v)
+    for lo in range(0, n, _ROW_CHUNK):  # chunked: no full-size temporaries
+        hi = min(lo + _ROW_CHUNK, n)
+        np.subtract(x[:, lo:hi], np.take(shift_seg, blocks.seg_id[lo:hi], axis=1), out=v[:, lo:hi])
     v[~finite] = 0.0
     np.multiply(v, v, out=q)
     if complete.any():
@@ -495,13 +562,13 @@ def _prefix_sums(
     return blocks.segmented_cumsum(cum, out=cum), cnt_map
 
 
-def _left_part(blocks: _Blocks, cum: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """Sums over the previous block's rows inside the window, for rows [lo, hi): (C, rows)."""
-    left = np.take(cum, blocks.prev_last[lo:hi], axis=1)  # previous block total
-    before = np.take(cum, blocks.before_idx[lo:hi], axis=1)  # its prefix before left_lo
-    before *= blocks.before_mask[lo:hi]
+def _left_part(rows: _Rows, cum: np.ndarray) -> np.ndarray:
+    """Sums over the previous block's rows inside the window, for a row chunk: (C, rows)."""
+    left = np.take(cum, rows.prev_last, axis=1)  # previous block total
+    before = np.take(cum, rows.before_idx, axis=1)  # its prefix before left_lo
+    before *= rows.before_mask
     left -= before
-    left *= blocks.has_left_f[lo:hi]
+    left *= rows.has_left_f
     return left
 
 
@@ -556,29 +623,35 @@ def _window_stats(
 ) -> tuple:
     """(count, mean, std) over (t - W, t] for rows [lo, hi), and optionally the same over
     (t - W, t) without the row itself (previous-window statistics for the spike test)."""
-    seg = blocks.seg_id[lo:hi]
-    left = _left_part(blocks, cum, lo, hi)
-    cr = np.take(shift_seg, seg, axis=1)
-    cl = np.take(shift_seg, blocks.prev_seg[lo:hi], axis=1)
+    rows = blocks.rows(lo, hi, exclusive=with_exclusive)
+    left = _left_part(rows, cum)
+    cr = np.take(shift_seg, rows.seg, axis=1)
+    cl = np.take(shift_seg, rows.prev_seg, axis=1)
     incl = _combine_stats(left, cum[:, lo:hi], cl, cr, cnt_map)
     if not with_exclusive:
         return incl
-    right_x = np.take(cum, blocks.excl_idx[lo:hi], axis=1)
-    right_x *= blocks.excl_mask[lo:hi]
+    right_x = np.take(cum, rows.excl_idx, axis=1)
+    right_x *= rows.excl_mask
     return incl, _combine_stats(left, right_x, cl, cr, cnt_map)
 
 
-def _window_sum(blocks: _Blocks, x: np.ndarray) -> np.ndarray:
-    """Sum of the finite values of a 1-D series over (t - W, t]; NaN when the window has none."""
+def _window_sum(blocks: _Blocks, x: np.ndarray, first: int = 0) -> np.ndarray:
+    """Sum of the finite values of a 1-D series over (t - W, t] for the rows [first:]; NaN when
+    the window has none."""
     finite = np.isfinite(x)
     cum = blocks.segmented_cumsum(np.stack([finite.astype(np.float64), np.where(finite, x, 0.0)]))
-    tot_prev = cum[:, np.maximum(blocks.row_seg_start - 1, 0)]
-    before = cum[:, np.maximum(blocks.left_lo - 1, 0)]
-    before[:, blocks.left_lo <= blocks.row_prev_seg_start] = 0.0
-    left = tot_prev - before
-    left[:, ~blocks.has_left] = 0.0
-    cnt = left[0] + cum[0]
-    return np.where(cnt > 0, left[1] + cum[1], np.nan)
+    out = np.empty(x.size - first)
+    for lo in range(first, x.size, _ROW_CHUNK):
+        hi = min(lo + _ROW_CHUNK, x.size)
+        rows = blocks.rows(lo, hi)
+        tot_prev = cum[:, rows.prev_last]
+        before = cum[:, rows.before_idx]
+        before[:, rows.left_lo <= rows.row_prev_seg_start] = 0.0
+        left = tot_prev - before
+        left[:, ~rows.has_left] = 0.0
+        cnt = left[0] + cum[0, lo:hi]
+        out[lo - first : hi - first] = np.where(cnt > 0, left[1] + cum[1, lo:hi], np.nan)
+    return out
 
 
 def theil_sen_slope(y: np.ndarray, x: np.ndarray | None = None, min_points: int = 2) -> np.ndarray:
@@ -596,7 +669,8 @@ def theil_sen_slope(y: np.ndarray, x: np.ndarray | None = None, min_points: int 
     valid_pts = np.isfinite(y).sum(axis=1)
     ok = valid_pts >= max(min_points, 2)
     rows = np.flatnonzero(ok)
-    chunk = max(1, 2_000_000 // max(a.size, 1))
+    # about 2 MB per temporary: larger ones are fresh (page-faulted) memory on every chunk
+    chunk = max(1, 262_144 // max(a.size, 1))
     full = valid_pts == k
     for lo in range(0, rows.size, chunk):
         r = rows[lo : lo + chunk]
@@ -710,7 +784,7 @@ def compute_features(
         if skip:
             prev_t = int(t[skip - 1])
             prev_p = float(col("power_kw")[skip - 1])
-    raw = {name: col(name)[skip:] for name in (*ROLLING_SIGNALS, "ambient_temperature_c")}
+    raw = {name: col(name)[skip:] for name in (*ROLLING_SIGNALS, "ambient_temperature_c", "rpm")}
     t = t[skip:]
     n = t.size
     index = pd.DatetimeIndex(t, tz="UTC").as_unit("ns")
@@ -779,7 +853,20 @@ def compute_features(
         put("interval_s", interval[first:])
         put("energy_kwh", energy[first:])
         put("energy_gap_s", gap_s[first:])
-        put("energy_kwh_24h", _window_sum(eb, energy)[first:])
+        put("energy_kwh_24h", _window_sum(eb, energy, first))
+
+    # --- operating state ---------------------------------------------------------------------
+    if n:
+        running = _running(raw["current_a"], raw["rpm"], context)
+        sw = int(p.settled_window / pd.Timedelta(1, "ns"))
+        sb = block_cache.get(sw) or _Blocks(t, sw)
+        stopped_in_window = _window_sum(sb, 1.0 - running, first)
+        put("running", running[first:])
+        with np.errstate(invalid="ignore"):
+            put(
+                "running_1h",
+                np.where(np.isfinite(stopped_in_window), stopped_in_window == 0.0, np.nan),
+            )
 
     # --- trends ----------------------------------------------------------------------------
     put("vibration_rms_slope_mm_s_per_day", _hourly_slope(t, raw["vibration_rms_mm_s"], p, first))
@@ -798,6 +885,14 @@ def compute_features(
     frame = pd.DataFrame(table.T, index=index[first:], columns=list(FEATURE_COLUMNS), copy=False)
     frame.index.name = events.index.name or "time"
     return frame
+
+
+def _running(current: np.ndarray, rpm: np.ndarray, context: AssetContext) -> np.ndarray:
+    """1.0 running / 0.0 not running (the rule of ``analytics.running``, shared with the RUL's
+    running hours); NaN (unknown) without a rated current."""
+    if context.rated_current_a is None:
+        return np.full(current.shape, np.nan)
+    return running_mask(current, context.rated_current_a, rpm, context.rated_rpm).astype(np.float64)
 
 
 def _baseline_temperature(baseline: Any) -> float | None:

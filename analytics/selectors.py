@@ -42,7 +42,8 @@ def baseline_validation_report(*, asset_id: str, start: datetime, end: datetime)
     """Score [start, end) with the active model; the share with score >= 0.5 is the false-anomaly rate.
 
     Scores the stored features afresh (not the stored scores), so the report holds for the
-    model as it is now, over any window the caller knows to be healthy.
+    model as it is now, over any window the caller knows to be healthy.  Only events of steady
+    running are scored (docs/CONTRACTS.md §6.7); the others are counted in ``not_scored``.
     """
     from .anomaly import AnomalyModel
     from .services import events_frame, features_frame, model_frame
@@ -55,7 +56,12 @@ def baseline_validation_report(*, asset_id: str, start: datetime, end: datetime)
     if not len(feats):
         raise LookupError(f"asset {asset_id!r} has no features in [{start.isoformat()}, {end.isoformat()})")
     frame = model_frame(feats, events_frame(asset_id=asset_id, start=start, end=end))
-    scores = model.score(frame)
+    scores = model.score(frame).dropna()
+    if not len(scores):
+        raise LookupError(
+            f"asset {asset_id!r} was not running steadily in [{start.isoformat()}, {end.isoformat()}): "
+            "no event to score"
+        )
     anomalous = int((scores >= 0.5).sum())
     rate = anomalous / len(scores)
     return {
@@ -64,6 +70,7 @@ def baseline_validation_report(*, asset_id: str, start: datetime, end: datetime)
         "start": start.isoformat(),
         "end": end.isoformat(),
         "events": len(scores),
+        "not_scored": len(frame) - len(scores),
         "anomalous": anomalous,
         "false_anomaly_rate": rate,
         "passed": rate <= 0.01,

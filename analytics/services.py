@@ -26,7 +26,7 @@ from ingestion.models import Asset
 from ingestion.services.events import AnalyticsHandoffUnavailable, AssetSpan
 from ingestion.timeseries import Point, get_store
 
-from .anomaly import AnomalyModel, calibrate, fit_anomaly_model
+from .anomaly import AnomalyModel, fit_anomaly_model, scorable_rows
 from .baseline import BaselineError, baseline_fit
 from .features import FEATURE_COLUMNS, FLAG_COLUMNS, AssetContext, compute_features, required_history
 from .models import AnalyticsState, Baseline, BaselineSource, BaselineStatus
@@ -49,6 +49,9 @@ EVENT_COLUMNS = (
     "reactive_power_kvar",
 )
 CHUNK = timedelta(days=2)
+#: events written at [a, b] change every derived point in [a, b + 72 h] (the longest window,
+#: docs/CONTRACTS.md §6 "Recomputation")
+RECOMPUTE_AFTER = timedelta(hours=72)
 HOLDOUT_EVERY_NTH_HOUR = 5
 _FLAGS = frozenset(FLAG_COLUMNS)  # stored as integers 0/1, as the contract says
 EPOCH_START = datetime(2000, 1, 1, tzinfo=UTC)
@@ -249,7 +252,12 @@ def _points(
 
 
 def asset_context(asset: Asset) -> AssetContext:
-    return AssetContext(rated_voltage_v=asset.rated_voltage_v, rated_power_kw=asset.rated_power_kw)
+    return AssetContext(
+        rated_voltage_v=asset.rated_voltage_v,
+        rated_power_kw=asset.rated_power_kw,
+        rated_current_a=asset.rated_current_a,
+        rated_rpm=asset.rated_rpm,
+    )
 
 
 def baseline_default_window(*, asset: Asset) -> tuple[datetime, datetime] | None:
@@ -282,15 +290,17 @@ def baseline_train(
 ) -> Baseline:
     """Learn the healthy profile and anomaly model of [window_start, window_end).
 
-    Every fifth hour of the window is held out; the false-anomaly rate (share of scores
-    >= 0.5) is measured on those hours, the model trains on the rest. A version is
-    activated only when that rate is <= 1 %; a refusal (too little data) is recorded with
-    its reason and changes nothing else.
+    Only events of steady running count (``running_1h``, docs/CONTRACTS.md §6.7, §7): a
+    stopped machine has no vibration signature to learn.  Every fifth hour of the window is
+    held out; the false-anomaly rate (share of scores >= 0.5) is measured on those hours, the
+    model trains on the rest.  A version is activated only when that rate is <= 1 %; a refusal
+    (too little data) is recorded with its reason and changes nothing else.
     """
     version = _next_version(asset)
     events = events_frame(asset_id=asset.asset_id, start=window_start, end=window_end)
     features = features_frame(asset_id=asset.asset_id, start=window_start, end=window_end)
-    frame = model_frame(features, events, how="inner")
+    everything = model_frame(features, events, how="inner")
+    frame = everything[scorable_rows(everything)]
     # Hold-out = every fifth whole hour of the window, training = the other hours: both see
     # the same shifts, idle periods and weekly-off days, which a chronological split of a
     # short window cannot promise (the last 20 % of a 72 h window may be a Sunday).
@@ -315,7 +325,9 @@ def baseline_train(
         if len(frame) < min_events:
             raise BaselineError(
                 f"baseline window [{window_start.isoformat()}, {window_end.isoformat()}) holds "
-                f"{len(frame)} events; at least {min_events} are required"
+                f"{len(frame)} events of steady running; at least {min_events} are required "
+                f"({len(everything) - len(frame)} more events were taken while stopped or within "
+                "1 h of a start)"
             )
         stats = baseline_fit(train, min_events=min(min_events, len(train)), skip_empty=True)
         model = fit_anomaly_model(train, random_state=version, baseline=stats)
@@ -468,12 +480,21 @@ def asset_pipeline_run(*, asset_pk: int) -> PipelineResult | None:
     asset, start, end = work
     result = PipelineResult(asset_id=asset.asset_id, start=start, end=end)
     try:
-        _run_range(asset, start, end, result)
+        _run_range(asset, start, _recompute_until(asset, end), result)
     except Exception as exc:
         _finish_work(asset_pk, start, end, error=f"{type(exc).__name__}: {exc}")
         raise
     _finish_work(asset_pk, start, end)
     return result
+
+
+def _recompute_until(asset: Asset, end: datetime) -> datetime:
+    """End of the range to recompute: data later than the written events is recomputed up to
+    72 h after them (a late event moves every window that contains it)."""
+    newest = get_store().latest(measurement="events", asset_ids=[asset.asset_id]).get(asset.asset_id)
+    if newest is None or newest.time <= end:
+        return end
+    return min(end + RECOMPUTE_AFTER, newest.time)
 
 
 def _run_range(asset: Asset, start: datetime, end: datetime, result: PipelineResult) -> None:
@@ -513,6 +534,12 @@ def _maybe_train_baseline(asset: Asset, processed_until: datetime, result: Pipel
 
 
 def _score(asset: Asset, feats: pd.DataFrame, events: pd.DataFrame) -> int:
+    """Score the feature rows of steady running from the active model's window end on.
+
+    Rows that are not scored (machine stopped or started less than 1 h ago) get no score
+    point; a score stored there by an earlier run (before a late event showed the stop) is
+    removed, so the stored scores always match the stored features.
+    """
     active = _active_model(asset)
     if active is None or not len(feats):
         return 0
@@ -521,10 +548,29 @@ def _score(asset: Asset, feats: pd.DataFrame, events: pd.DataFrame) -> int:
     if not len(feats):
         return 0
     frame = model_frame(feats, events)
-    raw = model.raw_scores(frame)
-    scores = calibrate(raw, model.q50, model.q99, model.calibration_exponent)
-    out = pd.DataFrame(
-        {"anomaly_score": scores, "anomaly_raw": raw, "model_version": float(row.version)},
-        index=feats.index,
+    keep = scorable_rows(frame)
+    _delete_runs(asset.asset_id, frame.index, ~keep)
+    if not keep.any():
+        return 0
+    scored = model.score_frame(frame[keep])
+    scored["model_version"] = float(row.version)
+    return get_store().write(
+        _points("scores", asset.asset_id, scored, frozenset({"model_version", "n_imputed"}))
     )
-    return get_store().write(_points("scores", asset.asset_id, out, frozenset({"model_version"})))
+
+
+def _delete_runs(asset_id: str, index: pd.DatetimeIndex, drop: np.ndarray) -> None:
+    """Delete the ``scores`` points at the times flagged in ``drop`` (one call per run)."""
+    if not drop.any():
+        return
+    flags = np.concatenate([[False], drop, [False]])
+    starts = np.flatnonzero(flags[1:-1] & ~flags[:-2])
+    ends = np.flatnonzero(flags[1:-1] & ~flags[2:])
+    store = get_store()
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        store.delete(
+            measurement="scores",
+            asset_id=asset_id,
+            start=index[a].to_pydatetime(),
+            end=index[b].to_pydatetime() + timedelta(microseconds=1),
+        )

@@ -236,6 +236,12 @@ class ExplainRecord:
     newest_event_time: datetime | None = None
     stale_after_s: float | None = None
     baseline_missing: bool = False
+    #: the assessment's as_of and the time of the anomaly score used (earlier than as_of when the
+    #: machine is not running steadily at as_of: the score of its last steady running, §9.1)
+    as_of: datetime | None = None
+    anomaly_score_time: datetime | None = None
+    #: an active model, but no score since it: the machine has not run steadily since
+    anomaly_not_running: bool = False
     rul_warning_days: float = 7.0
     rul_critical_days: float = 2.0
 
@@ -323,6 +329,9 @@ LINE_TEMPLATES: dict[str, str] = {
     "stale": "Data is stale: the newest event is at {stale.newest_event_time:ts}; expected at least every "
     "{stale.stale_after_min:.1f} min.",
     "baseline_missing": "No baseline yet: the anomaly score and deviations are not available.",
+    "anomaly.carried": "Not running steadily at {anomaly.as_of:ts}: the anomaly score is the one of "
+    "{anomaly.score_time:ts}, the last steady running.",
+    "anomaly.not_running": "No anomaly score: the machine has not run steadily since its model was trained.",
 }
 # Text with digits that is not a stored number (for readers that tokenise numbers).
 FIXED_NUMERIC_TEXT = (r"/100\b", r"ISO 10816-3", r"15-min", r"\b99\.9th percentile", r"\b80% interval")
@@ -421,6 +430,8 @@ def _values(rec: ExplainRecord) -> dict[str, Any]:
             v["rul.threshold"] = HEALTH_FLOOR
         elif vib is not None:
             v["rul.threshold"] = vib.limits.get("CD")
+    v["anomaly.as_of"] = rec.as_of
+    v["anomaly.score_time"] = rec.anomaly_score_time
     if rec.newest_event_time is not None:
         v["stale.newest_event_time"] = rec.newest_event_time
     if rec.stale_after_s is not None:
@@ -467,6 +478,10 @@ def explain(rec: ExplainRecord) -> str:
         lines.append(render(LINE_TEMPLATES["stale"], v))
     if rec.baseline_missing:
         lines.append(LINE_TEMPLATES["baseline_missing"])
+    elif rec.anomaly_score_time is not None and rec.as_of is not None and rec.anomaly_score_time < rec.as_of:
+        lines.append(render(LINE_TEMPLATES["anomaly.carried"], v))
+    elif rec.anomaly_not_running:
+        lines.append(LINE_TEMPLATES["anomaly.not_running"])
     return "\n".join(lines)
 
 
@@ -573,7 +588,8 @@ def parse_explanation(text: str) -> list[tuple[str, float | str]]:
         raise ValueError("missing RUL line")
     out += _match_one(lines[i], rul_lines)[1]
     for line in lines[i + 1 :]:
-        out += _match_one(line, {k: _LINES[k] for k in ("stale", "baseline_missing")})[1]
+        keys = ("stale", "baseline_missing", "anomaly.carried", "anomaly.not_running")
+        out += _match_one(line, {k: _LINES[k] for k in keys})[1]
     return out
 
 

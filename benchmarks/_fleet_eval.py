@@ -52,7 +52,7 @@ HEALTHY_TYPES = ("motor", "pump", "fan", "compressor", "motor", "pump", "fan", "
 CODE_DIRS = ("generator", "ingestion", "analytics", "assessment", "pdm_project", "docs/knowledge")
 ENV_DROP = ("DATABASE_URL", "INFLUXDB_URL", "CELERY_BROKER_URL", "REDIS_URL")
 CACHE_DIR = Path(os.environ.get("PDM_BENCH_CACHE", ROOT / "var" / "bench-cache"))
-FORMAT = 4  # bump when the extracted record changes
+FORMAT = 5  # bump when the extracted record changes
 
 
 @dataclass(frozen=True)
@@ -325,6 +325,12 @@ def extract(out: Path) -> None:
             f = ev.get(t) or {}
             rpm, cur = f.get("rpm"), f.get("current_a")
             running.append(int((rpm if rpm is not None else (cur or 0.0)) > 0))
+        # events the platform did not score (machine not running steadily, CONTRACTS §6.7) after the
+        # active model's window end: the detection benchmark also reports the old all-events figures
+        active = Baseline.objects.filter(asset=asset, active=True).first()
+        scored = set(scores_t)
+        lo_s = int(active.window_end.timestamp()) if active is not None else None
+        unscored_t = [] if lo_s is None else sorted(t for t in ev if t >= lo_s and t not in scored)
         # when the platform's vibration RUL threshold (zone C/D) is reached: the end of the first
         # completed hour at which the median of the last three hourly medians is >= CD (§11.2 step 2)
         cd = float(limits_for_asset(asset=asset).zone_boundaries[2])
@@ -412,6 +418,7 @@ def extract(out: Path) -> None:
             "scores_t": scores_t,
             "scores": scores_s,
             "running": running,
+            "unscored_t": unscored_t,
             "assessment_fields": [
                 "as_of",
                 "evaluated_at",

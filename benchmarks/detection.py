@@ -6,12 +6,17 @@ into the run, i.e. after the 72 h default baseline window; failure 4-7.5 days la
 assets, 60 s interval, 14 days, each fleet loaded through `register_fleet` + `import_events` (the
 whole pipeline) in its own SQLite data dir. Definitions (all in event time):
 
-* AUC: ROC AUC of the per-event `anomaly_score` (measurement `scores`), positives = events of a
-  faulty asset in its degradation period [degrading_start, failure_time) (the generator's
-  `degrading` phase), negatives = events of the healthy assets after their baseline window (every
-  scored event). Per mode: that mode's positives (all seeds) against all healthy negatives.
+* AUC: ROC AUC of the per-event `anomaly_score` (measurement `scores`), positives = scored events of
+  a faulty asset in its degradation period [degrading_start, failure_time) (the generator's
+  `degrading` phase), negatives = scored events of the healthy assets after their baseline window.
+  Only events of steady running are scored (CONTRACTS §6.7: not stopped, not within 1 h of a
+  start). Per mode: that mode's positives (all seeds) against all healthy negatives.
 * Threshold theta = 99th percentile of all healthy assets' event scores (all fleets pooled).
-* Detection statistic S(t) = median of the scores in the trailing hour (t - 1 h, t].
+* Detection statistic S(t) = median of the scored events' scores in the trailing hour (t - 1 h, t],
+  evaluated at scored events.
+* The same AUC, lead and FPR are also reported over *all* events after the baseline window, every
+  unscored event counted at the healthy median score (`*_all_events`): the definition used before
+  stopped machines went unscored, for comparison.
 * Detection time = start of the final run of events with S > theta that lasts until the failure
   (S stays above theta at every event from then until failure_time); no such run -> not
   detected, lead 0. Lead = failure_time - detection time; lead fraction = lead / (failure_time -
@@ -102,6 +107,17 @@ def series(rec: dict, key: str = "scores") -> pd.Series:
     )
 
 
+def series_all(rec: dict, fill: float) -> pd.Series:
+    """Scores of every event after the baseline window: the unscored ones (machine not running
+    steadily) at ``fill`` (the healthy median score) - the old all-events definition."""
+    s = series(rec)
+    extra = rec.get("unscored_t") or []
+    if not extra:
+        return s
+    more = pd.Series(fill, index=pd.to_datetime(np.asarray(extra, dtype="int64"), unit="s", utc=True))
+    return pd.concat([s, more]).sort_index()
+
+
 def rolling_median(s: pd.Series) -> pd.Series:
     return s.rolling("1h").median() if len(s) else s
 
@@ -169,13 +185,16 @@ def main(argv: list[str] | None = None) -> int:
         faults += fs
         healthy += [(fleet["config"]["seed"], h, fleet["assets"][h]) for h in hs]
     neg = np.concatenate([np.asarray(r["scores"], dtype=float) for _, _, r in healthy] or [np.array([])])
-    neg_run = np.concatenate(
-        [np.asarray(r["scores"], dtype=float)[np.asarray(r["running"], dtype=bool)] for _, _, r in healthy]
-        or [np.array([])]
-    )
     no_model_healthy = sorted(f"s{s}:{a}" for s, a, r in healthy if fe.active_window_end(r) is None)
     theta = float(np.percentile(neg, 99)) if len(neg) else float("nan")
     healthy_hours = np.concatenate([hourly_medians(series(r)) for _, _, r in healthy] or [np.array([])])
+    # the old definition: every event after the baseline window, unscored ones at the healthy median
+    fill = float(np.median(neg)) if len(neg) else 0.0
+    neg_all = np.concatenate([series_all(r, fill).to_numpy() for _, _, r in healthy] or [np.array([])])
+    theta_all = float(np.percentile(neg_all, 99)) if len(neg_all) else float("nan")
+    healthy_hours_all = np.concatenate(
+        [hourly_medians(series_all(r, fill)) for _, _, r in healthy] or [np.array([])]
+    )
 
     rows = []
     for f in faults:
@@ -184,15 +203,21 @@ def main(argv: list[str] | None = None) -> int:
             s.index < pd.Timestamp(f.failure, unit="s", tz="UTC")
         )
         pos = s[in_deg].to_numpy()
-        pos_run = s[in_deg & (series(f.record, "running").to_numpy() > 0)].to_numpy()
+        s_all = series_all(f.record, fill)
+        in_deg_all = (s_all.index >= pd.Timestamp(f.degrading_start, unit="s", tz="UTC")) & (
+            s_all.index < pd.Timestamp(f.failure, unit="s", tz="UTC")
+        )
         lead, _ = detection_lead(s, f.failure, theta)
+        lead_all, _ = detection_lead(s_all, f.failure, theta_all)
         lead_05, _ = detection_lead(s, f.failure, 0.5)
         pre = hourly_medians(s, end=f.onset)
         rows.append(
             {
                 "fault": f,
                 "pos": pos,
-                "pos_run": pos_run,
+                "pos_all": s_all[in_deg_all].to_numpy(),
+                "lead_fraction_all": lead_all / f.degradation_s,
+                "pre_hours_all": hourly_medians(s_all, end=f.onset),
                 "auc": auc(pos, neg),
                 "first_crossing_fraction": first_crossing_lead(s, f.onset, f.failure, theta)
                 / f.degradation_s,
@@ -205,14 +230,19 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
 
-    def summary(rs: list[dict], fpr_hours: np.ndarray) -> dict:
+    def summary(rs: list[dict], fpr_hours: np.ndarray, fpr_hours_all: np.ndarray) -> dict:
         pos = np.concatenate([r["pos"] for r in rs] or [np.array([])])
         leads = [r["lead_fraction"] for r in rs]
-        pos_run = np.concatenate([r["pos_run"] for r in rs] or [np.array([])])
+        pos_all = np.concatenate([r["pos_all"] for r in rs] or [np.array([])])
         return {
             "n_faults": len(rs),
             "auc": auc(pos, neg),
-            "auc_running_only": auc(pos_run, neg_run),
+            "all_events": {
+                "auc": auc(pos_all, neg_all),
+                "median_lead_fraction": median_or_none([r["lead_fraction_all"] for r in rs]),
+                "detected": int(sum(r["lead_fraction_all"] > 0 for r in rs)),
+                "healthy_fpr": float((fpr_hours_all > theta_all).mean()) if len(fpr_hours_all) else None,
+            },
             "median_score_degrading": float(np.median(pos)) if len(pos) else None,
             "median_first_crossing_fraction": median_or_none([r["first_crossing_fraction"] for r in rs]),
             "median_lead_fraction": median_or_none(leads),
@@ -235,19 +265,16 @@ def main(argv: list[str] | None = None) -> int:
         m: summary(
             [r for r in rows if r["fault"].mode == m],
             np.concatenate([r["pre_hours"] for r in rows if r["fault"].mode == m] or [np.array([])]),
+            np.concatenate([r["pre_hours_all"] for r in rows if r["fault"].mode == m] or [np.array([])]),
         )
         for m in modes
     }
-    overall = summary(rows, healthy_hours)
+    overall = summary(rows, healthy_hours, healthy_hours_all)
     overall["theta"] = theta
     overall["healthy_events"] = len(neg)
-    overall["healthy_p99_running_only"] = float(np.percentile(neg_run, 99)) if len(neg_run) else None
-    stopped = np.concatenate(
-        [np.asarray(r["scores"], dtype=float)[~np.asarray(r["running"], dtype=bool)] for _, _, r in healthy]
-        or [np.array([])]
-    )
-    overall["healthy_p99_stopped_only"] = float(np.percentile(stopped, 99)) if len(stopped) else None
-    overall["healthy_stopped_share"] = len(stopped) / len(neg) if len(neg) else None
+    overall["healthy_median_score"] = fill
+    overall["all_events"]["theta"] = theta_all
+    overall["healthy_unscored_share"] = 1.0 - len(neg) / len(neg_all) if len(neg_all) else None
     overall["healthy_assets_without_model"] = no_model_healthy
 
     # --- alerts -----------------------------------------------------------------------------------
@@ -357,12 +384,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"\nanomaly score per mode (theta {theta:.3f}; lead = fraction of [degrading_start, failure)):")
     print(
-        f"{'mode':14} {'n':>3} {'AUC':>6} {'AUCrun':>6} {'med_s':>6} {'lead/deg':>8} {'lead_d':>6} {'det':>4} "
+        f"{'mode':14} {'n':>3} {'AUC':>6} {'AUCall':>6} {'med_s':>6} {'lead/deg':>8} {'lead_d':>6} {'det':>4} "
         f"{'1st_x/deg':>9} {'FPR':>7} {'lead/deg@0.5':>12} {'FPR@0.5':>8}"
     )
     for m, v in [*per_mode.items(), ("overall", overall)]:
         print(
-            f"{m:14} {v['n_faults']:>3} {fmt(v['auc']):>6} {fmt(v['auc_running_only']):>6} "
+            f"{m:14} {v['n_faults']:>3} {fmt(v['auc']):>6} {fmt(v['all_events']['auc']):>6} "
             f"{fmt(v['median_score_degrading']):>6} {fmt(v['median_lead_fraction'], '.2f'):>8} "
             f"{fmt(v['median_lead_days'], '.2f'):>6} {v['detected']:>4} "
             f"{fmt(v['median_first_crossing_fraction'], '.2f'):>9} {fmt(v['healthy_fpr'], '.4f'):>7} "
@@ -370,13 +397,16 @@ def main(argv: list[str] | None = None) -> int:
             f"{fmt(v['at_threshold_0_5']['healthy_fpr'], '.4f'):>8}"
         )
     print(
-        "(AUCrun: running events only (rpm > 0); med_s: median score in the degradation period; 1st_x: first\n"
-        " time S > theta after onset, diagnostic; FPR: overall = healthy assets' hours, per mode = that mode's\n"
-        " assets' hours between baseline and onset)"
+        "(scored events only: steady running. AUCall: all events, unscored at the healthy median; med_s:\n"
+        " median score in the degradation period; 1st_x: first time S > theta after onset, diagnostic; FPR:\n"
+        " overall = healthy assets' hours, per mode = that mode's assets' hours between baseline and onset)"
     )
+    ov_all = overall["all_events"]
     print(
-        f"healthy score p99: all {theta:.3f}, running only {fmt(overall['healthy_p99_running_only'])}, "
-        f"stopped only {fmt(overall['healthy_p99_stopped_only'])} (stopped share {fmt(overall['healthy_stopped_share'], '.2f')})"
+        f"all events (old definition; unscored = healthy median {fill:.3f}, theta {theta_all:.3f}, "
+        f"{fmt(overall['healthy_unscored_share'], '.3f')} of healthy events unscored): AUC "
+        f"{fmt(ov_all['auc'])}, median lead {fmt(ov_all['median_lead_fraction'], '.2f')} "
+        f"({ov_all['detected']} detected), healthy FPR {fmt(ov_all['healthy_fpr'], '.4f')}"
     )
     print("\nalerts:")
     for k in (

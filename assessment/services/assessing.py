@@ -89,6 +89,8 @@ FEATURE_FIELDS = [
     "vibration_kurtosis_slope_per_day",
     "load_factor",
     "baseline_version",
+    "running",
+    "running_1h",
 ]
 SCORE_FIELDS = ["anomaly_score", "model_version", "n_imputed"]
 # Source signal of each factor's baseline statistics (§13.3); the 15-min mean column is the fallback.
@@ -120,6 +122,11 @@ def grid_points(start: datetime, end: datetime, step: timedelta) -> list[datetim
 
 def _floor_hour(t: datetime) -> datetime:
     return _from_us(_us(t) // HOUR_US * HOUR_US)
+
+
+def _flag(x: Any) -> bool | None:
+    value = _num(x)
+    return None if value is None else value == 1.0
 
 
 def _num(x: Any) -> float | None:
@@ -179,6 +186,13 @@ class _Record:
             newest_event_time=_parse_time(self.inputs.get("newest_event_time")),
             stale_after_s=self.inputs.get("stale_after_s"),
             baseline_missing=self.baseline_missing,
+            as_of=self.as_of,
+            anomaly_score_time=_parse_time(self.inputs.get("anomaly_score_time")),
+            anomaly_not_running=(
+                not self.baseline_missing
+                and self.anomaly_score is None
+                and self.inputs.get("running_1h") is False
+            ),
             rul_warning_days=lim.get("rul_warning_days", 7.0),
             rul_critical_days=lim.get("rul_critical_days", 2.0),
         )
@@ -393,9 +407,13 @@ class _Run:
                 measurement="features", asset_id=aid, start=f_from, end=end, fields=FEATURE_FIELDS
             )
         )
-        self.scores = _Series(
-            self.store.read(measurement="scores", asset_id=aid, start=f_from, end=end, fields=SCORE_FIELDS)
+        scores = self.store.read(
+            measurement="scores", asset_id=aid, start=f_from, end=end, fields=SCORE_FIELDS
         )
+        # the newest score before the range: an as_of where the machine is not running steadily
+        # (no score of its own, docs/CONTRACTS.md §6.7) carries the last running score (§9.1)
+        anchor_s = self._newest_before("scores", f_from)
+        self.scores = _Series(([anchor_s] if anchor_s is not None else []) + scores)
         self.events = _Series(
             self.store.read(measurement="events", asset_id=aid, start=e_from, end=end, fields=EVENT_FIELDS)
         )
@@ -532,10 +550,10 @@ class _Run:
         t = self.features.times[fi]
         feat = self.features.fields[fi]
         ev = self.events.at(t) or {}
-        sc = self.scores.at(t) or {}
         b = self.baseline if self.baseline is not None and self.baseline.window_end <= t else None
+        sc, score_time = self._score_for(t, b)
         anomaly = _num(sc.get("anomaly_score")) if b is not None else None
-        baseline_missing = b is None or anomaly is None
+        baseline_missing = b is None
         base_stats: dict[str, BaselineStat] = {}
         if b is not None:
             for key, signal in BASELINE_SOURCES.items():
@@ -579,6 +597,9 @@ class _Run:
             "frequency_hz": inputs.frequency_hz,
             "power_factor": inputs.power_factor,
             "anomaly_score": anomaly,
+            "anomaly_score_time": None if anomaly is None else rfc3339(score_time),
+            "running": _flag(feat.get("running")),
+            "running_1h": _flag(feat.get("running_1h")),
             "voltage_v__mean_15m": _num(feat.get("voltage_v__mean_15m")),
             "frequency_hz__mean_15m": _num(feat.get("frequency_hz__mean_15m")),
             "power_factor__mean_15m": _num(feat.get("power_factor__mean_15m")),
@@ -630,6 +651,21 @@ class _Run:
         )
         rec.render()
         return rec
+
+    def _score_for(self, t: datetime, b: ActiveBaseline | None) -> tuple[dict[str, Any], datetime]:
+        """The score used at ``as_of`` t and its time (§9.1): the score at t; when the machine is
+        not running steadily at t (no score there, §6.7), the newest earlier score of the active
+        model, i.e. the condition of the machine as it last ran. ``({}, t)`` when there is none."""
+        exact = self.scores.at(t)
+        if exact is not None or b is None:
+            return exact or {}, t
+        i = self.scores.index_at_or_before(t)
+        if i is None or self.scores.times[i] < b.window_end:
+            return {}, t
+        fields = self.scores.fields[i]
+        if _num(fields.get("model_version")) != b.version:
+            return {}, t
+        return fields, self.scores.times[i]
 
     def _stale_record(self, g: datetime, fi: int, newest_event: datetime, stale_after: float) -> _Record:
         """The assessment of the newest data, kept as it was and marked stale at g."""

@@ -31,7 +31,7 @@ from analytics.features import (
     theil_sen_slope,
 )
 
-CTX = AssetContext(rated_voltage_v=400.0, rated_power_kw=37.0)
+CTX = AssetContext(rated_voltage_v=400.0, rated_power_kw=37.0, rated_current_a=60.0, rated_rpm=1480.0)
 T0 = pd.Timestamp("2024-05-01T00:00:00Z")
 # PDM_HYPOTHESIS_EXAMPLES=500 runs a longer, randomised search (default: 35, fixed seed)
 _EXTRA = os.environ.get("PDM_HYPOTHESIS_EXAMPLES")
@@ -67,9 +67,16 @@ def make_events(offsets_s, seed=0, kurtosis_nan=0.0, ambient_nan=1.0, start=T0) 
             "vibration_kurtosis": 3 + rng.normal(0, 0.4, n),
             "power_kw": power,
             "ambient_temperature_c": 25 + rng.normal(0, 1, n),
+            "rpm": 1480 + rng.normal(0, 2, n),
         },
         index=idx,
     )
+    # stops: no current (the load above dips below 10 % of the rated 60 A now and then too);
+    # a speed reading of 0 with current flowing; rpm absent on part of the events
+    stopped = rng.random(n) < 0.1
+    df.loc[stopped, ["current_a", "power_kw", "rpm"]] = 0.0
+    df.loc[rng.random(n) < 0.05, "rpm"] = 0.0
+    df.loc[rng.random(n) < 0.3, "rpm"] = np.nan
     # occasional gross outliers so that spike flags fire
     for col, jump in (("vibration_rms_mm_s", 5.0), ("current_a", 30.0), ("voltage_v", 80.0)):
         hit = rng.random(n) < 0.05
@@ -165,6 +172,21 @@ def ref_slope(times, values, i):
     return float(theilslopes(y, x).slope)
 
 
+def ref_running(current, rpm, rated_a=60.0, rated_rpm=1480.0):
+    """§6.7: running when current >= 10 % of rated and a present rpm >= 10 % of rated."""
+    return [
+        1.0 if c >= 0.1 * rated_a and (math.isnan(r) or r >= 0.1 * rated_rpm) else 0.0
+        for c, r in zip(current, rpm, strict=True)
+    ]
+
+
+def ref_running_1h(times, running):
+    return [
+        1.0 if all(r == 1.0 for tt, r in zip(times, running, strict=True) if t - H_NS < tt <= t) else 0.0
+        for t in times
+    ]
+
+
 def assert_close(actual, expected, what, rtol=1e-9, atol=1e-9):
     a = np.asarray(actual, dtype=float)
     e = np.asarray(expected, dtype=float)
@@ -230,6 +252,9 @@ def test_features_equal_brute_force_reference(offs, seed, knan):
         for tc, amb in zip(ev["temperature_c"], ev["ambient_temperature_c"], strict=True)
     ]
     assert_close(feats["temperature_rise_c"], rise, "temperature_rise_c")
+    running = ref_running(ev["current_a"], ev["rpm"])
+    assert_close(feats["running"], running, "running")
+    assert_close(feats["running_1h"], ref_running_1h(times, running), "running_1h")
 
 
 def _perturb_after(ev: pd.DataFrame, cut: pd.Timestamp, seed: int, extra: int) -> pd.DataFrame:
@@ -427,6 +452,31 @@ def test_emit_from_and_overrides():
     assert f2["voltage_out_of_band"].eq(0).all() and f2["low_pf"].eq(0).all()
 
 
+def test_operating_state_from_current_and_speed():
+    """§6.7: stopped = no current (or a speed reading of 0); steady = running for the whole hour."""
+    n = 3 * 360  # 3 h at 10 s
+    cur = np.full(n, 50.0)
+    cur[360:420] = 0.0  # a 10-minute stop in the second hour
+    rpm = np.full(n, 1480.0)
+    rpm[900:906] = 0.0  # the speed sensor says stopped for one minute while current flows
+    feats = compute_features(regular(n, current_a=cur, rpm=rpm), context=CTX)
+    running = feats["running"].to_numpy()
+    assert running[360:420].sum() == 0 and running[900:906].sum() == 0
+    assert running.sum() == n - 60 - 6
+    steady = feats["running_1h"].to_numpy()
+    # steady again once (t - 1h, t] holds no stopped event: 1 h (360 events) after the last
+    # stopped one, 419 and 905 (an event exactly 1 h earlier is outside the window)
+    assert steady[:360].all() and not steady[360 : 419 + 360].any() and steady[419 + 360 : 900].all()
+    assert not steady[900 : 905 + 360].any() and steady[905 + 360 :].all()
+    # without rpm the current alone decides; without a rated current the state is unknown
+    no_rpm = compute_features(regular(n, current_a=cur), context=CTX)
+    assert no_rpm["running"].sum() == n - 60
+    unknown = compute_features(regular(n, current_a=cur), context=AssetContext(400.0, 37.0))
+    assert unknown["running"].isna().all() and unknown["running_1h"].isna().all()
+    with pytest.raises(ValueError, match="rated_current_a must be > 0"):
+        AssetContext(400.0, 37.0, rated_current_a=0.0)
+
+
 def test_input_validation():
     ev = regular(10)
     with pytest.raises(ValueError, match="timezone-aware"):
@@ -441,7 +491,7 @@ def test_input_validation():
 
 def test_feature_specs_cover_every_column():
     assert set(FEATURE_SPECS) == set(FEATURE_COLUMNS)
-    assert len(FEATURE_COLUMNS) == 48 + 8 + 14
+    assert len(FEATURE_COLUMNS) == 48 + 8 + 14 + 2  # + running, running_1h (§6.7)
     for name, spec in FEATURE_SPECS.items():
         d = spec.to_dict()
         assert d["name"] == name and d["formula"] and d["sources"] and d["window"] and d["unit"]
@@ -449,5 +499,7 @@ def test_feature_specs_cover_every_column():
         "voltage_out_of_band",
         "frequency_out_of_band",
         "low_pf",
+        "running",
+        "running_1h",
     }
     assert pd.Timedelta(required_history(FeatureParams())) == pd.Timedelta(hours=73)

@@ -43,6 +43,10 @@ def stored_value(name: str, row: Assessment) -> tuple[object, int | None]:
         return inputs["limits"][name.split(".", 1)[1]], 1
     if name == "stale.newest_event_time":
         return inputs["newest_event_time"], None
+    if name == "anomaly.as_of":
+        return inputs["as_of"], None
+    if name == "anomaly.score_time":
+        return inputs["anomaly_score_time"], None
     if name == "stale.stale_after_min":
         return inputs["stale_after_s"] / 60.0, 1
     if name.startswith("rul."):

@@ -36,7 +36,8 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(report))
             return
         self.stdout.write(
-            f"{report['asset_id']} baseline v{report['baseline_version']}: {report['events']} events in window, "
+            f"{report['asset_id']} baseline v{report['baseline_version']}: {report['events']} events of steady "
+            f"running scored ({report['not_scored']} more while stopped or within 1 h of a start), "
             f"false-anomaly rate {report['false_anomaly_rate']:.2%} "
             f"({report['anomalous']} with anomaly_score >= 0.5); goal <= 1 %: "
             f"{'PASS' if report['passed'] else 'FAIL'}"
