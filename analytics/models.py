@@ -62,10 +62,14 @@ class AnalyticsState(models.Model):
     pending_from = models.DateTimeField(null=True, blank=True, help_text="earliest event time to (re)process")
     pending_until = models.DateTimeField(null=True, blank=True, help_text="newest event time seen")
     queued = models.BooleanField(default=False)
+    queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="wall clock when a run was last queued (stalled-queue sweep)"
+    )
     inflight_from = models.DateTimeField(
         null=True, blank=True, help_text="range a run has taken, until it succeeds"
     )
     inflight_until = models.DateTimeField(null=True, blank=True)
+    taken_at = models.DateTimeField(null=True, blank=True, help_text="wall clock when a run took its range")
     baseline_attempted = models.BooleanField(default=False)
     runs = models.PositiveIntegerField(default=0)
     last_run_at = models.DateTimeField(null=True, blank=True)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from ingestion.models import Asset
@@ -114,6 +114,7 @@ def analytics_request(spans: Iterable[AssetSpan]) -> list[str]:
     table = connection.ops.quote_name(AnalyticsState._meta.db_table)
     stamp = connection.ops.adapt_datetimefield_value
     typed = connection.vendor == "postgresql"
+    now = stamp(timezone.now())
     row_sql = "(%s::bigint, %s::timestamptz, %s::timestamptz)" if typed else "(%s, %s, %s)"
     enqueue: list[int] = []
     with connection.cursor() as cursor:
@@ -148,10 +149,10 @@ def analytics_request(spans: Iterable[AssetSpan]) -> list[str]:
         if absent:
             params = []
             for pk in absent:
-                params += (pk, stamp(by_pk[pk].start), stamp(by_pk[pk].end), True, False, 0, "")
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(absent))
+                params += (pk, stamp(by_pk[pk].start), stamp(by_pk[pk].end), True, now, False, 0, "")
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(absent))
             cursor.execute(
-                f"INSERT INTO {table} (asset_id, pending_from, pending_until, queued, "  # noqa: S608 - table name from the model, values bound
+                f"INSERT INTO {table} (asset_id, pending_from, pending_until, queued, queued_at, "  # noqa: S608 - table name from the model, values bound
                 f"baseline_attempted, runs, last_error) VALUES {values} "
                 "ON CONFLICT (asset_id) DO NOTHING RETURNING asset_id",
                 params,
@@ -164,9 +165,9 @@ def analytics_request(spans: Iterable[AssetSpan]) -> list[str]:
         idle = [pk for pk, was_queued in queued.items() if not was_queued]
         if idle:
             cursor.execute(
-                f"UPDATE {table} SET queued = %s WHERE asset_id IN ({', '.join(['%s'] * len(idle))}) "  # noqa: S608 - table name from the model, values bound
-                "AND NOT queued RETURNING asset_id",
-                [True, *idle],
+                f"UPDATE {table} SET queued = %s, queued_at = %s "  # noqa: S608 - table name from the model, values bound
+                f"WHERE asset_id IN ({', '.join(['%s'] * len(idle))}) AND NOT queued RETURNING asset_id",
+                [True, now, *idle],
             )
             enqueue += sorted(pk for (pk,) in cursor.fetchall())
     if pipeline_enqueue is not None and enqueue:
@@ -201,6 +202,54 @@ def _wake(pks: list[int], table: str) -> None:
             raise AnalyticsHandoffUnavailable(
                 f"could not queue the analytics run of {len(rest)} asset(s): {type(exc).__name__}: {exc}"
             ) from exc
+
+
+def analytics_requeue_stalled(*, now: datetime | None = None) -> list[str]:
+    """Wake a worker again for assets whose recorded work no message will ever deliver.
+
+    The pending range is durable in SQL (`analytics_request`), the broker message is only a
+    wake-up, and a Redis broker without persistence can lose it (a restart, an eviction). Two
+    states can then wait forever for an asset that sends no more data (a finished backfill):
+
+    * queued: `queued` has been true for `ANALYTICS_REQUEUE_AFTER_S` (default 900 s) of wall
+      clock; every later hand-off sees the flag and publishes nothing;
+    * taken: a run took a range (`inflight_*`, `taken_at`) and neither finished it nor is
+      still running: `taken_at` is older than the broker's visibility timeout, after which
+      the broker itself would have redelivered a message it still had. A run that failed
+      with a non-transient error keeps its range the same way and is retried here.
+
+    Publishing again is safe: a run that finds nothing pending does nothing, features and
+    scores are idempotent, and assessments and alert transitions are serialised per asset
+    (`assessment.services.assessments_run`). Returns the asset ids woken.
+    """
+    now = now or timezone.now()
+    queued_cutoff = now - timedelta(seconds=settings.ANALYTICS_REQUEUE_AFTER_S)
+    taken_cutoff = now - timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
+    stalled = AnalyticsState.objects.filter(
+        models.Q(queued=True, queued_at__isnull=True)
+        | models.Q(queued=True, queued_at__lt=queued_cutoff)
+        | models.Q(queued=False, inflight_from__isnull=False, taken_at__lt=taken_cutoff)
+    ).select_related("asset")
+    woken = []
+    for state in stalled:
+        # claim the wake-up: only this sweep publishes it, a concurrent run may have moved on
+        claimed = (
+            AnalyticsState.objects.filter(
+                pk=state.pk, queued=state.queued, queued_at=state.queued_at, taken_at=state.taken_at
+            ).update(queued=True, queued_at=now)
+            == 1
+        )
+        if not claimed or pipeline_enqueue is None:
+            continue
+        logger.warning(
+            "analytics of %s stalled (%s since %s); waking a worker again",
+            state.asset.asset_id,
+            "queued" if state.queued else "range taken",
+            state.queued_at if state.queued else state.taken_at,
+        )
+        pipeline_enqueue(state.asset_id)
+        woken.append(state.asset.asset_id)
+    return woken
 
 
 # --- reading the store into frames ---------------------------------------------------------
@@ -446,8 +495,16 @@ def _take_work(asset_pk: int) -> tuple[Asset, datetime, datetime] | None:
         state.inflight_from, state.inflight_until = start, end
         state.pending_from = state.pending_until = None
         state.queued = False
+        state.taken_at = timezone.now()
         state.save(
-            update_fields=["inflight_from", "inflight_until", "pending_from", "pending_until", "queued"]
+            update_fields=[
+                "inflight_from",
+                "inflight_until",
+                "pending_from",
+                "pending_until",
+                "queued",
+                "taken_at",
+            ]
         )
     if start is None or end is None:
         return None

@@ -44,3 +44,9 @@ def baseline_train_task(baseline_request: dict) -> None:
 def baselines_retrain_due_task() -> int:
     """Daily: retrain baselines that are due over a recent, assessed-healthy window (opt-in)."""
     return len(services.baselines_retrain_due())
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def analytics_requeue_stalled_task() -> int:
+    """Every 5 min: wake workers for assets whose wake-up message was lost (Redis restart)."""
+    return len(services.analytics_requeue_stalled())

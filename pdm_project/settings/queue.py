@@ -27,6 +27,8 @@ _cache_url = REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("re
 # A task killed with its worker is redelivered after this many seconds (Redis broker).
 _visibility_s = env_int("CELERY_VISIBILITY_TIMEOUT_S", 3600, minimum=5)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility_s}
+# A run queued this long ago and not yet taken is woken again (its message may be lost).
+ANALYTICS_REQUEUE_AFTER_S = env_int("ANALYTICS_REQUEUE_AFTER_S", 900, minimum=1)
 if _visibility_s < 60:
     # Short timeouts (tests, drills) also need the worker to look for expired messages often.
     CELERY_BROKER_TRANSPORT_OPTIONS |= {"unacked_restore_interval": 1, "unacked_restore_throttle": 1}
@@ -39,5 +41,9 @@ CELERY_BEAT_SCHEDULE = {
     "spool-replay": {"task": "ingestion.tasks.spool_replay_task", "schedule": 30.0},
     "stale-check": {"task": "assessment.tasks.stale_check", "schedule": 60.0},
     "alerts-escalate-and-repeat": {"task": "assessment.tasks.alerts_escalate_and_repeat", "schedule": 60.0},
+    "analytics-requeue-stalled": {
+        "task": "analytics.tasks.analytics_requeue_stalled_task",
+        "schedule": 300.0,
+    },
     "baselines-retrain-due": {"task": "analytics.tasks.baselines_retrain_due_task", "schedule": 86400.0},
 }
