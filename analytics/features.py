@@ -45,6 +45,7 @@ __all__ = [
     "REQUIRED_SIGNALS",
     "ROLLING_SIGNALS",
     "SIGNAL_UNITS",
+    "SPECTRAL_SIGNALS",
     "WINDOWS",
     "AssetContext",
     "FeatureParams",
@@ -73,6 +74,18 @@ OPTIONAL_SIGNALS: tuple[str, ...] = (
     "ambient_temperature_c",
     "apparent_power_kva",
     "reactive_power_kvar",
+    "vibration_1x_mm_s",
+    "vibration_2x_mm_s",
+    "envelope_bpfo_g",
+    "envelope_bpfi_g",
+)
+#: spectral band values (optional): only their 15-min mean is kept, for the guidance's symptom
+#: words relative to the healthy baseline (docs/CONTRACTS.md section 15.5)
+SPECTRAL_SIGNALS: tuple[str, ...] = (
+    "vibration_1x_mm_s",
+    "vibration_2x_mm_s",
+    "envelope_bpfo_g",
+    "envelope_bpfi_g",
 )
 ROLLING_SIGNALS: tuple[str, ...] = (
     "voltage_v",
@@ -94,6 +107,10 @@ SIGNAL_UNITS: Mapping[str, str] = MappingProxyType(
         "vibration_rms_mm_s": "mm/s",
         "vibration_kurtosis": "1",
         "power_kw": "kW",
+        "vibration_1x_mm_s": "mm/s",
+        "vibration_2x_mm_s": "mm/s",
+        "envelope_bpfo_g": "g",
+        "envelope_bpfi_g": "g",
     }
 )
 #: name suffix -> window length; windows are (t - W, t] (left-open, right-closed)
@@ -242,6 +259,14 @@ def _build_specs() -> dict[str, FeatureSpec]:
                 f"(t-{w}, t]",
                 unit,
             )
+    for sig in SPECTRAL_SIGNALS:
+        add(
+            f"{sig}__mean_15m",
+            f"arithmetic mean of the present values of {sig} over (t-15m, t]; null if none",
+            (sig,),
+            "(t-15m, t]",
+            SIGNAL_UNITS[sig],
+        )
     for sig in ROLLING_SIGNALS:
         add(
             f"{sig}__spike",
@@ -784,7 +809,10 @@ def compute_features(
         if skip:
             prev_t = int(t[skip - 1])
             prev_p = float(col("power_kw")[skip - 1])
-    raw = {name: col(name)[skip:] for name in (*ROLLING_SIGNALS, "ambient_temperature_c", "rpm")}
+    raw = {
+        name: col(name)[skip:]
+        for name in (*ROLLING_SIGNALS, *SPECTRAL_SIGNALS, "ambient_temperature_c", "rpm")
+    }
     t = t[skip:]
     n = t.size
     index = pd.DatetimeIndex(t, tz="UTC").as_unit("ns")
@@ -827,7 +855,22 @@ def compute_features(
                 table[mean_rows, lo - first : hi - first] = incl[1]
                 table[std_rows, lo - first : hi - first] = incl[2]
 
-    # --- supply quality and load -----------------------------------------------------------
+    # --- spectral band values: 15-min means only (all-null columns cost one fill) ----------------
+    spec_rows = np.array([row_of[f"{s}__mean_15m"] for s in SPECTRAL_SIGNALS])
+    xs = np.stack([raw[s] for s in SPECTRAL_SIGNALS]) if n else np.empty((len(SPECTRAL_SIGNALS), 0))
+    present = np.isfinite(xs).any(axis=1)
+    table[spec_rows[~present]] = np.nan
+    if n_out and present.any():
+        xs = xs[present]
+        blocks = block_cache.get(widths["15m"]) or _Blocks(t, widths["15m"])
+        shift = blocks.first_finite(xs)
+        cum, cnt_map = _prefix_sums(blocks, xs, shift)
+        for lo in range(first, n, _ROW_CHUNK):
+            hi = min(lo + _ROW_CHUNK, n)
+            table[spec_rows[present], lo - first : hi - first] = _window_stats(
+                blocks, cum, cnt_map, shift, lo, hi
+            )[1]
+
     v = raw["voltage_v"][first:]
     f = raw["frequency_hz"][first:]
     pf = raw["power_factor"][first:]

@@ -47,6 +47,10 @@ EVENT_COLUMNS = (
     "power_kw",
     "apparent_power_kva",
     "reactive_power_kvar",
+    "vibration_1x_mm_s",
+    "vibration_2x_mm_s",
+    "envelope_bpfo_g",
+    "envelope_bpfi_g",
 )
 CHUNK = timedelta(days=2)
 #: events written at [a, b] change every derived point in [a, b + 72 h] (the longest window,

@@ -262,6 +262,22 @@ _ENVELOPE_WORDS = {
     "envelope_bsf": "bsf ball spin rolling element envelope",
     "envelope_ftf": "ftf cage envelope",
 }
+# Baseline-relative spectral evidence (docs/CONTRACTS.md §15.5): key = ratio of the current 15-min mean
+# to the asset's baseline median.  (key, ratio threshold, words); see ``_spectral_words``.
+SPECTRAL_RULES: tuple[tuple[str, float, str], ...] = (
+    ("envelope_bpfo_ratio", 2.0, "bpfo envelope outer race defect frequency"),
+    ("envelope_bpfi_ratio", 2.0, "bpfi envelope inner race defect frequency sidebands"),
+    ("vibration_1x_ratio", 1.5, "1x order running speed radial once per revolution imbalance"),
+    ("vibration_2x_ratio", 1.5, "2x order twice running speed axial misalignment"),
+)
+#: query repetitions of the dominant spectral words: a band value that rose several times over the
+#: machine's own baseline is stronger evidence than the generic words of the alert and the factors
+SPECTRAL_WEIGHT = 3
+#: baseline-relative thermal and electrical evidence: (key, threshold, words), key >= threshold
+TEMPERATURE_EXCESS_C = 5.0
+POWER_FACTOR_DROP = 0.04
+_TEMPERATURE_EXCESS_WORDS = "temperature rise above ambient higher than baseline thermal cooling"
+_POWER_FACTOR_DROP_WORDS = "power factor below baseline reactive current rising terminal unbalance winding"
 _FACTOR_WORDS = {
     "temperature": "temperature high",
     "power_factor": "power factor low",
@@ -349,10 +365,48 @@ def symptom_profile(factors: Sequence[Any], features: Mapping[str, Any] | None =
     if env_vals and (len(env_vals) == 1 or env_vals[0][0] >= 1.5 * env_vals[1][0]):
         words.append(_ENVELOPE_WORDS[env_vals[0][1]])
 
+    words += _spectral_words(features)
+
+    # against the machine's own baseline: the power factor fell (an electrical fault at this
+    # machine) or the temperature rise over ambient grew without one (a thermal / cooling fault)
+    pf_drop = _num(features, "power_factor_drop")
+    excess = _num(features, "temperature_rise_excess_c")
+    if pf_drop is not None and pf_drop >= POWER_FACTOR_DROP:
+        words.append(_POWER_FACTOR_DROP_WORDS)
+    elif excess is not None and excess >= TEMPERATURE_EXCESS_C:
+        words.append(_TEMPERATURE_EXCESS_WORDS)
+
     # hot machine without a vibration or load explanation: a thermal / cooling problem
     if "temperature" in names and "vibration" not in names and "current" not in names:
         words.append("thermal cooling")
     return " ".join(words)
+
+
+def _spectral_words(features: Mapping[str, Any]) -> list[str]:
+    """Words of the strongest spectral band evidence, repeated ``SPECTRAL_WEIGHT`` times.
+
+    Why only the strongest: a developed bearing defect also lifts the shaft orders a little, and
+    misalignment lifts 1x with 2x; the band that rose most over its own baseline (as a multiple of
+    its threshold) is the one that tells the modes apart.  Between the two envelope lines, and
+    between the two orders, the other of the pair must be exceeded for the words to count.
+    """
+    strength = {}
+    for key, thr, _ in SPECTRAL_RULES:
+        x = _num(features, key)
+        if x is not None and x >= thr:
+            strength[key] = x / thr
+    pairs = (("envelope_bpfo_ratio", "envelope_bpfi_ratio"), ("vibration_1x_ratio", "vibration_2x_ratio"))
+    for a, b in pairs:
+        ra, rb = _num(features, a), _num(features, b)
+        if a in strength and rb is not None and ra is not None and ra <= rb:
+            del strength[a]
+        if b in strength and ra is not None and rb is not None and rb < ra:
+            del strength[b]
+    if not strength:
+        return []
+    best = max(strength, key=lambda k: (strength[k], k))
+    words = next(w for k, _, w in SPECTRAL_RULES if k == best)
+    return [words] * SPECTRAL_WEIGHT
 
 
 def retrieve(

@@ -51,7 +51,7 @@ from .grid import (
 from .load import load_profile, local_clock, motor_electrical, shaft_speed_rpm
 from .scenario import KEY_FLEET, AssetSpec, FaultSpec, Fleet, stream_rng
 from .thermal import frame_temperature, loss_fraction, site_ambient
-from .vibration import synthesize, waveform_features
+from .vibration import band_features, bearing_frequencies, synthesize, waveform_features
 
 # per-asset random stream purposes
 _S_PHYSICS, _S_LOAD, _S_VOLT, _S_ELEC, _S_THERM, _S_VIB, _S_FAULT, _S_JITTER, _S_IDS, _S_AMB = range(1, 11)
@@ -236,6 +236,20 @@ SIGNALS = (
     "vibration_kurtosis",
     "rpm",
     "ambient_temperature_c",
+    "vibration_1x_mm_s",
+    "vibration_2x_mm_s",
+    "envelope_bpfo_g",
+    "envelope_bpfi_g",
+)
+# the waveform features of one window, in the order `synthesize_features` returns them
+WAVEFORM_FEATURES = (
+    "vibration_rms_mm_s",
+    "vibration_peak_g",
+    "vibration_kurtosis",
+    "vibration_1x_mm_s",
+    "vibration_2x_mm_s",
+    "envelope_bpfo_g",
+    "envelope_bpfi_g",
 )
 
 
@@ -308,7 +322,7 @@ def simulate_asset(
     rng_t = stream_rng(fleet.seed, asset.index, _S_THERM)
     temp = temp + rng_t.normal(0.0, 0.15, n)
 
-    rms, peak, kurt = vibration_series(fleet, asset, phys, site, life, timing, load, running, rpm, freq)
+    vib = vibration_series(fleet, asset, phys, site, life, timing, load, running, rpm, freq)
 
     signals = {
         "voltage_v": voltage,
@@ -316,11 +330,9 @@ def simulate_asset(
         "power_factor": np.where(running, np.clip(pf + pf_noise, 0.0, 1.0), 0.0),
         "frequency_hz": freq,
         "temperature_c": temp,
-        "vibration_rms_mm_s": rms,
-        "vibration_peak_g": peak,
-        "vibration_kurtosis": kurt,
         "rpm": np.where(running, rpm + rpm_noise, 0.0),
         "ambient_temperature_c": ambient,
+        **vib,
     }
     return AssetSeries(asset, timing, signals, phase, emit, running, load, sev)
 
@@ -330,16 +342,28 @@ def _amplitude_factor(load: np.ndarray, ref_load: float) -> np.ndarray:
 
 
 def synthesize_features(
-    params_list, structure, fs: float, n: int, rng_noise, rng_fault
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Features of all windows described by `params_list`, synthesised block by block."""
+    params_list, structure, fs: float, n: int, rng_noise, rng_fault, bearing_per_hz, read_shaft_hz=None
+) -> tuple[np.ndarray, ...]:
+    """`WAVEFORM_FEATURES` of all windows described by `params_list`, synthesised block by block.
+
+    `bearing_per_hz`: the asset's bearing frequencies per Hz of shaft speed; the band values
+    are read at the orders of `read_shaft_hz` (default: each window's own shaft speed; a
+    stopped machine's background windows are read at the running speed, as a sensor
+    configured for the machine would).
+    """
     w = params_list.n_windows
-    rms, peak, kurt = np.empty(w), np.empty(w), np.empty(w)
+    speed = params_list.shaft_hz if read_shaft_hz is None else np.broadcast_to(read_shaft_hz, (w,))
+    out = tuple(np.empty(w) for _ in WAVEFORM_FEATURES)
     for lo in range(0, w, SYNTH_BLOCK):
         sel = slice(lo, min(w, lo + SYNTH_BLOCK))
         x = synthesize(params_list.take(sel), structure, fs, n, rng_noise, rng_fault)
-        rms[sel], peak[sel], kurt[sel] = waveform_features(x, fs)
-    return rms, peak, kurt
+        fr = speed[sel]
+        values = waveform_features(x, fs) + band_features(
+            x, fs, fr, bearing_per_hz.bpfo * fr, bearing_per_hz.bpfi * fr
+        )
+        for dst, v in zip(out, values, strict=True):
+            dst[sel] = v
+    return out
 
 
 def vibration_series(
@@ -353,7 +377,8 @@ def vibration_series(
     running: np.ndarray,
     rpm: np.ndarray,
     freq: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> dict[str, np.ndarray]:
+    """The `WAVEFORM_FEATURES` series of one asset (see the module docstring)."""
     fs, n = window_samples(fleet)
     mode = timing.mode if timing is not None else None
     growth = fleet.scenario.degradation.growth_rate
@@ -365,9 +390,12 @@ def vibration_series(
     gfac = _amplitude_factor(load, ref_load)
     anchor = fleet.scenario.waveform.anchor_interval_s
     t = site.t_rel
+    b = asset.bearing
+    per_hz = bearing_frequencies(b.n_balls, b.ball_diameter_mm, b.pitch_diameter_mm, b.contact_angle_deg, 1.0)
     if anchor <= 0 or anchor <= site.dt:
         params = window_params(asset, prof, vib_mode, life, growth, rpm / 60.0, freq, gfac, running)
-        return synthesize_features(params, prof.structure, fs, n, rng_noise, rng_fault)
+        values = synthesize_features(params, prof.structure, fs, n, rng_noise, rng_fault, per_hz)
+        return dict(zip(WAVEFORM_FEATURES, values, strict=True))
 
     n_anchor = math.ceil(fleet.duration_s / anchor) + 1
     tau = np.arange(n_anchor) * anchor
@@ -391,13 +419,13 @@ def vibration_series(
         ones,
         np.ones(n_anchor, dtype=bool),
     )
-    a_rms, a_peak, a_kurt = synthesize_features(params, prof.structure, fs, n, rng_noise, rng_fault)
+    a_vals = synthesize_features(params, prof.structure, fs, n, rng_noise, rng_fault, per_hz)
     nb = BACKGROUND_WINDOWS
     bg = window_params(
         asset, prof, None, np.full(nb, -1.0), growth, np.zeros(nb), np.full(nb, 50.0), np.zeros(nb),
         np.zeros(nb, dtype=bool),
     )  # fmt: skip
-    b_rms, b_peak, b_kurt = synthesize_features(bg, prof.structure, fs, n, rng_noise, rng_fault)
+    b_vals = synthesize_features(bg, prof.structure, fs, n, rng_noise, rng_fault, per_hz, shaft_ref)
 
     rng_j = stream_rng(fleet.seed, asset.index, _S_JITTER)
     m = t.shape[0]
@@ -405,10 +433,15 @@ def vibration_series(
     j_peak = np.exp(0.05 * rng_j.standard_normal(m))
     j_kurt = np.exp(0.02 * rng_j.standard_normal(m))
     pick = rng_j.integers(0, nb, m)
-    rms = np.where(running, np.interp(t, tau, a_rms) * gfac, b_rms[pick]) * j_rms
-    peak = np.where(running, np.interp(t, tau, a_peak) * gfac, b_peak[pick]) * j_peak
-    kurt = np.where(running, np.interp(t, tau, a_kurt), b_kurt[pick]) * j_kurt
-    return rms, peak, kurt
+    # drawn after the original three so that adding these series changed none of them
+    j_band = np.exp(0.05 * rng_j.standard_normal((4, m)))
+    out: dict[str, np.ndarray] = {}
+    for k, name in enumerate(WAVEFORM_FEATURES):
+        scaled = name != "vibration_kurtosis"  # amplitudes scale with load; kurtosis does not
+        a = np.interp(t, tau, a_vals[k])
+        jitter = (j_rms, j_peak, j_kurt)[k] if k < 3 else j_band[k - 3]
+        out[name] = np.where(running, a * gfac if scaled else a, b_vals[k][pick]) * jitter
+    return out
 
 
 def acceleration_window(

@@ -59,6 +59,10 @@ DECIMALS = {
     "vibration_kurtosis": 3,
     "rpm": 1,
     "ambient_temperature_c": 2,
+    "vibration_1x_mm_s": 3,
+    "vibration_2x_mm_s": 3,
+    "envelope_bpfo_g": 5,  # a healthy envelope line is ~0.001 g
+    "envelope_bpfi_g": 5,
 }
 GRID_JSON = [
     json.dumps([name for bit, name in ((GRID_SAG, "sag"), (GRID_SWELL, "swell"), (GRID_FREQ, "freq_excursion")) if code & bit], separators=(",", ":"))

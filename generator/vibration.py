@@ -15,7 +15,11 @@ A window (W windows at once, float32, shape (W, n), unit g) is the sum of
 
 From each window `waveform_features` derives the three event values: velocity RMS in
 10-1000 Hz (Hann-windowed spectrum, divided by j*2*pi*f, Parseval), peak |acceleration|
-in g and the (Pearson, normal = 3) kurtosis of the acceleration.
+in g and the (Pearson, normal = 3) kurtosis of the acceleration. `band_features` derives
+the four spectral band values a condition-monitoring sensor reports: velocity RMS of the
+1x and 2x shaft orders (Hann spectrum bins within +-2 bins of the order) and the envelope
+spectrum amplitude (g) at BPFO and BPFI (band-pass 0.1-0.45 fs, Hilbert envelope, Hann-
+windowed amplitude spectrum, highest bin within +-max(1 bin, 3 %) of the defect frequency).
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ import scipy.fft as sfft
 
 G_MM_S2 = 9806.65  # 1 g in mm/s^2
 VELOCITY_BAND_HZ = (10.0, 1000.0)
+ENVELOPE_BAND_FS = (0.1, 0.45)  # envelope band-pass, fractions of the sample rate (2-9 kHz at 20.48 kHz)
+ORDER_HALF_WIDTH_BINS = 2  # Hann main lobe: +-2 bins hold the energy of a line
+DEFECT_TOLERANCE = 0.03  # relative search half-width around BPFO/BPFI (speed and slip uncertainty)
 
 DEFECT_NONE = 0
 DEFECT_OUTER = 1
@@ -294,6 +301,60 @@ def waveform_features(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray,
     p = spec.real.astype(np.float64) ** 2 + spec.imag.astype(np.float64) ** 2
     vel_ms = 2.0 * (p @ vel_weight) / (n * n * hann_power)
     return np.sqrt(vel_ms), peak, kurt
+
+
+def band_features(
+    x: np.ndarray, fs: float, shaft_hz: np.ndarray, bpfo_hz: np.ndarray, bpfi_hz: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(1x velocity RMS mm/s, 2x velocity RMS mm/s, envelope at BPFO g, envelope at BPFI g).
+
+    Why these four: broadband RMS, peak and kurtosis cannot tell an outer-race from an
+    inner-race defect, nor imbalance from misalignment; the shaft orders and the envelope
+    lines at the defect frequencies can (docs/CONTRACTS.md section 1.1). `shaft_hz`,
+    `bpfo_hz`, `bpfi_hz` are per window (W,); a non-positive frequency gives 0.
+    """
+    x = np.atleast_2d(x)
+    w, n = x.shape
+    df = fs / n
+    k = n // 2 + 1
+    f = np.arange(k) * df
+    shaft = np.asarray(shaft_hz, dtype=np.float64).reshape(w)
+    # orders: Hann spectrum, velocity power per bin, summed over the line's main lobe
+    hi_bin = min(k, int(math.ceil(2.0 * float(shaft.max(initial=0.0)) / df)) + ORDER_HALF_WIDTH_BINS + 2)
+    hann = np.hanning(n + 1)[:n].astype(np.float32)
+    hann_power = float(np.mean(hann.astype(np.float64) ** 2))
+    xc = x - x.mean(axis=1, dtype=np.float64).astype(x.dtype)[:, None]
+    lo_bin = _band_bins(fs, n)[0]
+    orders = []
+    if hi_bin > lo_bin:
+        spec = sfft.rfft(xc * hann[None, :], axis=1, workers=_FFT_WORKERS)[:, lo_bin:hi_bin]
+        fb = f[lo_bin:hi_bin]
+        pv = (spec.real.astype(np.float64) ** 2 + spec.imag.astype(np.float64) ** 2) * (
+            (G_MM_S2 / (2 * math.pi * fb)) ** 2
+        )[None, :]
+        for order in (1.0, 2.0):
+            centre = order * shaft
+            near = np.abs(fb[None, :] - centre[:, None]) <= (ORDER_HALF_WIDTH_BINS + 0.5) * df
+            near &= (centre > 0)[:, None]
+            orders.append(np.sqrt(2.0 * np.sum(pv * near, axis=1) / (n * n * hann_power)))
+    else:
+        orders = [np.zeros(w), np.zeros(w)]
+    # envelope: analytic signal of the band-passed acceleration, then its Hann amplitude spectrum
+    lo, hi = (int(math.ceil(a * fs / df)) for a in ENVELOPE_BAND_FS)
+    full = sfft.rfft(xc, axis=1, workers=_FFT_WORKERS)
+    analytic = np.zeros((w, n), dtype=np.complex64)
+    analytic[:, lo:hi] = 2.0 * full[:, lo:hi]
+    env = np.abs(sfft.ifft(analytic, axis=1, workers=_FFT_WORKERS))
+    env -= env.mean(axis=1, keepdims=True)
+    env *= hann[None, :]
+    amp = np.abs(sfft.rfft(env, axis=1, workers=_FFT_WORKERS)) * (2.0 / float(hann.sum()))
+    out = []
+    for fd in (bpfo_hz, bpfi_hz):
+        fd = np.asarray(fd, dtype=np.float64).reshape(w)
+        half = np.maximum(df, DEFECT_TOLERANCE * fd)
+        near = (np.abs(f[None, :] - fd[:, None]) <= half[:, None]) & (fd > 0)[:, None]
+        out.append(np.where(near.any(axis=1), np.max(np.where(near, amp, 0.0), axis=1), 0.0))
+    return orders[0], orders[1], out[0], out[1]
 
 
 def envelope_spectrum(

@@ -50,6 +50,10 @@ FIELD_RANGES: dict[str, tuple[float, bool, float, bool]] = {
     "vibration_kurtosis": (0.0, True, 1000.0, True),
     "rpm": (0.0, True, 100_000.0, True),
     "ambient_temperature_c": (-50.0, True, 80.0, True),
+    "vibration_1x_mm_s": (0.0, True, 100.0, True),
+    "vibration_2x_mm_s": (0.0, True, 100.0, True),
+    "envelope_bpfo_g": (0.0, True, 500.0, True),
+    "envelope_bpfi_g": (0.0, True, 500.0, True),
 }
 
 REQUIRED_SIGNALS = (
@@ -60,7 +64,17 @@ REQUIRED_SIGNALS = (
     "temperature_c",
     "vibration_rms_mm_s",
 )
-OPTIONAL_SIGNALS = ("vibration_peak_g", "vibration_kurtosis", "rpm", "ambient_temperature_c")
+OPTIONAL_SIGNALS = (
+    "vibration_peak_g",
+    "vibration_kurtosis",
+    "rpm",
+    "ambient_temperature_c",
+    # spectral band values of condition-monitoring sensors: they tell the vibration faults apart
+    "vibration_1x_mm_s",
+    "vibration_2x_mm_s",
+    "envelope_bpfo_g",
+    "envelope_bpfi_g",
+)
 SIGNAL_FIELDS = REQUIRED_SIGNALS + OPTIONAL_SIGNALS
 
 
@@ -90,6 +104,10 @@ class SensorEventV1(BaseModel):
     vibration_kurtosis: _bounded("vibration_kurtosis") | None = None
     rpm: _bounded("rpm") | None = None
     ambient_temperature_c: _bounded("ambient_temperature_c") | None = None
+    vibration_1x_mm_s: _bounded("vibration_1x_mm_s") | None = None
+    vibration_2x_mm_s: _bounded("vibration_2x_mm_s") | None = None
+    envelope_bpfo_g: _bounded("envelope_bpfo_g") | None = None
+    envelope_bpfi_g: _bounded("envelope_bpfi_g") | None = None
     schema_version: Literal["1.0"] | None = None
 
     @field_validator("timestamp")

@@ -87,6 +87,11 @@ FEATURE_FIELDS = [
     "vibration_kurtosis__mean_15m",
     "vibration_rms_slope_mm_s_per_day",
     "vibration_kurtosis_slope_per_day",
+    "vibration_1x_mm_s__mean_15m",
+    "vibration_2x_mm_s__mean_15m",
+    "envelope_bpfo_g__mean_15m",
+    "envelope_bpfi_g__mean_15m",
+    "temperature_rise_c",
     "load_factor",
     "baseline_version",
     "running",
@@ -355,6 +360,43 @@ def _baseline_stat(baseline: ActiveBaseline, signal: str):
             if math.isfinite(st.mean):
                 return st
     return None
+
+
+# Guidance evidence relative to the asset's own healthy baseline (§15.5): key -> feature column.
+# Spectral band values are compared as ratios to the baseline median (their healthy level differs
+# by orders of magnitude between machines); power factor and temperature rise as differences.
+GUIDANCE_RATIOS = {
+    "vibration_1x_ratio": "vibration_1x_mm_s__mean_15m",
+    "vibration_2x_ratio": "vibration_2x_mm_s__mean_15m",
+    "envelope_bpfo_ratio": "envelope_bpfo_g__mean_15m",
+    "envelope_bpfi_ratio": "envelope_bpfi_g__mean_15m",
+}
+GUIDANCE_DIFFERENCES = {
+    # key -> (feature column, baseline column, sign): sign * (value - baseline median)
+    "temperature_rise_excess_c": ("temperature_rise_c", "temperature_rise_c", 1.0),
+    "power_factor_drop": ("power_factor__mean_15m", "power_factor__mean_15m", -1.0),
+}
+
+
+def guidance_baseline_evidence(
+    *, baseline: ActiveBaseline | None, feat: dict[str, Any]
+) -> dict[str, float | None]:
+    """The guidance's baseline-relative numbers (keys of GUIDANCE_RATIOS and GUIDANCE_DIFFERENCES);
+    None where the value, the baseline or its median is missing (old baselines, sensors without
+    spectral bands): no evidence, no words."""
+    out: dict[str, float | None] = {}
+    stats = None if baseline is None else baseline.stats
+    for key, col in GUIDANCE_RATIOS.items():
+        x = _num(feat.get(col))
+        med = stats.stats(col).p50 if stats is not None and col in stats else None
+        ok = x is not None and med is not None and math.isfinite(med) and med > 0
+        out[key] = round(x / med, 3) if ok else None
+    for key, (col, base_col, sign) in GUIDANCE_DIFFERENCES.items():
+        x = _num(feat.get(col))
+        med = stats.stats(base_col).p50 if stats is not None and base_col in stats else None
+        ok = x is not None and med is not None and math.isfinite(med)
+        out[key] = round(sign * (x - med), 4) if ok else None
+    return out
 
 
 # --- the run ------------------------------------------------------------------------------------------
@@ -629,6 +671,7 @@ class _Run:
                 "load_factor": _num(feat.get("load_factor")),
                 "ambient_temperature_c": _num(ev.get("ambient_temperature_c")),
                 "rpm": _num(ev.get("rpm")),
+                **guidance_baseline_evidence(baseline=b, feat=feat),
             },
         }
         model_version = sc.get("model_version") if b is not None else None
