@@ -273,7 +273,9 @@ SPECTRAL_RULES: tuple[tuple[str, float, str], ...] = (
 #: query repetitions of the dominant spectral words: a band value that rose several times over the
 #: machine's own baseline is stronger evidence than the generic words of the alert and the factors
 SPECTRAL_WEIGHT = 3
-#: baseline-relative thermal and electrical evidence: (key, threshold, words), key >= threshold
+#: baseline-relative thermal and electrical evidence (key >= threshold), repeated BASELINE_WEIGHT times:
+#: the supply-alert words ("power factor low", "voltage deviation") otherwise decide the mode alone
+BASELINE_WEIGHT = 2
 TEMPERATURE_EXCESS_C = 5.0
 POWER_FACTOR_DROP = 0.04
 _TEMPERATURE_EXCESS_WORDS = "temperature rise above ambient higher than baseline thermal cooling"
@@ -372,9 +374,9 @@ def symptom_profile(factors: Sequence[Any], features: Mapping[str, Any] | None =
     pf_drop = _num(features, "power_factor_drop")
     excess = _num(features, "temperature_rise_excess_c")
     if pf_drop is not None and pf_drop >= POWER_FACTOR_DROP:
-        words.append(_POWER_FACTOR_DROP_WORDS)
+        words += [_POWER_FACTOR_DROP_WORDS] * BASELINE_WEIGHT
     elif excess is not None and excess >= TEMPERATURE_EXCESS_C:
-        words.append(_TEMPERATURE_EXCESS_WORDS)
+        words += [_TEMPERATURE_EXCESS_WORDS] * BASELINE_WEIGHT
 
     # hot machine without a vibration or load explanation: a thermal / cooling problem
     if "temperature" in names and "vibration" not in names and "current" not in names:

@@ -320,7 +320,7 @@ def band_features(
     f = np.arange(k) * df
     shaft = np.asarray(shaft_hz, dtype=np.float64).reshape(w)
     # orders: Hann spectrum, velocity power per bin, summed over the line's main lobe
-    hi_bin = min(k, int(math.ceil(2.0 * float(shaft.max(initial=0.0)) / df)) + ORDER_HALF_WIDTH_BINS + 2)
+    hi_bin = min(k, math.ceil(2.0 * float(shaft.max(initial=0.0)) / df) + ORDER_HALF_WIDTH_BINS + 2)
     hann = np.hanning(n + 1)[:n].astype(np.float32)
     hann_power = float(np.mean(hann.astype(np.float64) ** 2))
     xc = x - x.mean(axis=1, dtype=np.float64).astype(x.dtype)[:, None]
@@ -340,7 +340,7 @@ def band_features(
     else:
         orders = [np.zeros(w), np.zeros(w)]
     # envelope: analytic signal of the band-passed acceleration, then its Hann amplitude spectrum
-    lo, hi = (int(math.ceil(a * fs / df)) for a in ENVELOPE_BAND_FS)
+    lo, hi = (math.ceil(a * n) for a in ENVELOPE_BAND_FS)
     full = sfft.rfft(xc, axis=1, workers=_FFT_WORKERS)
     analytic = np.zeros((w, n), dtype=np.complex64)
     analytic[:, lo:hi] = 2.0 * full[:, lo:hi]

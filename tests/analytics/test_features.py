@@ -24,6 +24,7 @@ from analytics.features import (
     FEATURE_SPECS,
     FLAG_COLUMNS,
     ROLLING_SIGNALS,
+    SPECTRAL_SIGNALS,
     AssetContext,
     FeatureParams,
     compute_features,
@@ -68,9 +69,15 @@ def make_events(offsets_s, seed=0, kurtosis_nan=0.0, ambient_nan=1.0, start=T0) 
             "power_kw": power,
             "ambient_temperature_c": 25 + rng.normal(0, 1, n),
             "rpm": 1480 + rng.normal(0, 2, n),
+            "vibration_1x_mm_s": 1.2 + 0.3 * load + rng.normal(0, 0.1, n),
+            "vibration_2x_mm_s": 0.5 + rng.normal(0, 0.05, n),
+            "envelope_bpfo_g": np.abs(0.001 + rng.normal(0, 0.0003, n)),
+            "envelope_bpfi_g": np.abs(0.001 + rng.normal(0, 0.0003, n)),
         },
         index=idx,
     )
+    # band values come from a slower spectral sensor channel: absent on part of the events
+    df.loc[rng.random(n) < 0.3, ["vibration_1x_mm_s", "envelope_bpfi_g"]] = np.nan
     # stops: no current (the load above dips below 10 % of the rated 60 A now and then too);
     # a speed reading of 0 with current flowing; rpm absent on part of the events
     stopped = rng.random(n) < 0.1
@@ -224,6 +231,9 @@ def test_features_equal_brute_force_reference(offs, seed, knan):
             )
         spikes = [ref_spike(times, values, i, sig) for i in range(len(times))]
         assert_close(feats[f"{sig}__spike"], spikes, f"{sig} spike")
+    for sig in SPECTRAL_SIGNALS:
+        ref = [ref_window_stats(times, ev[sig].tolist(), t, 900 * NS) for t in times]
+        assert_close(feats[f"{sig}__mean_15m"], [r[0] for r in ref], f"{sig} mean 15m")
 
     interval, energy, gap, e24 = ref_energy(times, ev["power_kw"].tolist())
     assert_close(feats["interval_s"], interval, "interval_s")
@@ -437,6 +447,8 @@ def test_missing_optional_signal_and_temperature_rise_basis():
     feats = compute_features(ev, context=CTX)
     assert feats["vibration_kurtosis__mean_1h"].isna().all()
     assert feats["vibration_kurtosis__spike"].eq(0).all()
+    for sig in SPECTRAL_SIGNALS:  # a sensor without spectral bands: null band means
+        assert feats[f"{sig}__mean_15m"].isna().all()
     assert feats["temperature_rise_c"].isna().all()  # no ambient, no baseline
     with_base = compute_features(ev, context=AssetContext(400.0, 37.0, baseline_temperature_c=55.0))
     assert with_base["temperature_rise_c"].eq(5.0).all()
@@ -491,7 +503,7 @@ def test_input_validation():
 
 def test_feature_specs_cover_every_column():
     assert set(FEATURE_SPECS) == set(FEATURE_COLUMNS)
-    assert len(FEATURE_COLUMNS) == 48 + 8 + 14 + 2  # + running, running_1h (§6.7)
+    assert len(FEATURE_COLUMNS) == 48 + 8 + 14 + 2 + 4  # + running, running_1h (§6.7), spectral 15-min means
     for name, spec in FEATURE_SPECS.items():
         d = spec.to_dict()
         assert d["name"] == name and d["formula"] and d["sources"] and d["window"] and d["unit"]

@@ -27,6 +27,10 @@ ALL_FIELDS = {
     "vibration_kurtosis",
     "rpm",
     "ambient_temperature_c",
+    "vibration_1x_mm_s",
+    "vibration_2x_mm_s",
+    "envelope_bpfo_g",
+    "envelope_bpfi_g",
     "schema_version",
 }
 MANIFEST_KEYS = {
