@@ -132,6 +132,10 @@ def cases() -> Iterator[Case]:
         ("vibration_kurtosis", -1.0, 1500.0),
         ("rpm", -5.0, 200_000.0),
         ("ambient_temperature_c", -55.0, 85.0),
+        ("vibration_1x_mm_s", -0.1, 120.0),
+        ("vibration_2x_mm_s", -0.1, 120.0),
+        ("envelope_bpfo_g", -0.001, 600.0),
+        ("envelope_bpfi_g", -0.001, 600.0),
     ):
         yield Case(f"{name}_too_low", "range", name, _with(**{name: low}))
         yield Case(f"{name}_too_high", "range", name, _with(**{name: high}))

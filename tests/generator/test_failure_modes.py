@@ -15,10 +15,20 @@ from scipy.signal import hilbert
 from scipy.stats import spearmanr
 
 from generator.fleet import acceleration_window
+from generator.vibration import band_features
 from tests.generator.helpers import FAULT_PLAN, ISO_10816_3, daily_medians
 
 G = 9.80665e3  # mm/s^2
-VIBRATION = ("vibration_rms_mm_s", "vibration_peak_g", "vibration_kurtosis")
+VIBRATION = (
+    "vibration_rms_mm_s",
+    "vibration_peak_g",
+    "vibration_kurtosis",
+    "vibration_1x_mm_s",
+    "vibration_2x_mm_s",
+    "envelope_bpfo_g",
+    "envelope_bpfi_g",
+)
+BANDS = ("vibration_1x_mm_s", "vibration_2x_mm_s", "envelope_bpfo_g", "envelope_bpfi_g")
 ELECTRICAL = ("voltage_v", "current_a", "power_factor")
 SHAFT_HZ = 1480 / 60
 
@@ -181,6 +191,60 @@ def test_shaft_faults_do_not_make_the_acceleration_impulsive(faulty_run, mode):
     s = faulty_run.by_mode(mode)
     kurt = s.signals["vibration_kurtosis"]
     assert np.median(kurt[phase_mask(s, [2])]) < np.median(kurt[phase_mask(s, [0])]) + 0.3
+
+
+# ----------------------------------------------------------------- event band values
+
+
+def band_ratios(faulty_run, twin_run, mode, phases=(2,)):
+    """Median of each band value over the given phases, faulty asset / its healthy twin."""
+    s = faulty_run.by_mode(mode)
+    twin = twin_run.series[s.asset.index]
+    m = phase_mask(s, list(phases))
+    assert m.sum() > 100
+    return {b: float(np.median(s.signals[b][m]) / np.median(twin.signals[b][m])) for b in BANDS}
+
+
+def test_outer_race_fault_raises_the_bpfo_envelope_value_not_bpfi(faulty_run, twin_run):
+    r = band_ratios(faulty_run, twin_run, "bearing_outer", phases=(1,))
+    assert r["envelope_bpfo_g"] > 10  # incipient: the envelope line, long before RMS moves
+    assert r["envelope_bpfo_g"] > 5 * r["envelope_bpfi_g"]
+    assert r["vibration_1x_mm_s"] < 1.3
+
+
+def test_inner_race_fault_raises_the_bpfi_envelope_value_not_bpfo(faulty_run, twin_run):
+    r = band_ratios(faulty_run, twin_run, "bearing_inner", phases=(1,))
+    assert r["envelope_bpfi_g"] > 10
+    assert r["envelope_bpfi_g"] > 5 * r["envelope_bpfo_g"]
+
+
+def test_imbalance_raises_the_1x_value_and_leaves_2x_and_the_envelope(faulty_run, twin_run):
+    r = band_ratios(faulty_run, twin_run, "imbalance")
+    assert r["vibration_1x_mm_s"] > 1.8
+    assert 0.8 < r["vibration_2x_mm_s"] < 1.25
+    assert 0.7 < r["envelope_bpfo_g"] < 1.4 and 0.7 < r["envelope_bpfi_g"] < 1.4
+
+
+def test_misalignment_raises_the_2x_value_more_than_1x(faulty_run, twin_run):
+    r = band_ratios(faulty_run, twin_run, "misalignment")
+    assert r["vibration_2x_mm_s"] > 2.5
+    assert r["vibration_2x_mm_s"] > 1.5 * r["vibration_1x_mm_s"] > 1.5 * 0.9
+    assert 0.7 < r["envelope_bpfo_g"] < 1.4 and 0.7 < r["envelope_bpfi_g"] < 1.4
+
+
+def test_band_values_of_a_known_window_match_an_independent_analysis(faulty_run):
+    """band_features against the test's own FFT (orders) and Hilbert envelope (defect lines)."""
+    fs, x = window(faulty_run, "bearing_outer", 0.5, seconds=0.2)
+    n, d, pitch, angle = geometry(faulty_run, "bearing_outer")
+    fo, fi = bpfo(n, d, pitch, angle, SHAFT_HZ), bpfi(n, d, pitch, angle, SHAFT_HZ)
+    v1, v2, eo, ei = (float(v[0]) for v in band_features(x[None, :], fs, [SHAFT_HZ], [fo], [fi]))
+    # a line's velocity RMS is its peak / sqrt 2 (plus the broadband floor within +-2 bins)
+    assert v1 == pytest.approx(velocity_amplitude(x, fs, SHAFT_HZ) / math.sqrt(2), rel=0.25)
+    assert v2 == pytest.approx(velocity_amplitude(x, fs, 2 * SHAFT_HZ) / math.sqrt(2), rel=0.25)
+    f, amp = envelope_spectrum(x, fs, band=(0.1 * fs, 0.45 * fs))
+    near = np.abs(f - fo) <= max(fs / x.size, 0.03 * fo)
+    assert eo == pytest.approx(2 * amp[near].max(), rel=0.3)  # one-sided amplitude, Hann vs rectangular
+    assert eo > 5 * ei
 
 
 # ----------------------------------------------------------------- progression

@@ -47,6 +47,30 @@ def test_single_event_is_readable_from_the_store_right_after_201(api, asset, sto
     assert p.fields["reactive_power_kvar"] == pytest.approx(s_kva * 0.6)
 
 
+def test_spectral_band_values_are_optional_and_stored_with_the_event(api, asset, store):
+    bands = {
+        "vibration_1x_mm_s": 0.82,
+        "vibration_2x_mm_s": 0.31,
+        "envelope_bpfo_g": 0.0042,
+        "envelope_bpfi_g": 0.0011,
+    }
+    with_bands = event(asset.asset_id, T0, **bands)
+    without = event(asset.asset_id, T0 + timedelta(seconds=10))  # an older sensor: no band values
+    resp = post_events(api, body([with_bands, without]))
+    assert resp.status_code == 201, resp.content
+    first, second = stored(store, asset.asset_id)
+    assert {k: first.fields[k] for k in bands} == bands
+    assert not set(bands) & {k for k, v in second.fields.items() if v is not None}
+
+
+def test_spectral_band_value_out_of_range_is_422_naming_field_and_rule(api, asset, store):
+    resp = post_events(api, body([event(asset.asset_id, T0, envelope_bpfi_g=-0.01)]))
+    assert resp.status_code == 422
+    (err,) = resp.json()["errors"]
+    assert (err["index"], err["field"], err["rule"]) == (0, "envelope_bpfi_g", "range")
+    assert stored(store, asset.asset_id) == []
+
+
 def test_single_phase_asset_derives_power_from_v_times_i(api, tenant, store):
     fan = AssetFactory(
         tenant=tenant,
