@@ -12,12 +12,15 @@ from assessment.health import HealthInputs, Limits, assess_health
 from assessment.knowledge import (
     DEFAULT_LIBRARY,
     GENERATOR_MODE_MAP,
+    SPECTRAL_WEIGHT,
     KnowledgeIndex,
     load_library,
     retrieve,
     symptom_profile,
     tokenize,
 )
+from assessment.models import AlertCause
+from assessment.services.guidance import CAUSE_WORDS
 
 REPO = Path(__file__).resolve().parents[2]
 REQUIRED_MODES = {
@@ -187,6 +190,104 @@ def test_profile_words():
     assert "vibration rms high zone d" in words and "thermal" not in words
     assert "under voltage low" in symptom_profile(factors_for(voltage_v=370.0), {})
     assert "over voltage high" in symptom_profile(factors_for(voltage_v=460.0), {})
+
+
+# --- baseline-relative evidence (the platform's spectral band values, §15.5) ------------------------------
+
+QUIET_BANDS = {
+    "vibration_1x_ratio": 1.1,
+    "vibration_2x_ratio": 1.0,
+    "envelope_bpfo_ratio": 1.2,
+    "envelope_bpfi_ratio": 0.9,
+}
+# (generator mode, alert cause, health-input changes, guidance features as the assessment passes them)
+BASELINE_CASES = [
+    (
+        "bearing_outer",
+        AlertCause.RISK_HIGH,
+        {"vibration_rms_mm_s": 3.5},
+        {**QUIET_BANDS, "kurtosis": 6.0, "envelope_bpfo_ratio": 40.0, "envelope_bpfi_ratio": 4.0},
+    ),
+    (
+        "bearing_inner",
+        AlertCause.RISK_HIGH,
+        {"vibration_rms_mm_s": 3.5},
+        {**QUIET_BANDS, "kurtosis": 5.0, "envelope_bpfo_ratio": 5.0, "envelope_bpfi_ratio": 45.0},
+    ),
+    (
+        "imbalance",
+        AlertCause.VIBRATION_ZONE_D,
+        {"vibration_rms_mm_s": 8.0},
+        {**QUIET_BANDS, "vibration_rms_slope_mm_s_per_day": 0.8, "vibration_1x_ratio": 3.0},
+    ),
+    (
+        "misalignment",
+        AlertCause.RISK_HIGH,
+        {"vibration_rms_mm_s": 5.0},
+        {**QUIET_BANDS, "vibration_1x_ratio": 1.9, "vibration_2x_ratio": 5.0},
+    ),
+    (
+        "overheating",
+        AlertCause.TEMPERATURE_LIMIT,
+        {"temperature_c": 96.0},
+        {**QUIET_BANDS, "temperature_rise_excess_c": 14.0, "power_factor_drop": 0.0},
+    ),
+    (
+        "electrical",
+        AlertCause.LOW_PF,
+        {"power_factor": 0.8, "voltage_v": 385.0},
+        {**QUIET_BANDS, "temperature_rise_excess_c": 6.0, "power_factor_drop": 0.09},
+    ),
+    (
+        "electrical",
+        AlertCause.VOLTAGE_BAND,
+        {"voltage_v": 385.0},
+        {**QUIET_BANDS, "power_factor_drop": 0.06},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("gen_mode", "cause", "changes", "features"),
+    BASELINE_CASES,
+    ids=[f"{c[0]}-{c[1]}" for c in BASELINE_CASES],
+)
+@pytest.mark.parametrize("asset_type", ["motor", "pump", "fan", "compressor"])
+def test_baseline_relative_evidence_retrieves_the_generator_mode(
+    index, gen_mode, cause, changes, features, asset_type
+):
+    """The query the guidance builds (cause words, asset type, profile) ranks the mode first."""
+    query = " ".join(
+        w for w in (CAUSE_WORDS[cause], asset_type, symptom_profile(factors_for(**changes), features)) if w
+    )
+    assert index.rank_modes(query)[0][0] in GENERATOR_MODE_MAP[gen_mode], (query, index.rank_modes(query)[:3])
+
+
+def test_only_the_strongest_band_evidence_speaks_and_it_is_weighted():
+    words = symptom_profile(
+        [], {"envelope_bpfo_ratio": 40.0, "envelope_bpfi_ratio": 6.0, "vibration_2x_ratio": 4.0}
+    )
+    assert words.count("bpfo envelope outer race") == SPECTRAL_WEIGHT
+    assert "bpfi" not in words and "2x order" not in words
+    # of a pair, the smaller ratio never speaks even when it is the only one over its threshold
+    words = symptom_profile([], {"vibration_1x_ratio": 2.0, "vibration_2x_ratio": 3.0})
+    assert "2x order" in words and "1x order" not in words
+    words = symptom_profile([], {"vibration_1x_ratio": 3.0, "vibration_2x_ratio": 1.0})
+    assert "1x order" in words and "2x order" not in words
+
+
+def test_band_ratios_below_threshold_or_missing_add_no_words():
+    assert symptom_profile([], QUIET_BANDS) == ""
+    assert symptom_profile([], {"envelope_bpfo_ratio": 1.9, "vibration_1x_ratio": 1.4}) == ""
+    assert symptom_profile([], {"envelope_bpfo_ratio": None, "vibration_2x_ratio": float("nan")}) == ""
+
+
+def test_power_factor_drop_explains_the_heat_before_a_cooling_fault_does():
+    both = symptom_profile([], {"power_factor_drop": 0.05, "temperature_rise_excess_c": 8.0})
+    assert "power factor below baseline" in both and "cooling" not in both
+    hot = symptom_profile([], {"power_factor_drop": 0.01, "temperature_rise_excess_c": 8.0})
+    assert "temperature rise above ambient higher than baseline" in hot and "power factor" not in hot
+    assert symptom_profile([], {"power_factor_drop": 0.03, "temperature_rise_excess_c": 4.0}) == ""
 
 
 # --- citations, determinism, extra documents --------------------------------------------------------------
