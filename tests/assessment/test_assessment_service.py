@@ -8,8 +8,12 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from django.db import IntegrityError, transaction
+
+from analytics.baseline import baseline_fit
+from analytics.selectors import ActiveBaseline
 
 from assessment.explain import explain
 from assessment.models import Alert, AlertTransition, Assessment, AssessmentState
@@ -22,6 +26,7 @@ from assessment.services import (
     explain_record_of,
     grid_points,
 )
+from assessment.services.assessing import guidance_baseline_evidence
 from tests.assessment.explain_check import check_explanation
 from tests.assessment.synth import T0, Scenario, make_baseline, write_scenario
 from tests.factories import AssetFactory
@@ -458,3 +463,41 @@ def test_resolution_notes_become_guidance_for_the_tenant(sql_only, pump):
     reopened = Alert.objects.get(asset=pump, cause="rule:low_pf", state="open")
     files = [p["file"] for p in reopened.guidance["passages"]]
     assert f"note:{alert.pk}" in files
+
+
+# --- baseline-relative guidance evidence ---------------------------------------------------------
+
+
+def _active_baseline(frame):
+    stats = baseline_fit(pd.DataFrame(frame), min_events=1)
+    return ActiveBaseline("A-1", 1, T0, T0 + H, stats, 0.0)
+
+
+def test_guidance_evidence_compares_band_means_with_the_baseline_median():
+    b = _active_baseline(
+        {
+            "envelope_bpfo_g__mean_15m": [0.001, 0.002, 0.003],  # median 0.002
+            "vibration_1x_mm_s__mean_15m": [0.5, 1.0, 100.0],  # median 1.0: an outlier does not move it
+            "temperature_rise_c": [20.0, 22.0, 30.0],
+            "power_factor__mean_15m": [0.86, 0.87, 0.88],
+        }
+    )
+    feat = {
+        "envelope_bpfo_g__mean_15m": 0.05,
+        "vibration_1x_mm_s__mean_15m": 2.5,
+        "vibration_2x_mm_s__mean_15m": 0.7,  # no baseline statistics for it
+        "temperature_rise_c": 31.0,
+        "power_factor__mean_15m": 0.80,
+    }
+    ev = guidance_baseline_evidence(baseline=b, feat=feat)
+    assert ev["envelope_bpfo_ratio"] == pytest.approx(25.0)
+    assert ev["vibration_1x_ratio"] == pytest.approx(2.5)
+    assert ev["vibration_2x_ratio"] is None
+    assert ev["envelope_bpfi_ratio"] is None  # no value
+    assert ev["temperature_rise_excess_c"] == pytest.approx(9.0)
+    assert ev["power_factor_drop"] == pytest.approx(0.07)
+
+
+def test_guidance_evidence_is_empty_without_a_baseline():
+    ev = guidance_baseline_evidence(baseline=None, feat={"envelope_bpfo_g__mean_15m": 0.05})
+    assert ev and all(v is None for v in ev.values())
