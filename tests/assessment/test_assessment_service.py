@@ -14,7 +14,6 @@ from django.db import IntegrityError, transaction
 
 from analytics.baseline import baseline_fit
 from analytics.selectors import ActiveBaseline
-
 from assessment.explain import explain
 from assessment.models import Alert, AlertTransition, Assessment, AssessmentState
 from assessment.services import (
