@@ -20,7 +20,10 @@ so results are deterministic.  Only passages with score > 0 are returned.
 ("kurtosis high impulsive", "1x dominant", "bpfo outer race", "power factor low", ...).  Only abnormal
 evidence produces words: with a bag-of-words ranker a phrase like "temperature normal" would pull the
 query towards the overheating guide, so normal channels are left out.  Feature keys and thresholds are
-listed in ``FEATURE_RULES`` below.
+listed in ``FEATURE_RULES`` below.  The strongest evidence is relative to the asset's own healthy
+baseline (``SPECTRAL_RULES``: the event's spectral band values as ratios to their baseline median; the
+power-factor drop and the temperature-rise excess): its words are repeated, which in BM25 is query term
+frequency, so that a line that grew tenfold outweighs the generic words of the alert cause.
 """
 
 from __future__ import annotations
