@@ -84,6 +84,7 @@ _TIME_EPS_DAYS = 1e-6  # window edges tolerate sub-second rounding of datetime i
 TREND_Z = 3.0  # growth rate significant when c >= TREND_Z x se(c)
 LINEAR_PREFERENCE = 1.25  # linear when its residual sum of squares x this is below the exponential's
 AUTOCORR_MAX = 0.8  # clip of the lag-1 residual autocorrelation used to inflate the covariance
+RECENCY_DAYS = 4.0  # e-folding time of the exponential fit's recency weights, days
 LOAD_MIN_SPREAD = 0.02  # operating-condition term fitted only when the load covariate's SD reaches this (p.u.)
 EXP_START_RATES = (0.03, 0.3, 3.0)  # starting growth rates of the exponential fit, per day
 REWEIGHT_ROUNDS = 2  # feasible weighted least squares rounds (variance as a function of the defect share)
@@ -374,7 +375,11 @@ def _fit_exponential(
 
     last = float(np.median(v[ok][-LAST_LEVEL_POINTS:]))
     a2 = max(last * last - healthy_level * healthy_level, (0.1 * healthy_level) ** 2)
-    sw = np.ones(n)
+    # recency weights: the model is a local description of the growth (a defect's log-amplitude
+    # bends), so the hours near now carry more weight; weight exp(-(t_last - t) / RECENCY_DAYS)
+    rec = np.exp(0.5 * dt / RECENCY_DAYS)
+    iv = np.ones(n)  # 1 / residual SD (the variance model below)
+    sw = rec * iv
     best = None
     for c0 in EXP_START_RATES:
         sol = solve(np.array([0.5 * math.log(a2), c0, 0.0][:n_par]), sw)
@@ -390,20 +395,24 @@ def _fit_exponential(
         coef = np.linalg.lstsq(design, r * r, rcond=None)[0]
         floor = max(float(np.mean(r * r)), 1e-12) * VARIANCE_FLOOR
         var = np.maximum(design @ coef, floor)
-        sw = 1.0 / np.sqrt(var)
+        iv = 1.0 / np.sqrt(var)
+        sw = rec * iv
         sol = solve(best.x, sw)
         if not np.all(np.isfinite(sol.x)):
             return None
         best = sol
     alpha, c = float(best.x[0]), float(best.x[1])
-    rw = resid(best.x) * sw
+    rv = resid(best.x) * iv  # standardised residuals
     j = jac(best.x, sw)
-    s2 = float(np.sum(rw * rw)) / max(1, n - n_par)
-    k = min(max(_lag1_autocorr(t, rw), 0.0), AUTOCORR_MAX)
+    s2 = float(np.sum(rv * rv)) / max(1, n - n_par)
+    k = min(max(_lag1_autocorr(t, rv), 0.0), AUTOCORR_MAX)
+    # sandwich covariance: the recency weights are not inverse variances
     try:
-        cov = np.linalg.inv(j.T @ j) * s2 * (1.0 + k) / (1.0 - k)
+        bread = np.linalg.inv(j.T @ j)
     except np.linalg.LinAlgError:
         return None
+    meat = j.T @ (j * (rec * rec)[:, None])
+    cov = bread @ meat @ bread * s2 * (1.0 + k) / (1.0 - k)
     var_a, cov_ac, var_c = float(cov[0, 0]), float(cov[0, 1]), float(cov[1, 1])
     if not (math.isfinite(var_c) and var_c > 0 and math.isfinite(var_a)):
         return None
