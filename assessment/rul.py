@@ -15,18 +15,26 @@ Vibration channel (``estimate_rul``), on hourly medians of vibration RMS while t
    hour over overlapping windows finds a "significant" slope in pure noise now and then.
 5. Exponential model in quadrature.  A defect adds a vibration component that is independent of the
    healthy machine's own, so mean squares add: v(t)^2 = v_h^2 + a(t)^2, with the defect's amplitude
-   growing exponentially, a(t) = exp(alpha + c (t - t_last)).  Fitted by least squares on ln v over
-   the whole trend window (the healthy points pin v_h's share, the late points the growth), started
-   from three growth rates (0.03, 0.3, 3 per day; the lowest cost wins), then reweighted twice
+   growing exponentially, a(t) = exp(alpha + c (t - t_last)).  The measured RMS also follows the
+   operating condition (less load, less vibration, at any state of wear), so with the hourly load x
+   (current / rated current) the model is ln v = 0.5 ln(v_h^2 + a^2) + k (x - x_ref), x_ref the
+   reference load (the baseline's median): without it a shift at reduced load near "now" reads as a
+   slower growth.  The term is fitted only when x varies (SD >= LOAD_MIN_SPREAD); an hour of unknown
+   load counts as at x_ref.  Fitted by least squares on ln v over the whole trend window (the healthy
+   points pin v_h's share, the late points the growth), started from three growth rates (0.03, 0.3,
+   3 per day; the lowest cost wins), weighted for recency, exp(-(t_last - t) / RECENCY_DAYS) (the
+   exponential describes the growth locally; a defect's log-amplitude bends), then reweighted twice
    (feasible weighted least squares): the residual variance is modelled as s0^2 (1 - share) +
    s1^2 share, share = a^2 / (v_h^2 + a^2), because the hourly RMS of a grown defect (often a steady
-   tone) scatters less than the healthy machine's broadband.  The parameters' covariance is
-   s^2 (J'WJ)^-1 (s^2: weighted residual variance, J: Jacobian at the solution), inflated by
+   tone) scatters less than the healthy machine's broadband.  The parameters' covariance is the
+   sandwich s^2 B^-1 J'W R^2 J B^-1, B = J'WJ (the recency weights R are not inverse variances;
+   s^2: variance of the standardised residuals, J: Jacobian at the solution), inflated by
    (1 + rho) / (1 - rho) for the lag-1 autocorrelation rho of residuals one hour apart (clipped to
    [0, 0.8]): consecutive hourly medians are not independent, and ignoring that would overstate the
    evidence.  Degrading only when the growth is significant, c >= 3 x se(c) (one-sided ~0.1 %,
    because the test is repeated every hour); else ``no_degrading_trend``.
-6. Linear alternative: Theil-Sen of v over the degradation segment (the points after the last one
+6. Linear alternative: Theil-Sen of v (at the reference load, v exp(-k (x - x_ref))) over the
+   degradation segment (the points after the last one
    whose centred 5-point rolling median is <= ``healthy_upper``, skipping the 2 points that entered
    that median; the whole window when that leaves fewer than 12 points or 24 h), with the 80 %
    confidence interval of the slope (``scipy.stats.theilslopes(alpha=0.8)``).  It replaces the
@@ -85,7 +93,9 @@ TREND_Z = 3.0  # growth rate significant when c >= TREND_Z x se(c)
 LINEAR_PREFERENCE = 1.25  # linear when its residual sum of squares x this is below the exponential's
 AUTOCORR_MAX = 0.8  # clip of the lag-1 residual autocorrelation used to inflate the covariance
 RECENCY_DAYS = 4.0  # e-folding time of the exponential fit's recency weights, days
-LOAD_MIN_SPREAD = 0.02  # operating-condition term fitted only when the load covariate's SD reaches this (p.u.)
+LOAD_MIN_SPREAD = (
+    0.02  # operating-condition term fitted only when the load covariate's SD reaches this (p.u.)
+)
 EXP_START_RATES = (0.03, 0.3, 3.0)  # starting growth rates of the exponential fit, per day
 REWEIGHT_ROUNDS = 2  # feasible weighted least squares rounds (variance as a function of the defect share)
 VARIANCE_FLOOR = 0.05  # weights: variance at least this share of the mean squared residual
