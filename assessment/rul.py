@@ -27,12 +27,15 @@ Vibration channel (``estimate_rul``), on hourly medians of vibration RMS while t
    (feasible weighted least squares): the residual variance is modelled as s0^2 (1 - share) +
    s1^2 share, share = a^2 / (v_h^2 + a^2), because the hourly RMS of a grown defect (often a steady
    tone) scatters less than the healthy machine's broadband.  The parameters' covariance is the
-   sandwich s^2 B^-1 J'W R^2 J B^-1, B = J'WJ (the recency weights R are not inverse variances;
+   sandwich s^2 B^-1 J'WRJ B^-1, B = J'WJ, W = R / variance (the recency weights R are not inverse variances;
    s^2: variance of the standardised residuals, J: Jacobian at the solution), inflated by
    (1 + rho) / (1 - rho) for the lag-1 autocorrelation rho of residuals one hour apart (clipped to
    [0, 0.8]): consecutive hourly medians are not independent, and ignoring that would overstate the
-   evidence.  Degrading only when the growth is significant, c >= 3 x se(c) (one-sided ~0.1 %,
-   because the test is repeated every hour); else ``no_degrading_trend``.
+   evidence.  Two fits: the trend test uses equal weights (is there growth over the window, the test
+   whose false-alarm rate on healthy machines was measured), the estimate the recency weights (where
+   does it cross).  Degrading only when the equal-weight growth is significant, c >= 3 x se(c)
+   (one-sided ~0.1 %, because the test is repeated every hour), and the recency-weighted c > 0; else
+   ``no_degrading_trend``.
 6. Linear alternative: Theil-Sen of v (at the reference load, v exp(-k (x - x_ref))) over the
    degradation segment (the points after the last one
    whose centred 5-point rolling median is <= ``healthy_upper``, skipping the 2 points that entered
@@ -342,7 +345,12 @@ def _lag1_autocorr(t: np.ndarray, r: np.ndarray) -> float:
 
 
 def _fit_exponential(
-    t: np.ndarray, v: np.ndarray, healthy_level: float, x: np.ndarray | None = None
+    t: np.ndarray,
+    v: np.ndarray,
+    healthy_level: float,
+    x: np.ndarray | None = None,
+    *,
+    recency_days: float | None = None,
 ) -> _ExpFit | None:
     """Weighted least squares of ln v = 0.5 ln(v_h^2 + exp(2 (alpha + c (t - t_last)))) - k x
     (module docstring, step 5; the term k x only when the load offset ``x`` is given); None when the
@@ -387,7 +395,7 @@ def _fit_exponential(
     a2 = max(last * last - healthy_level * healthy_level, (0.1 * healthy_level) ** 2)
     # recency weights: the model is a local description of the growth (a defect's log-amplitude
     # bends), so the hours near now carry more weight; weight exp(-(t_last - t) / RECENCY_DAYS)
-    rec = np.exp(0.5 * dt / RECENCY_DAYS)
+    rec = np.ones(n) if recency_days is None else np.exp(0.5 * dt / recency_days)
     iv = np.ones(n)  # 1 / residual SD (the variance model below)
     sw = rec * iv
     best = None
@@ -496,8 +504,12 @@ def estimate_rul(
     start = min(start, max(0, t.size - MIN_POINTS))
     tw, vw = t[start:], v[start:]
     xw = _load_offset(None if x is None else x[start:], load_ref)
-    fit = _fit_exponential(tw, vw, healthy_level, xw)
-    if fit is None or not (fit.c > 0 and fit.c >= TREND_Z * fit.se_c):
+    # is there a trend: the whole window, equal weights; where does it cross: recent hours first
+    trend = _fit_exponential(tw, vw, healthy_level, xw)
+    if trend is None or not (trend.c > 0 and trend.c >= TREND_Z * trend.se_c):
+        return _null(REASON_NO_DEGRADING_TREND, channel, t.size)
+    fit = _fit_exponential(tw, vw, healthy_level, xw, recency_days=RECENCY_DAYS)
+    if fit is None or not fit.c > 0:
         return _null(REASON_NO_DEGRADING_TREND, channel, t.size)
     if xw is not None:
         vw = vw * np.exp(-fit.load_k * xw)  # at the reference condition, for the linear alternative
