@@ -96,9 +96,7 @@ TREND_Z = 3.0  # growth rate significant when c >= TREND_Z x se(c)
 LINEAR_PREFERENCE = 1.25  # linear when its residual sum of squares x this is below the exponential's
 AUTOCORR_MAX = 0.8  # clip of the lag-1 residual autocorrelation used to inflate the covariance
 RECENCY_DAYS = 4.0  # e-folding time of the exponential fit's recency weights, days
-LOAD_MIN_SPREAD = (
-    0.02  # operating-condition term fitted only when the load covariate's SD reaches this (p.u.)
-)
+LOAD_MIN_SPREAD = 0.02  # load term fitted only when the load's SD reaches this (per unit)
 EXP_START_RATES = (0.03, 0.3, 3.0)  # starting growth rates of the exponential fit, per day
 REWEIGHT_ROUNDS = 2  # feasible weighted least squares rounds (variance as a function of the defect share)
 VARIANCE_FLOOR = 0.05  # weights: variance at least this share of the mean squared residual
