@@ -15,18 +15,29 @@ Vibration channel (``estimate_rul``), on hourly medians of vibration RMS while t
    hour over overlapping windows finds a "significant" slope in pure noise now and then.
 5. Exponential model in quadrature.  A defect adds a vibration component that is independent of the
    healthy machine's own, so mean squares add: v(t)^2 = v_h^2 + a(t)^2, with the defect's amplitude
-   growing exponentially, a(t) = exp(alpha + c (t - t_last)).  Fitted by least squares on ln v over
-   the whole trend window (the healthy points pin v_h's share, the late points the growth), started
-   from three growth rates (0.03, 0.3, 3 per day; the lowest cost wins), then reweighted twice
+   growing exponentially, a(t) = exp(alpha + c (t - t_last)).  The measured RMS also follows the
+   operating condition (less load, less vibration, at any state of wear), so with the hourly load x
+   (current / rated current) the model is ln v = 0.5 ln(v_h^2 + a^2) + k (x - x_ref), x_ref the
+   reference load (the baseline's median): without it a shift at reduced load near "now" reads as a
+   slower growth.  The term is fitted only when x varies (SD >= LOAD_MIN_SPREAD); an hour of unknown
+   load counts as at x_ref.  Fitted by least squares on ln v over the whole trend window (the healthy
+   points pin v_h's share, the late points the growth), started from three growth rates (0.03, 0.3,
+   3 per day; the lowest cost wins), weighted for recency, exp(-(t_last - t) / RECENCY_DAYS) (the
+   exponential describes the growth locally; a defect's log-amplitude bends), then reweighted twice
    (feasible weighted least squares): the residual variance is modelled as s0^2 (1 - share) +
    s1^2 share, share = a^2 / (v_h^2 + a^2), because the hourly RMS of a grown defect (often a steady
-   tone) scatters less than the healthy machine's broadband.  The parameters' covariance is
-   s^2 (J'WJ)^-1 (s^2: weighted residual variance, J: Jacobian at the solution), inflated by
+   tone) scatters less than the healthy machine's broadband.  The parameters' covariance is the
+   sandwich s^2 B^-1 J'WRJ B^-1, B = J'WJ, W = R / variance (the recency weights R are not inverse variances;
+   s^2: variance of the standardised residuals, J: Jacobian at the solution), inflated by
    (1 + rho) / (1 - rho) for the lag-1 autocorrelation rho of residuals one hour apart (clipped to
    [0, 0.8]): consecutive hourly medians are not independent, and ignoring that would overstate the
-   evidence.  Degrading only when the growth is significant, c >= 3 x se(c) (one-sided ~0.1 %,
-   because the test is repeated every hour); else ``no_degrading_trend``.
-6. Linear alternative: Theil-Sen of v over the degradation segment (the points after the last one
+   evidence.  Two fits: the trend test uses equal weights (is there growth over the window, the test
+   whose false-alarm rate on healthy machines was measured), the estimate the recency weights (where
+   does it cross).  Degrading only when the equal-weight growth is significant, c >= 3 x se(c)
+   (one-sided ~0.1 %, because the test is repeated every hour), and the recency-weighted c > 0; else
+   ``no_degrading_trend``.
+6. Linear alternative: Theil-Sen of v (at the reference load, v exp(-k (x - x_ref))) over the
+   degradation segment (the points after the last one
    whose centred 5-point rolling median is <= ``healthy_upper``, skipping the 2 points that entered
    that median; the whole window when that leaves fewer than 12 points or 24 h), with the 80 %
    confidence interval of the slope (``scipy.stats.theilslopes(alpha=0.8)``).  It replaces the
@@ -72,7 +83,7 @@ REASON_NO_BASELINE = "no_baseline"  # for callers without an active baseline (ne
 METHOD_EXPONENTIAL = "exponential"
 METHOD_LINEAR = "linear"
 
-RUL_VERSION = 2  # formula generation (docs/CONTRACTS.md §11, change log); stored in inputs.rul.rul_version
+RUL_VERSION = 3  # formula generation (docs/CONTRACTS.md §11, change log); stored in inputs.rul.rul_version
 INTERVAL_LEVEL = 0.8  # two-sided confidence level of the slope interval
 MIN_POINTS = 12
 MIN_SPAN_DAYS = 1.0
@@ -84,6 +95,8 @@ _TIME_EPS_DAYS = 1e-6  # window edges tolerate sub-second rounding of datetime i
 TREND_Z = 3.0  # growth rate significant when c >= TREND_Z x se(c)
 LINEAR_PREFERENCE = 1.25  # linear when its residual sum of squares x this is below the exponential's
 AUTOCORR_MAX = 0.8  # clip of the lag-1 residual autocorrelation used to inflate the covariance
+RECENCY_DAYS = 4.0  # e-folding time of the exponential fit's recency weights, days
+LOAD_MIN_SPREAD = 0.02  # load term fitted only when the load's SD reaches this (per unit)
 EXP_START_RATES = (0.03, 0.3, 3.0)  # starting growth rates of the exponential fit, per day
 REWEIGHT_ROUNDS = 2  # feasible weighted least squares rounds (variance as a function of the defect share)
 VARIANCE_FLOOR = 0.05  # weights: variance at least this share of the mean squared residual
@@ -140,18 +153,26 @@ def _to_days(times: Any, now: Any) -> tuple[np.ndarray, float | None]:
     return days, (None if now is None else float(now))
 
 
-def _clean(times: Any, values: Any, now: Any) -> tuple[np.ndarray, np.ndarray, float]:
+def _clean(
+    times: Any, values: Any, now: Any, extra: Any = None
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray | None]:
+    """Finite points sorted by time; ``extra`` (a per-point covariate, may hold NaN) follows them."""
     t, now_d = _to_days(times, now)
     v = np.asarray(values, dtype=np.float64)
     if t.shape != v.shape:
         raise ValueError("times and values must have the same shape")
+    x = None if extra is None else np.asarray(extra, dtype=np.float64)
+    if x is not None and x.shape != v.shape:
+        raise ValueError("load must have the same shape as values")
     ok = np.isfinite(t) & np.isfinite(v)
     t, v = t[ok], v[ok]
     order = np.argsort(t, kind="stable")
     t, v = t[order], v[order]
+    if x is not None:
+        x = x[ok][order]
     if now_d is None:
         now_d = float(t[-1]) if t.size else 0.0
-    return t, v, now_d
+    return t, v, now_d, x
 
 
 @dataclass(frozen=True)
@@ -292,6 +313,7 @@ class _ExpFit:
     alpha_p: float
     se_alpha_p: float
     n: int
+    load_k: float = 0.0  # d ln v / d load (0: no operating-condition term)
 
     def crossings(self, y: float) -> tuple[float, float, float]:
         """(estimate, earliest, latest) times at which ln a reaches y."""
@@ -320,13 +342,22 @@ def _lag1_autocorr(t: np.ndarray, r: np.ndarray) -> float:
     return float(np.sum(r[pairs] * r[pairs + 1]) / den * (r.size / pairs.size))
 
 
-def _fit_exponential(t: np.ndarray, v: np.ndarray, healthy_level: float) -> _ExpFit | None:
-    """Weighted least squares of ln v = 0.5 ln(v_h^2 + exp(2 (alpha + c (t - t_last)))) (module
-    docstring, step 5); None when the fit is not possible (too few positive points, singular
-    covariance)."""
+def _fit_exponential(
+    t: np.ndarray,
+    v: np.ndarray,
+    healthy_level: float,
+    x: np.ndarray | None = None,
+    *,
+    recency_days: float | None = None,
+) -> _ExpFit | None:
+    """Weighted least squares of ln v = 0.5 ln(v_h^2 + exp(2 (alpha + c (t - t_last)))) - k x
+    (module docstring, step 5; the term k x only when the load offset ``x`` is given); None when the
+    fit is not possible (too few positive points, singular covariance)."""
     ok = v > 0
     t, y = t[ok], np.log(v[ok])
+    xo = None if x is None else x[ok]
     n = t.size
+    n_par = 2 if xo is None else 3
     if n < MIN_POINTS:
         return None
     t_ref = float(t[-1])
@@ -339,13 +370,19 @@ def _fit_exponential(t: np.ndarray, v: np.ndarray, healthy_level: float) -> _Exp
         return np.exp(q2 - np.logaddexp(lvh2, q2))
 
     def resid(p: np.ndarray) -> np.ndarray:
-        return 0.5 * np.logaddexp(lvh2, 2.0 * (p[0] + p[1] * dt)) - y
+        r = 0.5 * np.logaddexp(lvh2, 2.0 * (p[0] + p[1] * dt)) - y
+        return r if xo is None else r + p[2] * xo
+
+    def jac(p: np.ndarray, sw: np.ndarray) -> np.ndarray:
+        sh = share(p)
+        cols = [sh, sh * dt] if xo is None else [sh, sh * dt, xo]
+        return np.column_stack(cols) * sw[:, None]
 
     def solve(p0: np.ndarray, sw: np.ndarray):
         return optimize.least_squares(
             lambda p: resid(p) * sw,
             p0,
-            jac=lambda p: (share(p) * sw)[:, None] * np.column_stack([np.ones_like(dt), dt]),
+            jac=lambda p: jac(p, sw),
             method="lm",
             xtol=1e-12,
             ftol=1e-12,
@@ -354,10 +391,14 @@ def _fit_exponential(t: np.ndarray, v: np.ndarray, healthy_level: float) -> _Exp
 
     last = float(np.median(v[ok][-LAST_LEVEL_POINTS:]))
     a2 = max(last * last - healthy_level * healthy_level, (0.1 * healthy_level) ** 2)
-    sw = np.ones(n)
+    # recency weights: the model is a local description of the growth (a defect's log-amplitude
+    # bends), so the hours near now carry more weight; weight exp(-(t_last - t) / RECENCY_DAYS)
+    rec = np.ones(n) if recency_days is None else np.exp(0.5 * dt / recency_days)
+    iv = np.ones(n)  # 1 / residual SD (the variance model below)
+    sw = rec * iv
     best = None
     for c0 in EXP_START_RATES:
-        sol = solve(np.array([0.5 * math.log(a2), c0]), sw)
+        sol = solve(np.array([0.5 * math.log(a2), c0, 0.0][:n_par]), sw)
         if np.all(np.isfinite(sol.x)) and (best is None or sol.cost < best.cost):
             best = sol
     if best is None:
@@ -370,20 +411,24 @@ def _fit_exponential(t: np.ndarray, v: np.ndarray, healthy_level: float) -> _Exp
         coef = np.linalg.lstsq(design, r * r, rcond=None)[0]
         floor = max(float(np.mean(r * r)), 1e-12) * VARIANCE_FLOOR
         var = np.maximum(design @ coef, floor)
-        sw = 1.0 / np.sqrt(var)
+        iv = 1.0 / np.sqrt(var)
+        sw = rec * iv
         sol = solve(best.x, sw)
         if not np.all(np.isfinite(sol.x)):
             return None
         best = sol
-    alpha, c = (float(x) for x in best.x)
-    rw = resid(best.x) * sw
-    j = (share(best.x) * sw)[:, None] * np.column_stack([np.ones_like(dt), dt])
-    s2 = float(np.sum(rw * rw)) / max(1, n - 2)
-    k = min(max(_lag1_autocorr(t, rw), 0.0), AUTOCORR_MAX)
+    alpha, c = float(best.x[0]), float(best.x[1])
+    rv = resid(best.x) * iv  # standardised residuals
+    j = jac(best.x, sw)
+    s2 = float(np.sum(rv * rv)) / max(1, n - n_par)
+    k = min(max(_lag1_autocorr(t, rv), 0.0), AUTOCORR_MAX)
+    # sandwich covariance: the recency weights are not inverse variances
     try:
-        cov = np.linalg.inv(j.T @ j) * s2 * (1.0 + k) / (1.0 - k)
+        bread = np.linalg.inv(j.T @ j)
     except np.linalg.LinAlgError:
         return None
+    meat = j.T @ (j * (rec * rec)[:, None])
+    cov = bread @ meat @ bread * s2 * (1.0 + k) / (1.0 - k)
     var_a, cov_ac, var_c = float(cov[0, 0]), float(cov[0, 1]), float(cov[1, 1])
     if not (math.isfinite(var_c) and var_c > 0 and math.isfinite(var_a)):
         return None
@@ -395,7 +440,24 @@ def _fit_exponential(t: np.ndarray, v: np.ndarray, healthy_level: float) -> _Exp
         alpha_p=alpha + c * (t_p - t_ref),
         se_alpha_p=math.sqrt(max(var_a - cov_ac * cov_ac / var_c, 0.0)),
         n=n,
+        load_k=0.0 if xo is None else float(best.x[2]),
     )
+
+
+def _load_offset(x: np.ndarray | None, load_ref: float | None) -> np.ndarray | None:
+    """Load minus the reference condition (unknown points: 0, i.e. at the reference); None when
+    there is no load or it hardly varies (SD < LOAD_MIN_SPREAD): then k is not identifiable and
+    the fit keeps two parameters."""
+    if x is None:
+        return None
+    known = np.isfinite(x)
+    if np.count_nonzero(known) < MIN_POINTS:
+        return None
+    ref = float(np.median(x[known])) if load_ref is None or not math.isfinite(load_ref) else float(load_ref)
+    off = np.where(known, x - ref, 0.0)
+    if float(np.std(x[known])) < LOAD_MIN_SPREAD:
+        return None
+    return off
 
 
 def estimate_rul(
@@ -409,19 +471,25 @@ def estimate_rul(
     window_days: float = WINDOW_DAYS,
     cap_days: float = CAP_DAYS,
     last_points: int = LAST_LEVEL_POINTS,
+    load: Any = None,
+    load_ref: float | None = None,
 ) -> RulResult:
     """RUL of the vibration channel (hourly medians of RMS while running, mm/s) to ``threshold``.
 
     ``healthy_level``: baseline p50 (> 0); ``threshold``: zone C/D boundary; ``healthy_upper``: upper
     healthy level (baseline p95), default healthy_level + 0.1 (threshold - healthy_level);
-    ``now``: reference time (same kind as ``times``), default the last sample.
+    ``now``: reference time (same kind as ``times``), default the last sample; ``load``: the
+    operating condition of each point (hourly median of current / rated current while running;
+    NaN where unknown) and ``load_ref`` the reference condition (the baseline's median; default
+    the median of ``load``): the vibration of a machine rises and falls with its load, and a
+    shift at reduced load would otherwise read as a change of condition (step 5).
     """
     if not healthy_level > 0:
         raise ValueError("healthy_level must be positive")
     if not threshold > healthy_level:
         raise ValueError("threshold must be above the healthy level")
     channel = "vibration"
-    t, v, now_d = _clean(times, values, now)
+    t, v, now_d, x = _clean(times, values, now, load)
     last_points = max(1, last_points)
     early = _preflight(t, v, threshold, channel, True, last_points)
     if early is not None:
@@ -433,12 +501,18 @@ def estimate_rul(
     start = int(np.searchsorted(t, t[-1] - window_days - _TIME_EPS_DAYS, side="left"))
     start = min(start, max(0, t.size - MIN_POINTS))
     tw, vw = t[start:], v[start:]
+    xw = _load_offset(None if x is None else x[start:], load_ref)
+    # is there a trend: the whole window, equal weights; where does it cross: recent hours first
+    trend = _fit_exponential(tw, vw, healthy_level, xw)
+    if trend is None or not (trend.c > 0 and trend.c >= TREND_Z * trend.se_c):
+        return _null(REASON_NO_DEGRADING_TREND, channel, t.size)
+    fit = _fit_exponential(tw, vw, healthy_level, xw, recency_days=RECENCY_DAYS)
+    if fit is None or not fit.c > 0:
+        return _null(REASON_NO_DEGRADING_TREND, channel, t.size)
+    if xw is not None:
+        vw = vw * np.exp(-fit.load_k * xw)  # at the reference condition, for the linear alternative
     mask = _segment(tw, vw, healthy_upper, window_days)
     ts, vs = tw[mask], vw[mask]
-
-    fit = _fit_exponential(tw, vw, healthy_level)
-    if fit is None or not (fit.c > 0 and fit.c >= TREND_Z * fit.se_c):
-        return _null(REASON_NO_DEGRADING_TREND, channel, t.size)
     line = _theil_sen(ts, vs)
     lin_pred = line.y_pivot + line.slope * (ts - line.x_pivot)
     rss_exp = float(np.sum((vs - fit.level(ts, healthy_level)) ** 2))
@@ -462,7 +536,7 @@ def estimate_rul_health(
     """RUL of a health-index channel (0..100, decreasing when degrading) down to ``floor``; no
     prognosis while the latest robust level is still >= ``healthy_floor`` (the Low-risk band)."""
     channel = "health"
-    t, h, now_d = _clean(times, health_values, now)
+    t, h, now_d, _ = _clean(times, health_values, now)
     last_points = max(1, last_points)
     early = _preflight(t, h, floor, channel, False, last_points)
     if early is not None:

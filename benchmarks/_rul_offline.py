@@ -9,7 +9,8 @@ inputs the platform builds (CONTRACTS §11.1) and calls the platform's own `asse
 * baseline: p50 / p95 of `vibration_rms_mm_s` over the running readings of the first 72 h (the default
   baseline window; the platform's baseline statistics come from `analytics`, so small differences);
 * hourly medians of the running readings (`analytics.running`), an hour counted when at least half of
-  its readings run; trend window (max(h - 14 d, baseline end), h), completed hours only;
+  its readings run, of the vibration and of the load (current / rated current), the load's reference
+  its baseline median; trend window (max(h - 14 d, baseline end), h), completed hours only;
 * checkpoints and truth as `benchmarks/rul.py` (`threshold_time`, checkpoints on
   [degrading_start, failure_time)); healthy assets: every whole hour after the baseline window.
 
@@ -72,13 +73,16 @@ def evaluate_seed(cfg: fe.FleetConfig) -> tuple[list[dict], list[float | None]]:
         t = site.t_rel[s.emit]
         v = s.signals["vibration_rms_mm_s"][s.emit].astype(np.float64)
         rpm = s.signals["rpm"][s.emit].astype(np.float64)
+        load = s.signals["current_a"][s.emit].astype(np.float64) / a.rated_current_a
         run = running_mask(s.signals["current_a"][s.emit].astype(np.float64), a.rated_current_a, rpm)
         base = (t < BASELINE_S) & run
         p50, p95 = float(np.median(v[base])), float(np.percentile(v[base], 95))
+        load_ref = float(np.median(load[base]))
         keys, meds = hourly_running_medians(t, v, run)
+        _, loads = hourly_running_medians(t, load, run)
         cd = a.zones[2]
 
-        def rul_at(h_s: float, keys=keys, meds=meds, p50=p50, p95=p95, cd=cd):
+        def rul_at(h_s: float, keys=keys, meds=meds, loads=loads, p50=p50, p95=p95, cd=cd, load_ref=load_ref):
             sel = (keys * HOUR >= BASELINE_S) & ((keys + 1) * HOUR <= h_s) & (keys * HOUR >= h_s - 14 * DAY)
             return estimate_rul(
                 (keys[sel] * HOUR + HOUR / 2) / DAY,
@@ -87,6 +91,8 @@ def evaluate_seed(cfg: fe.FleetConfig) -> tuple[list[dict], list[float | None]]:
                 threshold=cd,
                 now=h_s / DAY,
                 healthy_upper=p95,
+                load=loads[sel],
+                load_ref=load_ref,
             )
 
         tm = s.timing

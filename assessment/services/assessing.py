@@ -418,6 +418,7 @@ class _Run:
         self._stale_after_cache: dict[datetime, float] = {}
         self._index: KnowledgeIndex | None = None
         self.vib = _HourlyMedians(np.zeros(0, dtype=np.int64), np.zeros(0))
+        self.vib_load = _HourlyMedians(np.zeros(0, dtype=np.int64), np.zeros(0))
         self.stopped_us: set[int] = (
             set()
         )  # event times (us) of the RUL window at which the machine is stopped
@@ -463,6 +464,7 @@ class _Run:
     def load_rul_inputs(self, hours: list[datetime]) -> None:
         """Vibration events and health points of the trend windows of the given hours (one read each)."""
         self.vib = _HourlyMedians(np.zeros(0, dtype=np.int64), np.zeros(0))
+        self.vib_load = _HourlyMedians(np.zeros(0, dtype=np.int64), np.zeros(0))
         if not hours or self.baseline is None:
             return
         lo = max(min(hours) - RUL_WINDOW, self.baseline.window_end)
@@ -488,6 +490,10 @@ class _Run:
             column("current_a"), float(self.asset.rated_current_a), column("rpm"), float(self.asset.rated_rpm)
         )
         self.vib = _HourlyMedians(times_us, column("vibration_rms_mm_s"), running)
+        # operating condition of the vibration channel's hours: current per unit of rated (§11.2 step 5)
+        rated = float(self.asset.rated_current_a)
+        per_unit = column("current_a") / rated if rated > 0 else np.full(len(vib), np.nan)
+        self.vib_load = _HourlyMedians(times_us, per_unit, running)
         self.stopped_us = set(times_us[~running].tolist())
         health = self.store.read(
             measurement="health", asset_id=aid, start=lo, end=hi, fields=["health_score"]
@@ -542,6 +548,16 @@ class _Run:
                 return rul, detail
         return None
 
+    def _load_ref(self) -> float | None:
+        """Reference operating condition of the RUL: the baseline's median current per unit of rated
+        (the condition its p50 vibration was measured at); None without one (rul.py then uses the
+        window's median)."""
+        st = None if self.baseline is None else _baseline_stat(self.baseline, "current_a")
+        rated = float(self.asset.rated_current_a)
+        if st is None or not (math.isfinite(st.p50) and rated > 0):
+            return None
+        return st.p50 / rated
+
     def rul_at(self, hour: datetime) -> tuple[RulResult, dict[str, Any]]:
         if hour in self.rul_cache:
             return self.rul_cache[hour]
@@ -562,7 +578,19 @@ class _Run:
             r_v = RulResult(None, None, None, REASON_NO_DEGRADING_TREND, None, False, "vibration", len(v))
         else:
             upper = vst.p95 if math.isfinite(vst.p95) and vst.p95 > vst.p50 else None
-            r_v = estimate_rul(t_v, v, healthy_level=vst.p50, threshold=cd, now=now_days, healthy_upper=upper)
+            t_l, load = self.vib_load.series(trend_start, hour)
+            by_time = dict(zip(t_l.tolist(), load.tolist(), strict=True))
+            load_v = np.asarray([by_time.get(x, np.nan) for x in t_v.tolist()], dtype=np.float64)
+            r_v = estimate_rul(
+                t_v,
+                v,
+                healthy_level=vst.p50,
+                threshold=cd,
+                now=now_days,
+                healthy_upper=upper,
+                load=load_v,
+                load_ref=self._load_ref(),
+            )
         merged = dict(self.health_stored)
         merged.update(self.health_memory)
         lo_us, hi_us = _us(trend_start), _us(hour)
@@ -581,6 +609,7 @@ class _Run:
             "trend_start": rfc3339(trend_start),
             "threshold_mm_s": cd,
             "healthy_level_mm_s": None if vst is None else vst.p50,
+            "load_ref_pu": self._load_ref(),
             "vibration": r_v.to_dict(),
             "health": r_h.to_dict(),
         }

@@ -317,3 +317,98 @@ def test_any_series_gives_consistent_result(values, healthy, gap):
         assert r.reason in {None, "threshold_exceeded"}
         if r.reason is None:
             assert len(values) >= 12 and t[-1] - t[0] >= 1.0
+
+
+# --- operating condition (load) and recency weights: RUL version 3 ------------------------------------
+
+
+def shift_load(t: np.ndarray, *, day=0.9, night=0.4) -> np.ndarray:
+    """Per-unit load of a two-shift plant: ``day`` from 06:00 to 22:00, ``night`` otherwise."""
+    hour = np.floor(t * 24.0) % 24
+    return np.where((hour >= 6) & (hour < 22), day, night)
+
+
+def test_reduced_load_at_the_end_does_not_lengthen_the_estimate_when_load_is_given():
+    """The last 10 hours run at reduced load, which lowers the vibration by ~12 % (k = 0.25 per unit):
+    without the load the fit reads it as a slower growth; with it, the estimate is that of the series
+    at the reference condition."""
+    errors_without, errors_with = [], []
+    for seed in range(12):
+        t, v, truth = exp_series(seed)
+        load = shift_load(t)
+        load[-10:] = 0.4
+        measured = v * np.exp(0.25 * (load - 0.9))
+        without = estimate_rul(t, measured, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
+        with_load = estimate_rul(
+            t, measured, healthy_level=V_H, threshold=THR, healthy_upper=1.2, load=load, load_ref=0.9
+        )
+        assert within(with_load, truth, 0.10), (seed, with_load, truth)
+        errors_without.append(without.rul_days / truth - 1.0)
+        errors_with.append(with_load.rul_days / truth - 1.0)
+    assert float(np.median(errors_without)) > 0.10  # the shift at reduced load reads as slower growth
+    assert abs(float(np.median(errors_with))) < 0.03
+
+
+def test_constant_load_is_ignored():
+    """A load that does not vary cannot be told from the level: the fit keeps two parameters and
+    gives exactly the estimate without it."""
+    t, v, _ = exp_series(3)
+    plain = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
+    flat = estimate_rul(
+        t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2, load=np.full(t.size, 0.8), load_ref=0.5
+    )
+    assert flat == plain
+
+
+def test_unknown_load_is_taken_at_the_reference():
+    t, v, _ = exp_series(4)
+    plain = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
+    unknown = estimate_rul(
+        t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2, load=np.full(t.size, np.nan), load_ref=0.9
+    )
+    assert unknown == plain
+
+
+def test_load_must_match_the_values():
+    t, v, _ = exp_series(0)
+    with pytest.raises(ValueError):
+        estimate_rul(t, v, healthy_level=V_H, threshold=THR, load=np.ones(t.size - 1))
+
+
+def test_load_swings_on_a_stable_machine_make_no_trend():
+    """Above the healthy band but not degrading, with vibration following a shift pattern of load:
+    the load term explains the swings, and no trend is found."""
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        t = np.arange(0.0, 10.0, HOURS)
+        load = shift_load(t)
+        v = 2.0 * np.exp(0.25 * (load - 0.9)) * (1.0 + 0.03 * rng.standard_normal(t.size))
+        r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2, load=load, load_ref=0.9)
+        assert r.rul_days is None and r.reason == "no_degrading_trend", (seed, r)
+
+
+def test_recent_growth_weighs_more_than_old_growth(monkeypatch):
+    """The defect's growth rate rises from 0.15 to 0.4 per day after day 9; the recency-weighted fit
+    follows the recent rate more closely than the same fit with equal weights."""
+    import assessment.rul as rul_module
+
+    def bent(seed: int):
+        rng = np.random.default_rng(seed)
+        t = np.arange(0.0, 14.0, HOURS)
+        ln_a = math.log(0.1) + np.where(t < 9.0, 0.15 * t, 0.15 * 9.0 + 0.4 * (t - 9.0))
+        v = np.sqrt(V_H**2 + np.exp(2.0 * ln_a)) * (1.0 + 0.03 * rng.standard_normal(t.size))
+        truth = (0.5 * math.log(THR**2 - V_H**2) - ln_a[-1]) / 0.4
+        return t, v, truth
+
+    def mean_abs_error() -> float:
+        errs = []
+        for seed in range(10):
+            t, v, truth = bent(seed)
+            r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
+            errs.append(abs(r.rul_days - truth))
+        return float(np.mean(errs))
+
+    weighted = mean_abs_error()
+    monkeypatch.setattr(rul_module, "RECENCY_DAYS", 1e9)
+    equal = mean_abs_error()
+    assert weighted < 0.8 * equal, (weighted, equal)

@@ -66,3 +66,36 @@ def test_hourly_medians_keep_hours_that_mostly_run():
     # without a running mask every point counts
     times, meds = _HourlyMedians(t, v).series(_from_us(-1), _from_us(4 * HOUR_US))
     assert meds.tolist() == [2.5, 2.55, 0.1, 0.1]
+
+
+RATED_A = 28.0  # the pump fixture's rated current
+LOAD_K = 0.6  # d ln v / d load (per unit), the machine's vibration sensitivity to load
+
+
+def load_current(h: float) -> float:
+    """20 A (the baseline's median) except 02:00-06:00 each night and the last 14 hours: 11 A."""
+    return 11.0 if (2.0 <= h % 24.0 < 6.0 or h >= 66.0) else 20.0
+
+
+def degrading_with_load_changes() -> Scenario:
+    def vibration(h: float) -> float:
+        at_ref = math.hypot(1.0, B * math.exp(C_PER_H * h))
+        return at_ref * math.exp(LOAD_K * (load_current(h) - 20.0) / RATED_A)
+
+    return Scenario(vibration=vibration, current=load_current, noise=0.02)
+
+
+def test_rul_is_at_the_reference_load_when_the_machine_runs_at_reduced_load(store, pump):
+    """The last 14 hours run at 11 A instead of the baseline's 20 A, and the vibration is 17 % lower
+    for it: the crossing of the machine at its usual load is still found (§11.2 step 5)."""
+    assert pump.rated_current_a == RATED_A
+    make_baseline(pump, T0 - 12 * H, T0)
+    write_scenario(store, pump.asset_id, T0, T0 + 80 * H, degrading_with_load_changes(), scored_from=T0)
+    assessments_run(asset_id=pump.asset_id, start=T0, end=T0 + 80 * H)
+    latest = Assessment.objects.filter(asset=pump).order_by("as_of").last()
+    truth = (100.0 - 79.0) / 24.0
+    assert (latest.rul_channel, latest.rul_method) == ("vibration", "exponential")
+    assert latest.rul_days == pytest.approx(truth, rel=0.1)
+    detail = latest.inputs["rul"]
+    assert detail["rul_version"] == 3
+    assert detail["load_ref_pu"] == pytest.approx(20.0 / RATED_A, rel=0.02)
