@@ -87,10 +87,10 @@ class AlertAdmin(admin.ModelAdmin):
     @admin.action(description="Acknowledge selected open alerts")
     def acknowledge(self, request: HttpRequest, queryset) -> None:
         done = skipped = 0
-        for alert in queryset.select_related("asset__tenant"):
+        for alert in queryset.select_related("tenant", "asset"):
             try:
                 services.alert_acknowledge(
-                    alert_id=alert.pk, tenant=alert.asset.tenant, actor=_actor(request), comment="via admin"
+                    alert_id=alert.pk, tenant=alert.tenant, actor=_actor(request), comment="via admin"
                 )
                 done += 1
             except services.IllegalTransition:
@@ -102,11 +102,11 @@ class AlertAdmin(admin.ModelAdmin):
         form = ResolveForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
             done = skipped = 0
-            for alert in queryset.select_related("asset__tenant"):
+            for alert in queryset.select_related("tenant", "asset"):
                 try:
                     services.alert_resolve(
                         alert_id=alert.pk,
-                        tenant=alert.asset.tenant,
+                        tenant=alert.tenant,
                         actor=_actor(request),
                         note=form.cleaned_data["note"],
                     )
