@@ -769,7 +769,7 @@ class _Run:
             return
         inp = rec.inputs
         sup = self.supply
-        k = sup._idx[g]
+        k = sup.index(g)
         own = {
             c: sup.own_persistent(c, g) and not sup.site_event_at(c, g)
             for c in (AlertCause.VOLTAGE_BAND, AlertCause.FREQUENCY_BAND)

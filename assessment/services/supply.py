@@ -111,6 +111,10 @@ class SupplyEvidence:
         self.state: SiteSupplyState | None = None
         self.book: AlertBook | None = None
 
+    def index(self, g: datetime) -> int:
+        """Position of grid point g in the run (into ``pf_energy`` and ``steady_at``)."""
+        return self._idx[g]
+
     # -- data ---------------------------------------------------------------------------------------
     def _means(self, times: np.ndarray, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {
