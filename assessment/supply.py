@@ -23,6 +23,7 @@ PF_WINDOW_US = 24 * 3600 * 1_000_000  # energy-basis PF over the trailing 24 h o
 PF_STEADY_AFTER_US = 3600 * 1_000_000  # the hour after a start is not steady (§6.7)
 PF_MIN_STEADY_US = 3600 * 1_000_000  # at least 1 h of steady running in the window
 PF_BASELINE_MARGIN = 0.05  # alert only this far below the machine's own healthy PF
+PF_SIMILAR_LOAD = 0.9  # judge PF only at a load (current) of at least this share of the healthy mean
 
 
 def window_means(
@@ -123,6 +124,38 @@ def energy_power_factor(
         if total > 0:
             out[k] = (cp[hi[k]] - cp[lo[k]]) / total
     return out
+
+
+def window_steady_mean(
+    times_us: np.ndarray,
+    values: np.ndarray,
+    steady: np.ndarray,
+    at_us: np.ndarray,
+    window_us: int = PF_WINDOW_US,
+) -> np.ndarray:
+    """Mean of ``values`` over the steady events in ``(t - window, t]`` (NaN without any)."""
+    times_us = np.asarray(times_us, dtype=np.int64)
+    vals = np.asarray(values, dtype=np.float64)
+    use = np.asarray(steady, dtype=bool) & np.isfinite(vals)
+    cs = np.concatenate([[0.0], np.cumsum(np.where(use, vals, 0.0))])
+    cn = np.concatenate([[0], np.cumsum(use)])
+    at = np.asarray(at_us, dtype=np.int64)
+    hi = np.searchsorted(times_us, at, side="right")
+    lo = np.searchsorted(times_us, at - window_us, side="right")
+    n = cn[hi] - cn[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, (cs[hi] - cs[lo]) / np.maximum(n, 1), np.nan)
+
+
+def at_similar_load(
+    window_current_a: float, baseline_current_a: float | None, share: float = PF_SIMILAR_LOAD
+) -> bool:
+    """Whether the window's steady-running mean current is at least ``share`` of the healthy mean.
+    An induction motor's PF falls with its load; below the healthy load a lower PF is expected, so
+    only a PF drop at a similar or higher load says something about the machine."""
+    if baseline_current_a is None or not np.isfinite(baseline_current_a) or not np.isfinite(window_current_a):
+        return False
+    return window_current_a >= share * baseline_current_a
 
 
 def low_pf_limit(

@@ -92,8 +92,9 @@ class CauseInputs:
     # supply causes need two consecutive grid points out of band on this asset and no site event (§15.6)
     voltage_persistent: bool = False
     frequency_persistent: bool = False
-    # rule:low_pf: energy-basis PF of the trailing 24 h of steady running, and its limit (§15.1)
-    running_steady: bool = False
+    # rule:low_pf: judged only while running steadily at a load like the healthy one; energy-basis PF
+    # of the trailing 24 h of steady running, and its limit (§15.1)
+    pf_evaluable: bool = False
     power_factor_energy_24h: float | None = None
     power_factor_alert_limit: float | None = None
 
@@ -176,7 +177,7 @@ def causes_present(ci: CauseInputs) -> dict[str, CauseHit]:
         lo, hi = frequency_alert_band(lim.frequency_nominal_hz)
         hits[AlertCause.FREQUENCY_BAND] = frequency_hit(f, lo, hi)
     pf, pf_lim = ci.power_factor_energy_24h, ci.power_factor_alert_limit
-    if ci.running_steady and _ok(pf) and pf_lim is not None and pf < pf_lim:
+    if ci.pf_evaluable and _ok(pf) and pf_lim is not None and pf < pf_lim:
         hits[AlertCause.LOW_PF] = CauseHit(
             AlertCause.LOW_PF,
             pf,

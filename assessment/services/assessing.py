@@ -705,6 +705,7 @@ class _Run:
     def run(self) -> int:
         self.load()
         pf_stat = _baseline_stat(self.baseline, "power_factor") if self.baseline is not None else None
+        i_stat = _baseline_stat(self.baseline, "current_a") if self.baseline is not None else None
         self.supply = SupplyEvidence(
             asset=self.asset,
             limits=self.limits,
@@ -712,6 +713,7 @@ class _Run:
             grid=self.grid,
             step=conf.assessment_interval(),
             baseline_pf=None if pf_stat is None else pf_stat.mean,
+            baseline_current=None if i_stat is None else i_stat.mean,
         )
         self.supply.lock_site()
         alerts_until = self.state.alerts_evaluated_until
@@ -788,7 +790,7 @@ class _Run:
                 frequency_mean_15m=inp.get("frequency_hz__mean_15m"),
                 voltage_persistent=own[AlertCause.VOLTAGE_BAND],
                 frequency_persistent=own[AlertCause.FREQUENCY_BAND],
-                running_steady=bool(sup.steady_at[k]),
+                pf_evaluable=bool(sup.steady_at[k] and sup.similar_load[k]),
                 power_factor_energy_24h=_num(sup.pf_energy[k]),
                 power_factor_alert_limit=None if rec.baseline_missing else sup.pf_limit,
             )

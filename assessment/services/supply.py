@@ -26,12 +26,14 @@ from ..models import AlertCause, SiteSupplyState
 from ..supply import (
     MEAN_WINDOW_US,
     SiteReading,
+    at_similar_load,
     energy_power_factor,
     frequency_alert_band,
     low_pf_limit,
     site_event,
     steady_mask,
     window_means,
+    window_steady_mean,
 )
 from .alerts import AlertBook, CauseHit, frequency_hit
 from .limits import limits_for_asset
@@ -81,6 +83,7 @@ class SupplyEvidence:
         grid: list[datetime],
         step: timedelta,
         baseline_pf: float | None,
+        baseline_current: float | None,
     ) -> None:
         self.asset, self.limits, self.grid, self.step = asset, limits, grid, step
         self.site = asset.supply_site
@@ -107,6 +110,10 @@ class SupplyEvidence:
             times, cols["voltage_v"], cols["current_a"], cols["power_factor"], steady, grid_us
         )
         self.pf_limit = low_pf_limit(limits.power_factor_limit, baseline_pf)
+        current_w = window_steady_mean(times, cols["current_a"], steady, grid_us)
+        self.similar_load = np.array(
+            [at_similar_load(float(c), baseline_current) for c in current_w], dtype=bool
+        )
         self._site: dict[str, list[list[SiteReading]]] | None = None  # cause -> per point readings
         self.state: SiteSupplyState | None = None
         self.book: AlertBook | None = None

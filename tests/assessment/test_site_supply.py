@@ -110,6 +110,23 @@ def test_low_pf_at_light_load_raises_nothing(sql_only, pump):
     assert not Alert.objects.filter(cause="rule:low_pf").exists()
 
 
+def test_a_lower_pf_at_a_lighter_load_than_the_healthy_one_raises_nothing(sql_only, pump):
+    # healthy: 20 A at PF 0.93; now the duty is lighter: 12 A at PF 0.75 (an unloaded motor's PF)
+    make_baseline(pump, T0 - 12 * H, T0, pf=0.93)
+    light = Scenario(current=lambda h: 12.0, power_factor=lambda h: 0.75)
+    write_scenario(sql_only, pump.asset_id, T0, T0 + 30 * H, light)
+    assessments_run(asset_id=pump.asset_id, start=T0, end=T0 + 30 * H)
+    assert not Alert.objects.filter(cause="rule:low_pf").exists()
+
+
+def test_the_same_pf_drop_at_the_healthy_load_opens_low_pf(sql_only, pump):
+    make_baseline(pump, T0 - 12 * H, T0, pf=0.93)
+    same_load = Scenario(current=lambda h: 20.0, power_factor=lambda h: 0.75)
+    write_scenario(sql_only, pump.asset_id, T0, T0 + 30 * H, same_load)
+    assessments_run(asset_id=pump.asset_id, start=T0, end=T0 + 30 * H)
+    assert Alert.objects.filter(cause="rule:low_pf").count() == 1
+
+
 def test_low_pf_opens_when_the_machines_energy_pf_falls_below_its_own_healthy_pf(sql_only, pump):
     make_baseline(pump, T0 - 12 * H, T0, pf=0.93)
     write_scenario(sql_only, pump.asset_id, T0, T0 + 30 * H, Scenario(power_factor=step(0.93, 0.80, 2, 30)))

@@ -8,12 +8,14 @@ import numpy as np
 
 from assessment.supply import (
     SiteReading,
+    at_similar_load,
     energy_power_factor,
     frequency_alert_band,
     low_pf_limit,
     site_event,
     steady_mask,
     window_means,
+    window_steady_mean,
 )
 
 MIN = 60_000_000  # one minute in microseconds
@@ -76,3 +78,13 @@ def test_low_pf_limit_is_the_lower_of_the_tariff_limit_and_the_machines_healthy_
     assert math.isclose(low_pf_limit(0.90, 0.85), 0.80)  # a 0.85-PF motor is not low at 0.84
     assert low_pf_limit(0.90, 0.99) == 0.90
     assert low_pf_limit(0.90, None) is None  # no baseline: not judged
+
+
+def test_pf_is_judged_only_at_a_load_like_the_healthy_one():
+    t = np.arange(0, 3 * HOUR, 10 * MIN)
+    i = np.where(t < HOUR, 30.0, 10.0)
+    steady = t >= 20 * MIN
+    m = window_steady_mean(t, i, steady, np.array([50 * MIN, 170 * MIN, 10 * MIN]))
+    assert m[0] == 30.0 and math.isclose(m[1], (4 * 30.0 + 12 * 10.0) / 16) and math.isnan(m[2])
+    assert at_similar_load(18.0, 20.0) and not at_similar_load(17.9, 20.0)
+    assert not at_similar_load(25.0, None)  # no healthy load known: not judged
