@@ -70,10 +70,10 @@ def _actor(request: HttpRequest) -> str:
 
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
-    list_display = ["asset", "cause", "severity", "state", "opened_at", "last_seen_at", "escalated_at"]
-    list_filter = ["state", "cause", "severity", "asset__tenant"]
-    search_fields = ["asset__asset_id", "asset__name", "explanation", "note"]
-    list_select_related = ["asset__tenant"]
+    list_display = ["subject", "cause", "severity", "state", "opened_at", "last_seen_at", "escalated_at"]
+    list_filter = ["state", "cause", "severity", "tenant", "site"]
+    search_fields = ["asset__asset_id", "asset__name", "site", "explanation", "note"]
+    list_select_related = ["tenant", "asset"]
     inlines = [AlertTransitionInline, NotificationAttemptInline]
     actions = ["acknowledge", "resolve"]
     readonly_fields = [f.name for f in Alert._meta.fields]

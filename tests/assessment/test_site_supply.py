@@ -207,3 +207,11 @@ def test_the_migration_gives_existing_alerts_their_assets_tenant_and_site():
     alert = Alert.objects.get(asset__asset_id="OLD-1")
     assert alert.tenant.name == "legacy" and alert.site == "main"
     TenantFactory(name="after")  # the migrated schema takes new rows
+
+
+def test_the_admin_lists_a_site_alert_by_its_site(sql_only, site, admin_client):
+    for a in site:
+        write_scenario(sql_only, a.asset_id, T0, T0 + 5 * H, SAG)
+    run_all(site, end=5 * H)
+    page = admin_client.get("/admin/assessment/alert/?site=main&cause__exact=rule%3Avoltage_band")
+    assert page.status_code == 200 and "site main" in page.content.decode()
