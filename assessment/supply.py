@@ -71,6 +71,19 @@ def site_event(readings: list[SiteReading]) -> bool:
     return out > SITE_SHARE * len(readings)
 
 
+LOCAL_MARGIN = {"voltage": 2.0, "frequency": 0.1}  # own deviation beyond the site median: pp of rated, Hz
+
+
+def local_deviation(own: SiteReading, readings: list[SiteReading], margin: float) -> bool:
+    """Whether the asset's deviation is its own: it differs from the median deviation of the site's
+    reporting assets by more than ``margin``, or too few assets report to tell. A machine whose
+    feeder adds its usual drop to a low (but in-band) bus is not a local fault."""
+    if len(readings) < SITE_MIN_REPORTING:
+        return True
+    median = float(np.median([r.deviation for r in readings]))
+    return abs(own.deviation - median) > margin
+
+
 def steady_mask(times_us: np.ndarray, running: np.ndarray, after_us: int = PF_STEADY_AFTER_US) -> np.ndarray:
     """Running events at least ``after_us`` after the newest non-running event. A machine running at
     the first given event is taken as running before it (callers load history before the window)."""

@@ -773,7 +773,7 @@ class _Run:
         sup = self.supply
         k = sup.index(g)
         own = {
-            c: sup.own_persistent(c, g) and not sup.site_event_at(c, g)
+            c: sup.own_persistent(c, g) and not sup.site_event_at(c, g) and sup.own_local(c, g)
             for c in (AlertCause.VOLTAGE_BAND, AlertCause.FREQUENCY_BAND)
         }
         hits = causes_present(

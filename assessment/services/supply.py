@@ -24,11 +24,13 @@ from ingestion.timeseries import get_store
 from ..health import Limits
 from ..models import AlertCause, SiteSupplyState
 from ..supply import (
+    LOCAL_MARGIN,
     MEAN_WINDOW_US,
     SiteReading,
     at_similar_load,
     energy_power_factor,
     frequency_alert_band,
+    local_deviation,
     low_pf_limit,
     site_event,
     steady_mask,
@@ -148,6 +150,19 @@ class SupplyEvidence:
     def own_persistent(self, cause: str, g: datetime) -> bool:
         k, n = self._idx[g], len(self.grid)
         return self._own_out(cause, k) and self._own_out(cause, n + k)
+
+    def own_local(self, cause: str, g: datetime) -> bool:
+        """The asset's out-of-band deviation is its own at g and at the previous grid point
+        (``local_deviation``: more than the margin away from the site's median deviation)."""
+        key = "voltage" if cause == AlertCause.VOLTAGE_BAND else "frequency"
+        k, n = self._idx[g], len(self.grid)
+        for j, previous in ((k, True), (n + k, False)):
+            own = self._reading(self._member, cause, self._own[key][j])
+            if own is None or not local_deviation(
+                own, self.site_readings(cause, g, previous), LOCAL_MARGIN[key]
+            ):
+                return False
+        return True
 
     def own_mean(self, cause: str, g: datetime) -> float:
         key = "voltage" if cause == AlertCause.VOLTAGE_BAND else "frequency"

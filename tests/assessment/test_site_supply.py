@@ -72,6 +72,15 @@ def test_a_machine_whose_own_voltage_deviates_alone_gets_its_own_alert(sql_only,
     assert alert.explanation.startswith("Voltage 15-min mean 380.0 V is -8.4% from rated 415.0 V")
 
 
+def test_a_feeder_drop_on_a_low_in_band_bus_is_neither_a_site_nor_a_machine_alert(sql_only, site):
+    # the bus sits at -5.8 % (in band) and M-0's feeder adds its usual 0.7 pp: -6.5 % at its terminals
+    write_scenario(sql_only, "M-0", T0, T0 + 12 * H, Scenario(voltage=step(415.0, 388.0, 3, 4)))
+    for a in site[1:]:
+        write_scenario(sql_only, a.asset_id, T0, T0 + 12 * H, Scenario(voltage=step(415.0, 391.0, 3, 4)))
+    run_all(site)
+    assert not Alert.objects.filter(cause="rule:voltage_band").exists()
+
+
 def test_a_machine_on_another_supply_site_is_not_a_peer(sql_only, tenant, site):
     far = AssetFactory(tenant=tenant, asset_id="FAR-1", supply_site="bay-2")
     for a in site:

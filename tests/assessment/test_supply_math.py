@@ -11,6 +11,7 @@ from assessment.supply import (
     at_similar_load,
     energy_power_factor,
     frequency_alert_band,
+    local_deviation,
     low_pf_limit,
     site_event,
     steady_mask,
@@ -88,3 +89,13 @@ def test_pf_is_judged_only_at_a_load_like_the_healthy_one():
     assert m[0] == 30.0 and math.isclose(m[1], (4 * 30.0 + 12 * 10.0) / 16) and math.isnan(m[2])
     assert at_similar_load(18.0, 20.0) and not at_similar_load(17.9, 20.0)
     assert not at_similar_load(25.0, None)  # no healthy load known: not judged
+
+
+def test_a_deviation_is_local_when_it_is_away_from_the_site_median_or_the_asset_is_alone():
+    def at(dev: float) -> SiteReading:
+        return SiteReading("X", 415.0 * (1 + dev / 100), dev, abs(dev) > 6.0)
+
+    site = [at(-5.8), at(-5.6), at(-6.5)]
+    assert not local_deviation(at(-6.5), site, 2.0)  # 0.7 pp below the median -5.8 %
+    assert local_deviation(at(-8.4), [at(0.0), at(0.3), at(-8.4)], 2.0)
+    assert local_deviation(at(-6.5), [at(-6.5)], 2.0)  # alone: judged alone
