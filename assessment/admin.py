@@ -70,10 +70,10 @@ def _actor(request: HttpRequest) -> str:
 
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
-    list_display = ["asset", "cause", "severity", "state", "opened_at", "last_seen_at", "escalated_at"]
-    list_filter = ["state", "cause", "severity", "asset__tenant"]
-    search_fields = ["asset__asset_id", "asset__name", "explanation", "note"]
-    list_select_related = ["asset__tenant"]
+    list_display = ["subject", "cause", "severity", "state", "opened_at", "last_seen_at", "escalated_at"]
+    list_filter = ["state", "cause", "severity", "tenant", "site"]
+    search_fields = ["asset__asset_id", "asset__name", "site", "explanation", "note"]
+    list_select_related = ["tenant", "asset"]
     inlines = [AlertTransitionInline, NotificationAttemptInline]
     actions = ["acknowledge", "resolve"]
     readonly_fields = [f.name for f in Alert._meta.fields]
@@ -87,10 +87,10 @@ class AlertAdmin(admin.ModelAdmin):
     @admin.action(description="Acknowledge selected open alerts")
     def acknowledge(self, request: HttpRequest, queryset) -> None:
         done = skipped = 0
-        for alert in queryset.select_related("asset__tenant"):
+        for alert in queryset.select_related("tenant", "asset"):
             try:
                 services.alert_acknowledge(
-                    alert_id=alert.pk, tenant=alert.asset.tenant, actor=_actor(request), comment="via admin"
+                    alert_id=alert.pk, tenant=alert.tenant, actor=_actor(request), comment="via admin"
                 )
                 done += 1
             except services.IllegalTransition:
@@ -102,11 +102,11 @@ class AlertAdmin(admin.ModelAdmin):
         form = ResolveForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
             done = skipped = 0
-            for alert in queryset.select_related("asset__tenant"):
+            for alert in queryset.select_related("tenant", "asset"):
                 try:
                     services.alert_resolve(
                         alert_id=alert.pk,
-                        tenant=alert.asset.tenant,
+                        tenant=alert.tenant,
                         actor=_actor(request),
                         note=form.cleaned_data["note"],
                     )

@@ -81,6 +81,23 @@ class AssessmentState(models.Model):
         return f"assessment state of {self.asset.asset_id}"
 
 
+class SiteSupplyState(models.Model):
+    """Per (tenant, site) progress of the site supply evaluation (docs/CONTRACTS.md §15.6): the first
+    asset run that reaches a grid point applies the site's transitions for it, once."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="site_supply_states")
+    site = models.CharField(max_length=64)
+    evaluated_until = models.DateTimeField(
+        null=True, blank=True, help_text="newest grid point (event time) whose site transitions are applied"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "site"], name="site_supply_state_site")]
+
+    def __str__(self) -> str:
+        return f"supply state of site {self.site} ({self.tenant})"
+
+
 class AlertCause(models.TextChoices):
     RISK_CRITICAL = "risk_critical", "Risk Critical"
     RISK_HIGH = "risk_high", "Risk High or Critical"
@@ -120,7 +137,18 @@ class Alert(models.Model):
     """One occurrence of a cause on an asset, from open to resolved (docs/CONTRACTS.md §15)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="alerts")
+    asset = models.ForeignKey(
+        Asset,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+        null=True,
+        blank=True,
+        help_text="null for a site supply alert (docs/CONTRACTS.md §15.6)",
+    )
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="alerts")
+    site = models.CharField(
+        max_length=64, blank=True, help_text="the supply site (Asset.supply_site); set on every alert"
+    )
     cause = models.CharField(max_length=32, choices=AlertCause.choices)
     state = models.CharField(max_length=16, choices=AlertState.choices, default=AlertState.OPEN)
     severity = models.CharField(max_length=16, choices=Severity.choices)
@@ -162,15 +190,35 @@ class Alert(models.Model):
                 fields=["asset", "cause"],
                 condition=models.Q(state__in=["open", "acknowledged"]),
                 name="alert_one_active_per_asset_cause",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "site", "cause"],
+                condition=models.Q(state__in=["open", "acknowledged"], asset__isnull=True),
+                name="alert_one_active_per_site_cause",
+            ),
         ]
         indexes = [
             models.Index(fields=["asset", "state"], name="alert_asset_state"),
             models.Index(fields=["state", "created_at"], name="alert_state_created"),
+            models.Index(fields=["tenant", "site", "state"], name="alert_tenant_site_state"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.cause} on {self.asset.asset_id} ({self.state})"
+        return f"{self.cause} on {self.subject} ({self.state})"
+
+    def save(self, *args, **kwargs) -> None:
+        # an asset alert belongs to its asset's tenant and site; only site alerts set them alone
+        if self.asset_id is not None:
+            if self.tenant_id is None:
+                self.tenant_id = self.asset.tenant_id
+            if not self.site:
+                self.site = self.asset.supply_site
+        super().save(*args, **kwargs)
+
+    @property
+    def subject(self) -> str:
+        """What the alert is about: the asset id, or ``site <name>`` for a site supply alert."""
+        return self.asset.asset_id if self.asset_id is not None else f"site {self.site}"
 
     @property
     def is_active(self) -> bool:

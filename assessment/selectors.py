@@ -209,7 +209,7 @@ def alert_list(
     opened_after: datetime | None = None,
     opened_before: datetime | None = None,
 ) -> QuerySet[Alert]:
-    qs = Alert.objects.filter(asset__tenant=tenant).select_related("asset")
+    qs = Alert.objects.filter(tenant=tenant).select_related("asset")
     if states:
         qs = qs.filter(state__in=list(states))
     if asset_id:
@@ -227,7 +227,7 @@ def alert_list(
 
 def alert_get(*, tenant: Tenant, alert_id: Any) -> Alert | None:
     return (
-        Alert.objects.filter(pk=alert_id, asset__tenant=tenant)
+        Alert.objects.filter(pk=alert_id, tenant=tenant)
         .select_related("asset")
         .prefetch_related("transitions", "notification_attempts__channel")
         .first()

@@ -153,7 +153,8 @@ class NotificationAttemptSerializer(serializers.ModelSerializer):
 class AlertSerializer(serializers.ModelSerializer):
     """The alert record of docs/CONTRACTS.md §15.3 (also the webhook body's ``alert``)."""
 
-    asset_id = serializers.CharField(source="asset.asset_id", read_only=True)
+    asset_id = serializers.SerializerMethodField(help_text="null for a site supply alert (§15.6)")
+    site = serializers.CharField(read_only=True)
     assessment_id = serializers.IntegerField(read_only=True, allow_null=True)
     factors = serializers.ListField(child=serializers.DictField(), read_only=True)
     guidance = serializers.DictField(read_only=True)
@@ -163,6 +164,7 @@ class AlertSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "asset_id",
+            "site",
             "cause",
             "severity",
             "state",
@@ -192,6 +194,9 @@ class AlertSerializer(serializers.ModelSerializer):
             "notification_count",
         ]
         read_only_fields = fields
+
+    def get_asset_id(self, obj: Alert) -> str | None:
+        return obj.asset.asset_id if obj.asset_id is not None else None
 
 
 class AlertDetailSerializer(AlertSerializer):

@@ -438,7 +438,21 @@ def extract(out: Path) -> None:
             "assessments": assessments,
             "alerts": alerts,
         }
-    out.write_text(json.dumps({"assets": assets}))
+    # site supply alerts (asset = null, docs/CONTRACTS.md §15.6); absent from records made before them
+    site_alerts = [
+        {
+            "site": a.site,
+            "cause": a.cause,
+            "severity": a.severity,
+            "state": a.state,
+            "opened_at": _iso(a.opened_at),
+            "last_seen_at": _iso(a.last_seen_at),
+            "resolved_event_time": _iso(a.resolved_event_time),
+            "occurrences": a.occurrences,
+        }
+        for a in Alert.objects.filter(asset__isnull=True).order_by("opened_at", "cause")
+    ]
+    out.write_text(json.dumps({"assets": assets, "site_alerts": site_alerts}))
 
 
 # --- helpers for the benchmarks ----------------------------------------------------------------------

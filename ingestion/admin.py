@@ -50,7 +50,18 @@ class AssetAdmin(admin.ModelAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["asset_id", "tenant", "name", "asset_type", "location", "commissioned_at", "active"]},
+            {
+                "fields": [
+                    "asset_id",
+                    "tenant",
+                    "name",
+                    "asset_type",
+                    "location",
+                    "supply_site",
+                    "commissioned_at",
+                    "active",
+                ]
+            },
         ),
         (
             "Ratings",

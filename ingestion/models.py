@@ -103,6 +103,12 @@ class Asset(models.Model):
         null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(45)]
     )
     location = models.CharField(max_length=200, blank=True)
+    supply_site = models.CharField(
+        max_length=64,
+        default="main",
+        help_text="the shared electrical supply (site bus) the asset is fed from; voltage and frequency "
+        "seen on most running assets of one site at once are one site supply alert (CONTRACTS §15.6)",
+    )
     commissioned_at = models.DateField(null=True, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -36,6 +36,7 @@ from ..models import (
     Severity,
     TransitionAction,
 )
+from ..supply import PF_BASELINE_MARGIN, frequency_alert_band
 from . import notifications
 
 SYSTEM = "system"
@@ -88,7 +89,36 @@ class CauseInputs:
     current_mean_15m: float | None
     voltage_mean_15m: float | None
     frequency_mean_15m: float | None
-    power_factor_mean_15m: float | None
+    # supply causes need two consecutive grid points out of band on this asset and no site event (§15.6)
+    voltage_persistent: bool = False
+    frequency_persistent: bool = False
+    # rule:low_pf: judged only while running steadily at a load like the healthy one; energy-basis PF
+    # of the trailing 24 h of steady running, and its limit (§15.1)
+    pf_evaluable: bool = False
+    power_factor_energy_24h: float | None = None
+    power_factor_alert_limit: float | None = None
+
+
+def voltage_hit(vv: float, vr: float, band_pct: float, *, subject: str = "Voltage") -> CauseHit:
+    dev = (vv - vr) / vr * 100.0
+    return CauseHit(
+        AlertCause.VOLTAGE_BAND,
+        vv,
+        "V",
+        lambda x, vr=vr: abs(x - vr),
+        f"{subject} 15-min mean {vv:.1f} V is {dev:+.1f}% from rated {vr:.1f} V, outside the "
+        f"±{band_pct:.1f}% band at two consecutive grid points.",
+    )
+
+
+def frequency_hit(f: float, lo: float, hi: float, *, subject: str = "Frequency") -> CauseHit:
+    return CauseHit(
+        AlertCause.FREQUENCY_BAND,
+        f,
+        "Hz",
+        lambda x, lo=lo, hi=hi: max(lo - x, x - hi),
+        f"{subject} 15-min mean {f:.3f} Hz is outside {lo:.3f}{EN_DASH}{hi:.3f} Hz at two consecutive grid points.",
+    )
 
 
 def _ok(x: float | None) -> bool:
@@ -140,35 +170,22 @@ def causes_present(ci: CauseInputs) -> dict[str, CauseHit]:
             f"{lim.current_limit_pct:.1f}% limit.",
         )
     vv, vr = ci.voltage_mean_15m, ci.rated_voltage_v
-    if _ok(vv) and vr > 0:
-        dev = (vv - vr) / vr * 100.0
-        if abs(dev) > lim.voltage_band_pct:
-            hits[AlertCause.VOLTAGE_BAND] = CauseHit(
-                AlertCause.VOLTAGE_BAND,
-                vv,
-                "V",
-                lambda x, vr=vr: abs(x - vr),
-                f"Voltage 15-min mean {vv:.1f} V is {dev:+.1f}% from rated {vr:.1f} V, outside the "
-                f"±{lim.voltage_band_pct:.1f}% band.",
-            )
+    if ci.voltage_persistent and _ok(vv) and vr > 0:
+        hits[AlertCause.VOLTAGE_BAND] = voltage_hit(vv, vr, lim.voltage_band_pct)
     f = ci.frequency_mean_15m
-    if _ok(f) and (f < lim.frequency_low_hz or f > lim.frequency_high_hz):
-        hits[AlertCause.FREQUENCY_BAND] = CauseHit(
-            AlertCause.FREQUENCY_BAND,
-            f,
-            "Hz",
-            lambda x, lo=lim.frequency_low_hz, hi=lim.frequency_high_hz: max(lo - x, x - hi),
-            f"Frequency 15-min mean {f:.3f} Hz is outside {lim.frequency_low_hz:.3f}{EN_DASH}"
-            f"{lim.frequency_high_hz:.3f} Hz.",
-        )
-    pf = ci.power_factor_mean_15m
-    if _ok(pf) and pf < lim.power_factor_limit:
+    if ci.frequency_persistent and _ok(f):
+        lo, hi = frequency_alert_band(lim.frequency_nominal_hz)
+        hits[AlertCause.FREQUENCY_BAND] = frequency_hit(f, lo, hi)
+    pf, pf_lim = ci.power_factor_energy_24h, ci.power_factor_alert_limit
+    if ci.pf_evaluable and _ok(pf) and pf_lim is not None and pf < pf_lim:
         hits[AlertCause.LOW_PF] = CauseHit(
             AlertCause.LOW_PF,
             pf,
             "1",
             lambda x: -x,
-            f"Power factor 15-min mean {pf:.3f} is below the limit {lim.power_factor_limit:.3f}.",
+            f"Power factor over the last 24 h of steady running (kWh/kVAh) {pf:.3f} is below the limit "
+            f"{pf_lim:.3f} (the lower of {lim.power_factor_limit:.3f} and the machine's healthy PF "
+            f"minus {PF_BASELINE_MARGIN:.2f}).",
         )
     return hits
 
@@ -207,10 +224,26 @@ GuidanceFn = Callable[[str], dict[str, Any]]
 class AlertBook:
     """The asset's active alerts, changed in memory in event-time order and written by ``flush``."""
 
-    def __init__(self, asset: Asset, *, now: datetime | None = None) -> None:
+    def __init__(
+        self,
+        asset: Asset | None,
+        *,
+        now: datetime | None = None,
+        tenant: Tenant | None = None,
+        site: str | None = None,
+    ) -> None:
+        """The active alerts of ``asset``, or with ``asset=None`` the site supply alerts of
+        (``tenant``, ``site``) (docs/CONTRACTS.md §15.6)."""
         self.asset = asset
+        self.tenant_id = asset.tenant_id if asset is not None else tenant.pk  # type: ignore[union-attr]
+        self.site = asset.supply_site if asset is not None else str(site)
         self.now = now or timezone.now()
-        rows = Alert.objects.select_for_update().filter(asset=asset, state__in=ACTIVE_STATES)
+        if asset is not None:
+            rows = Alert.objects.select_for_update().filter(asset=asset, state__in=ACTIVE_STATES)
+        else:
+            rows = Alert.objects.select_for_update().filter(
+                tenant_id=self.tenant_id, site=self.site, asset__isnull=True, state__in=ACTIVE_STATES
+            )
         self.active: dict[str, Alert] = {a.cause: a for a in rows}
         self._existing = {a.pk for a in self.active.values()}
         self._changed: dict[Any, Alert] = {}
@@ -257,6 +290,8 @@ class AlertBook:
     def _open(self, cause, at, hit, as_of, explanation, factors, guidance) -> None:
         alert = Alert(
             asset=self.asset,
+            tenant_id=self.tenant_id,
+            site=self.site,
             cause=cause,
             state=AlertState.OPEN,
             severity=SEVERITY[cause],
@@ -373,9 +408,9 @@ class AlertBook:
 
 def _locked_alert(alert_id: Any, tenant: Tenant) -> Alert:
     alert = (
-        Alert.objects.select_for_update()
+        Alert.objects.select_for_update(of=("self",))
         .select_related("asset__tenant")
-        .filter(pk=alert_id, asset__tenant=tenant)
+        .filter(pk=alert_id, tenant=tenant)
         .first()
     )
     if alert is None:
@@ -448,7 +483,7 @@ def alerts_escalate_and_repeat(*, now: datetime | None = None) -> dict[str, int]
     escalated = reminded = 0
     with transaction.atomic():
         due = (
-            Alert.objects.select_for_update(skip_locked=True)
+            Alert.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("asset__tenant")
             .filter(
                 state=AlertState.OPEN, escalated_at__isnull=True, created_at__lte=now - conf.escalate_after()
@@ -472,7 +507,7 @@ def alerts_escalate_and_repeat(*, now: datetime | None = None) -> dict[str, int]
             escalated += 1
         cutoff = now - conf.repeat_every()
         repeat = (
-            Alert.objects.select_for_update(skip_locked=True)
+            Alert.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("asset__tenant")
             .filter(
                 Q(last_notified_at__lte=cutoff) | Q(last_notified_at__isnull=True, created_at__lte=cutoff),
@@ -520,6 +555,8 @@ def alert_no_data_open(
         latest = Assessment.objects.filter(asset=asset).order_by("-as_of").first()
         alert = Alert.objects.create(
             asset=asset,
+            tenant_id=asset.tenant_id,
+            site=asset.supply_site,
             cause=AlertCause.NO_DATA,
             state=AlertState.OPEN,
             severity=SEVERITY[AlertCause.NO_DATA],

@@ -53,6 +53,7 @@ from ..rul import (
 from .alerts import AlertBook, CauseInputs, causes_present, no_data_hit
 from .guidance import guidance_build, knowledge_index_for
 from .limits import limits_for_asset, stale_after_minutes
+from .supply import SUPPLY_CAUSES, SupplyEvidence
 
 logger = logging.getLogger(__name__)
 
@@ -444,7 +445,8 @@ class _Run:
         anchor_f = self._newest_before("features", first + US)
         anchor_e = self._newest_before("events", first + US)
         f_from = anchor_f.time if anchor_f is not None else first
-        e_from = (anchor_e.time if anchor_e is not None else first) - STALE_WINDOW
+        # 24 h of staleness/PF history (§12, §15.1) plus the hour that tells a start from steady running
+        e_from = (anchor_e.time if anchor_e is not None else first) - STALE_WINDOW - HOUR
         self.features = _Series(
             self.store.read(
                 measurement="features", asset_id=aid, start=f_from, end=end, fields=FEATURE_FIELDS
@@ -637,7 +639,8 @@ class _Run:
             voltage_v=_num(ev.get("voltage_v")),
             rated_voltage_v=float(self.asset.rated_voltage_v),
             frequency_hz=_num(ev.get("frequency_hz")),
-            power_factor=_num(ev.get("power_factor")),
+            # a machine at rest has no power factor to judge (PF 0 or undefined): no PF penalty (§9.1)
+            power_factor=_num(ev.get("power_factor")) if _flag(feat.get("running")) is not False else None,
             current_a=_num(feat.get("current_a__mean_15m")),
             rated_current_a=float(self.asset.rated_current_a),
             anomaly_score=anomaly,
@@ -773,6 +776,18 @@ class _Run:
     # -- the loop -------------------------------------------------------------------------------------------
     def run(self) -> int:
         self.load()
+        pf_stat = _baseline_stat(self.baseline, "power_factor") if self.baseline is not None else None
+        i_stat = _baseline_stat(self.baseline, "current_a") if self.baseline is not None else None
+        self.supply = SupplyEvidence(
+            asset=self.asset,
+            limits=self.limits,
+            events=self.events,
+            grid=self.grid,
+            step=conf.assessment_interval(),
+            baseline_pf=None if pf_stat is None else pf_stat.mean,
+            baseline_current=None if i_stat is None else i_stat.mean,
+        )
+        self.supply.lock_site()
         alerts_until = self.state.alerts_evaluated_until
         plan: list[tuple[datetime, int, int | None, float, bool]] = []
         for g in self.grid:
@@ -827,6 +842,12 @@ class _Run:
             )
             return
         inp = rec.inputs
+        sup = self.supply
+        k = sup.index(g)
+        own = {
+            c: sup.own_persistent(c, g) and not sup.site_event_at(c, g) and sup.own_local(c, g)
+            for c in (AlertCause.VOLTAGE_BAND, AlertCause.FREQUENCY_BAND)
+        }
         hits = causes_present(
             CauseInputs(
                 risk_level=rec.risk_level,
@@ -839,7 +860,11 @@ class _Run:
                 current_mean_15m=inp.get("current_a__mean_15m"),
                 voltage_mean_15m=inp.get("voltage_v__mean_15m"),
                 frequency_mean_15m=inp.get("frequency_hz__mean_15m"),
-                power_factor_mean_15m=inp.get("power_factor__mean_15m"),
+                voltage_persistent=own[AlertCause.VOLTAGE_BAND],
+                frequency_persistent=own[AlertCause.FREQUENCY_BAND],
+                pf_evaluable=bool(sup.steady_at[k] and sup.similar_load[k]),
+                power_factor_energy_24h=_num(sup.pf_energy[k]),
+                power_factor_alert_limit=None if rec.baseline_missing else sup.pf_limit,
             )
         )
         self.book.apply(
@@ -851,6 +876,20 @@ class _Run:
             factors=[f.to_dict() for f in rec.factors],
             guidance=lambda cause: self.guidance_for(rec, cause),
         )
+        if sup.site_due(g):
+            if sup.book is None:
+                sup.book = AlertBook(None, now=self.now, tenant=self.asset.tenant, site=sup.site)
+            sup.book.apply(
+                at=g,
+                hits=sup.site_hits(g),
+                evaluated=set(SUPPLY_CAUSES),
+                as_of=None,
+                explanation=None,
+                factors=sup.site_factors(g),
+                guidance=lambda cause: self.guidance_for(rec, cause),
+            )
+            assert sup.state is not None
+            sup.state.evaluated_until = g
 
     # -- write ------------------------------------------------------------------------------------------------
     def flush(self, alerts_until: datetime | None) -> None:
@@ -880,6 +919,10 @@ class _Run:
                 ).values_list("as_of", "id")
             )
         self.book.flush(assessment_ids=ids)
+        if self.supply.book is not None:
+            self.supply.book.flush(assessment_ids={})
+        if self.supply.state is not None:
+            self.supply.state.save(update_fields=["evaluated_until"])
         self.state.alerts_evaluated_until = alerts_until
         self.state.runs += 1
         self.state.last_run_at = self.now

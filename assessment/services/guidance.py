@@ -41,7 +41,7 @@ _tenant_indexes: dict[int, tuple[tuple[int, Any], KnowledgeIndex]] = {}
 
 def _notes_query(tenant: Tenant):
     return Alert.objects.filter(
-        asset__tenant=tenant, state=AlertState.RESOLVED, resolution=Resolution.MANUAL
+        tenant=tenant, state=AlertState.RESOLVED, resolution=Resolution.MANUAL
     ).exclude(note="")
 
 
@@ -61,7 +61,7 @@ def knowledge_index_for(*, tenant: Tenant) -> KnowledgeIndex:
             {
                 "id": str(a.pk),
                 "mode": (a.guidance or {}).get("likely_mode") or "unknown",
-                "title": f"Resolution note: {a.cause} on {a.asset.asset_id}",
+                "title": f"Resolution note: {a.cause} on {a.subject}",
                 "text": f"{a.note}\n{CAUSE_WORDS.get(a.cause, '')}",
             }
             for a in _notes_query(tenant).select_related("asset").order_by("resolved_at", "pk")

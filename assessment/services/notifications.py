@@ -68,7 +68,7 @@ def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
 def channels_for(*, alert: Alert, event: str) -> list[NotificationChannel]:
     """Active channels of the alert's tenant whose minimum severity the alert reaches;
     escalation-only channels receive escalations only."""
-    qs = NotificationChannel.objects.filter(tenant_id=alert.asset.tenant_id, active=True)
+    qs = NotificationChannel.objects.filter(tenant_id=alert.tenant_id, active=True)
     if event != NotificationEvent.ESCALATED:
         qs = qs.filter(escalation_only=False)
     rank = SEVERITY_RANK[alert.severity]
@@ -128,10 +128,10 @@ def _link(alert: Alert) -> str:
 
 
 def _email_text(alert: Alert, event: str) -> tuple[str, str]:
-    subject = f"[PdM] {SUBJECT_PREFIX[event]}{alert.severity} {alert.cause} on {alert.asset.asset_id}"
+    subject = f"[PdM] {SUBJECT_PREFIX[event]}{alert.severity} {alert.cause} on {alert.subject}"
+    name = f" ({alert.asset.name})" if alert.asset_id is not None else " (site supply alert)"
     lines = [
-        f"Alert {alert.cause} on {alert.asset.asset_id} ({alert.asset.name}), severity {alert.severity}, "
-        f"state {alert.state}.",
+        f"Alert {alert.cause} on {alert.subject}{name}, severity {alert.severity}, state {alert.state}.",
         f"Opened at {rfc3339(alert.opened_at)} (event time); last seen {rfc3339(alert.last_seen_at)}.",
         "",
         alert.explanation,

@@ -28,6 +28,7 @@ ASSET_WRITABLE_FIELDS = (
     "bearing_pitch_diameter_mm",
     "bearing_contact_angle_deg",
     "location",
+    "supply_site",
     "commissioned_at",
     "active",
 )
@@ -102,6 +103,7 @@ def manifest_asset_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
         "foundation",
         "bearing",
         "location",
+        "supply_site",
         "commissioned_at",
     }
     unknown = sorted(set(entry) - known)

@@ -129,7 +129,14 @@ def write_scenario(
 
 
 def make_baseline(
-    asset, start: datetime, end: datetime, *, vib: float = 1.0, seed: int = 1, version: int = 1
+    asset,
+    start: datetime,
+    end: datetime,
+    *,
+    vib: float = 1.0,
+    pf: float = 0.93,
+    seed: int = 1,
+    version: int = 1,
 ) -> Baseline:
     """An active baseline fitted on a healthy frame [start, end) (1-min rows, small noise)."""
     rng = np.random.default_rng(seed)
@@ -141,7 +148,7 @@ def make_baseline(
             "temperature_c": 60.0 + 1.0 * rng.standard_normal(n),
             "voltage_v": 415.0 + 2.0 * rng.standard_normal(n),
             "frequency_hz": 50.0 + 0.02 * rng.standard_normal(n),
-            "power_factor": 0.93 + 0.005 * rng.standard_normal(n),
+            "power_factor": pf + 0.005 * rng.standard_normal(n),
             "current_a": 20.0 + 0.3 * rng.standard_normal(n),
         },
         index=times,

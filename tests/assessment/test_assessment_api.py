@@ -29,13 +29,13 @@ def z(t) -> str:
 
 @pytest.fixture
 def assessed(sql_only, pump):
-    """PUMP-07 with a baseline, 30 h of data: temperature excursion at 2-3 h, low PF at 5-6 h,
-    vibration trend into zone C."""
+    """PUMP-07 with a baseline, 30 h of data: temperature excursion at 2-3 h, its own voltage dip
+    (alone on its site: a local supply problem) at 5-6 h, vibration trend into zone C."""
     make_baseline(pump, T0 - 12 * H, T0)
     sc = Scenario(
         vibration=lambda h: 1.0 + 0.07 * h,
         temperature=lambda h: 97.0 if 2 <= h < 3 else 60.0,
-        power_factor=lambda h: 0.85 if 5 <= h < 6 else 0.93,
+        voltage=lambda h: 380.0 if 5 <= h < 6 else 415.0,
     )
     write_scenario(sql_only, pump.asset_id, T0, T0 + 30 * H, sc, scored_from=T0)
     assessments_run(asset_id=pump.asset_id, start=T0, end=T0 + 30 * H)
@@ -135,14 +135,14 @@ def test_alert_list_filters_and_pagination(assessed, api):
     all_alerts = api.get("/api/v1/alerts").json()
     causes = sorted(a["cause"] for a in all_alerts["results"])
     assert all_alerts["count"] == len(causes) >= 3
-    assert {"rule:temperature_limit", "rule:low_pf"} <= set(causes)
+    assert {"rule:temperature_limit", "rule:voltage_band"} <= set(causes)
     opened = [a["opened_at"] for a in all_alerts["results"]]
     assert opened == sorted(opened, reverse=True)  # newest first
     temp = api.get("/api/v1/alerts?cause=rule:temperature_limit").json()["results"]
     assert [a["cause"] for a in temp] == ["rule:temperature_limit"]
     assert temp[0]["state"] == "resolved" and temp[0]["resolution"] == "auto"
     warn = api.get("/api/v1/alerts?severity=warning").json()["results"]
-    assert {a["cause"] for a in warn} == {"rule:low_pf"}
+    assert {a["cause"] for a in warn} == {"rule:voltage_band"}
     resolved = api.get("/api/v1/alerts?state=resolved").json()["results"]
     both = api.get("/api/v1/alerts?state=resolved&state=open").json()
     assert all(a["state"] == "resolved" for a in resolved) and both["count"] == all_alerts["count"]
@@ -158,12 +158,12 @@ def test_alert_list_filters_and_pagination(assessed, api):
 
 
 def test_acknowledge_and_resolve_with_errors(assessed, api):
-    alert = Alert.objects.get(asset=assessed, cause="rule:low_pf")
+    alert = Alert.objects.get(asset=assessed, cause="rule:voltage_band")
     detail = api.get(f"/api/v1/alerts/{alert.pk}").json()
     assert (detail["state"], detail["opened_at"], detail["last_seen_at"]) == (
         "resolved",
-        z(T0 + 5 * H + 10 * M),
-        z(T0 + 6 * H),
+        z(T0 + 5 * H + 20 * M),  # two consecutive grid points out of band: 5:10 and 5:20
+        z(T0 + 5 * H + 50 * M),
     )
     assert [(t["action"], t["actor"]) for t in detail["transitions"]] == [
         ("opened", "system"),

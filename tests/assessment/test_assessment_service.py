@@ -170,7 +170,10 @@ def test_recomputing_is_idempotent(store, pump):
 
 
 def test_batches_give_the_same_assessments_and_alert_transitions(store, pump):
-    other = AssetFactory(tenant=pump.tenant, asset_id="PUMP-08", asset_type="pump", rated_current_a=28.0)
+    # on its own supply site: its voltage dip is its own, as PUMP-07's is (§15.6)
+    other = AssetFactory(
+        tenant=pump.tenant, asset_id="PUMP-08", asset_type="pump", rated_current_a=28.0, supply_site="bay-2"
+    )
     write_rich(store, pump)
     write_rich(store, other)
     end = T0 + 72 * H
@@ -404,8 +407,8 @@ def test_every_alert_has_an_explanation_and_cited_guidance(sql_only, pump):
         vibration=lambda h: 1.0 if h < 30 else 1.0 + 0.15 * (h - 30),
         temperature=step(60.0, 97.0, 10, 12),
         voltage=step(415.0, 380.0, 20, 21),
-        frequency=step(50.0, 49.6, 22, 23),
-        power_factor=step(0.93, 0.80, 24, 25),
+        frequency=step(50.0, 48.6, 22, 23),  # outside IEC 60034-1 zone A (49.0-51.0 Hz)
+        power_factor=step(0.93, 0.80, 24, 60),  # low from 24 h on: the 24-h energy PF follows
         current=step(20.0, 36.0, 26, 27),
     )
     make_baseline(pump, T0 - 12 * H, T0)
@@ -449,6 +452,7 @@ def test_every_alert_has_an_explanation_and_cited_guidance(sql_only, pump):
 
 
 def test_resolution_notes_become_guidance_for_the_tenant(sql_only, pump):
+    make_baseline(pump, T0 - 12 * H, T0)  # healthy PF 0.93: rule:low_pf needs the machine's own PF
     write_scenario(sql_only, pump.asset_id, T0, T0 + 3 * H, Scenario(power_factor=step(0.93, 0.80, 1, 3)))
     run(pump, T0, T0 + 2 * H)
     alert = Alert.objects.get(asset=pump, cause="rule:low_pf")

@@ -74,10 +74,11 @@ def receiver():
     server.server_close()
 
 
-def low_pf_alert(store, pump, capture) -> Alert:
-    """One warning-level alert (rule:low_pf; risk stays Low), notifications delivered on commit."""
+def voltage_alert(store, pump, capture) -> Alert:
+    """One warning-level alert (rule:voltage_band of the asset alone on its site; risk stays Low),
+    notifications delivered on commit."""
     write_scenario(
-        store, pump.asset_id, T0, T0 + 2 * H, Scenario(power_factor=lambda h: 0.85 if h >= 1 else 0.93)
+        store, pump.asset_id, T0, T0 + 2 * H, Scenario(voltage=lambda h: 380.0 if h >= 1 else 415.0)
     )
     with capture(execute=True):
         assessments_run(asset_id=pump.asset_id, start=T0, end=T0 + 2 * H)
@@ -106,8 +107,8 @@ def test_webhook_is_signed_and_retried_after_a_500(
     NotificationChannel.objects.create(tenant=pump.tenant, kind="webhook", target=receiver.url, secret=SECRET)
     receiver.codes = [500]
     caplog.set_level("INFO", logger="celery.app.trace")
-    alert = low_pf_alert(sql_only, pump, django_capture_on_commit_callbacks)
-    assert alert.cause == "rule:low_pf" and alert.notification_count == 1
+    alert = voltage_alert(sql_only, pump, django_capture_on_commit_callbacks)
+    assert alert.cause == "rule:voltage_band" and alert.notification_count == 1
     # Celery retried the task (autoretry_for); in eager mode the retry runs at once
     assert "Retry in 60s: DeliveryRetryable('webhook answered HTTP 500" in caplog.text
     attempt = NotificationAttempt.objects.get(alert=alert)
@@ -126,7 +127,7 @@ def test_webhook_is_signed_and_retried_after_a_500(
         assert headers["X-PdM-Event"] == "alert.opened"
         assert body["type"] == "alert.opened" and body["contract_version"] == "1"
         assert body["delivery_id"] == str(attempt.delivery_id)
-        assert body["alert"]["id"] == str(alert.pk) and body["alert"]["cause"] == "rule:low_pf"
+        assert body["alert"]["id"] == str(alert.pk) and body["alert"]["cause"] == "rule:voltage_band"
         assert body["alert"]["explanation"] == alert.explanation
         assert body["alert"]["guidance"]["passages"]
     # a wrong secret does not verify
@@ -144,7 +145,7 @@ def test_the_task_backs_off_exponentially_then_gives_up(
     NotificationChannel.objects.create(tenant=pump.tenant, kind="webhook", target=receiver.url, secret=SECRET)
     receiver.codes = [503] * 6
     caplog.set_level("INFO", logger="celery.app.trace")
-    alert = low_pf_alert(sql_only, pump, django_capture_on_commit_callbacks)
+    alert = voltage_alert(sql_only, pump, django_capture_on_commit_callbacks)
     countdowns = [int(x) for x in re.findall(r"Retry in (\d+)s", caplog.text)]
     assert countdowns == [60, 120, 240, 480]
     assert notification_send.max_retries == 4 and notification_send.acks_late
@@ -162,7 +163,7 @@ def test_a_lost_delivery_is_picked_up_by_the_sweep(
     channel = NotificationChannel.objects.create(
         tenant=pump.tenant, kind="webhook", target=receiver.url, secret=SECRET, active=False
     )
-    alert = low_pf_alert(sql_only, pump, django_capture_on_commit_callbacks)
+    alert = voltage_alert(sql_only, pump, django_capture_on_commit_callbacks)
     assert not receiver.requests  # the channel was inactive when the alert opened
     channel.active = True
     channel.save()
@@ -183,7 +184,7 @@ def test_a_lost_delivery_is_picked_up_by_the_sweep(
 def test_a_4xx_is_not_retried(sql_only, pump, receiver, django_capture_on_commit_callbacks):
     NotificationChannel.objects.create(tenant=pump.tenant, kind="webhook", target=receiver.url, secret=SECRET)
     receiver.codes = [410]
-    alert = low_pf_alert(sql_only, pump, django_capture_on_commit_callbacks)
+    alert = voltage_alert(sql_only, pump, django_capture_on_commit_callbacks)
     attempt = NotificationAttempt.objects.get(alert=alert)
     assert (attempt.status, attempt.attempts, attempt.last_status_code) == ("failed", 1, 410)
     with django_capture_on_commit_callbacks(execute=True):
@@ -199,10 +200,10 @@ def test_email_and_severity_filters(sql_only, pump, mailoutbox, django_capture_o
     NotificationChannel.objects.create(
         tenant=pump.tenant, kind="email", target="boss@example.com", escalation_only=True
     )
-    alert = low_pf_alert(sql_only, pump, django_capture_on_commit_callbacks)
+    alert = voltage_alert(sql_only, pump, django_capture_on_commit_callbacks)
     assert [m.to for m in mailoutbox] == [["ops@example.com"]]
     mail = mailoutbox[0]
-    assert mail.subject == "[PdM] warning rule:low_pf on PUMP-07"
+    assert mail.subject == "[PdM] warning rule:voltage_band on PUMP-07"
     assert alert.explanation in mail.body
     assert f"/api/v1/alerts/{alert.pk}" in mail.body
     for p in alert.guidance["passages"]:
@@ -217,7 +218,7 @@ def test_escalation_once_and_reminders_in_wall_clock(
     NotificationChannel.objects.create(
         tenant=pump.tenant, kind="email", target="boss@example.com", escalation_only=True
     )
-    alert = low_pf_alert(sql_only, pump, django_capture_on_commit_callbacks)
+    alert = voltage_alert(sql_only, pump, django_capture_on_commit_callbacks)
     opened = alert.created_at
     mailoutbox.clear()
 
@@ -228,8 +229,8 @@ def test_escalation_once_and_reminders_in_wall_clock(
     assert tick(opened + timedelta(minutes=59)) == {"escalated": 0, "reminded": 0, "requeued": 0}
     assert tick(opened + timedelta(minutes=61))["escalated"] == 1
     assert sorted((m.to[0], m.subject) for m in mailoutbox) == [
-        ("boss@example.com", "[PdM] Escalated: warning rule:low_pf on PUMP-07"),
-        ("ops@example.com", "[PdM] Escalated: warning rule:low_pf on PUMP-07"),
+        ("boss@example.com", "[PdM] Escalated: warning rule:voltage_band on PUMP-07"),
+        ("ops@example.com", "[PdM] Escalated: warning rule:voltage_band on PUMP-07"),
     ]
     assert tick(opened + timedelta(minutes=90))["escalated"] == 0  # once per alert
     alert.refresh_from_db()
@@ -239,7 +240,7 @@ def test_escalation_once_and_reminders_in_wall_clock(
     assert tick(alert.last_notified_at + timedelta(hours=3, minutes=59))["reminded"] == 0
     assert tick(alert.last_notified_at + 4 * H)["reminded"] == 1
     assert [(m.to[0], m.subject) for m in mailoutbox] == [
-        ("ops@example.com", "[PdM] Reminder: warning rule:low_pf on PUMP-07")
+        ("ops@example.com", "[PdM] Reminder: warning rule:voltage_band on PUMP-07")
     ]
     actions = list(AlertTransition.objects.filter(alert=alert).values_list("action", "actor"))
     assert actions == [("opened", "system"), ("escalated", "system"), ("reminded", "system")]

@@ -33,6 +33,7 @@ def asset_form(tenant, **overrides) -> dict:
         "rated_rpm": "2960",
         "iso_group": "2",
         "foundation": "rigid",
+        "supply_site": "main",  # the form's initial value (Asset.supply_site default)
         "bearing_n_balls": "",
         "bearing_ball_diameter_mm": "",
         "bearing_pitch_diameter_mm": "",
