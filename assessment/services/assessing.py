@@ -50,6 +50,7 @@ from ..rul import (
     estimate_rul,
     estimate_rul_health,
 )
+from ..supply import at_similar_load
 from .alerts import AlertBook, CauseInputs, causes_present, no_data_hit
 from .guidance import guidance_build, knowledge_index_for
 from .limits import limits_for_asset, stale_after_minutes
@@ -397,6 +398,14 @@ def guidance_baseline_evidence(
         med = stats.stats(base_col).p50 if stats is not None and base_col in stats else None
         ok = x is not None and med is not None and math.isfinite(med)
         out[key] = round(sign * (x - med), 4) if ok else None
+    # An induction motor's PF falls with its load: below the healthy load a lower PF is expected
+    # and says nothing about the machine (the same condition as rule:low_pf, §15.1).
+    if out.get("power_factor_drop") is not None:
+        current = _num(feat.get("current_a__mean_15m"))
+        i_stat = _baseline_stat(baseline, "current_a") if baseline is not None else None
+        base_current = None if i_stat is None else i_stat.mean
+        if current is None or not at_similar_load(current, base_current):
+            out["power_factor_drop"] = None
     return out
 
 

@@ -483,6 +483,7 @@ def test_guidance_evidence_compares_band_means_with_the_baseline_median():
             "vibration_1x_mm_s__mean_15m": [0.5, 1.0, 100.0],  # median 1.0: an outlier does not move it
             "temperature_rise_c": [20.0, 22.0, 30.0],
             "power_factor__mean_15m": [0.86, 0.87, 0.88],
+            "current_a__mean_15m": [40.0, 42.0, 44.0],  # healthy mean 42 A
         }
     )
     feat = {
@@ -491,6 +492,7 @@ def test_guidance_evidence_compares_band_means_with_the_baseline_median():
         "vibration_2x_mm_s__mean_15m": 0.7,  # no baseline statistics for it
         "temperature_rise_c": 31.0,
         "power_factor__mean_15m": 0.80,
+        "current_a__mean_15m": 41.0,  # at the healthy load (>= 0.9 x 42 A)
     }
     ev = guidance_baseline_evidence(baseline=b, feat=feat)
     assert ev["envelope_bpfo_ratio"] == pytest.approx(25.0)
@@ -499,6 +501,19 @@ def test_guidance_evidence_compares_band_means_with_the_baseline_median():
     assert ev["envelope_bpfi_ratio"] is None  # no value
     assert ev["temperature_rise_excess_c"] == pytest.approx(9.0)
     assert ev["power_factor_drop"] == pytest.approx(0.07)
+
+
+def test_guidance_pf_drop_is_no_evidence_below_the_healthy_load():
+    """A motor at light load has a lower PF without any fault: no electrical words then."""
+    b = _active_baseline(
+        {"power_factor__mean_15m": [0.86, 0.87, 0.88], "current_a__mean_15m": [40.0, 42.0, 44.0]}
+    )
+    light = {"power_factor__mean_15m": 0.60, "current_a__mean_15m": 0.85 * 42.0}
+    assert guidance_baseline_evidence(baseline=b, feat=light)["power_factor_drop"] is None
+    loaded = {"power_factor__mean_15m": 0.60, "current_a__mean_15m": 0.95 * 42.0}
+    assert guidance_baseline_evidence(baseline=b, feat=loaded)["power_factor_drop"] == pytest.approx(0.27)
+    no_current = {"power_factor__mean_15m": 0.60}
+    assert guidance_baseline_evidence(baseline=b, feat=no_current)["power_factor_drop"] is None
 
 
 def test_guidance_evidence_is_empty_without_a_baseline():
