@@ -9,7 +9,6 @@ The last test does it end to end with a real Redis broker and a real Celery work
 from __future__ import annotations
 
 import json
-import threading
 import time
 from datetime import timedelta
 
@@ -26,19 +25,6 @@ from ingestion.timeseries import get_store
 from tests.analytics.fleet import healthy_fleet
 from tests.factories import AssetFactory, TenantFactory
 from tests.ingestion.events import T0
-
-
-@pytest.fixture
-def woken(monkeypatch) -> list[int]:
-    calls: list[int] = []
-    lock = threading.Lock()
-
-    def record(pk: int) -> None:
-        with lock:
-            calls.append(pk)
-
-    monkeypatch.setattr(analytics_services, "pipeline_enqueue", record)
-    return calls
 
 
 @pytest.fixture

@@ -24,19 +24,6 @@ from tests.ingestion.events import T0
 
 
 @pytest.fixture
-def woken(monkeypatch) -> list[int]:
-    calls: list[int] = []
-    lock = threading.Lock()
-
-    def record(pk: int) -> None:
-        with lock:
-            calls.append(pk)
-
-    monkeypatch.setattr(analytics_services, "pipeline_enqueue", record)
-    return calls
-
-
-@pytest.fixture
 def assets(transactional_db):
     tenant = TenantFactory(name="acme")
     return [AssetFactory(tenant=tenant, asset_id=f"M-{i}") for i in range(6)]
