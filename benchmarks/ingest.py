@@ -479,7 +479,7 @@ class Setup(contextlib.ExitStack):
 
 
 class Gunicorn:
-    def __init__(self, env: dict, workers: int, threads: int, log_path: Path, app: str):
+    def __init__(self, env: dict, workers: int, threads: int, log_path: Path, app: str, extra: list[str]):
         self.port = free_port()
         self.workers, self.threads = workers, threads
         self.log_path = log_path
@@ -487,7 +487,7 @@ class Gunicorn:
         cmd += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)]
         if threads > 1:
             cmd += ["--worker-class", "gthread", "--threads", str(threads)]
-        cmd += ["--timeout", "120", "--log-level", "warning", "--backlog", "2048"]
+        cmd += ["--timeout", "120", "--log-level", "warning", "--backlog", "2048", *extra]
         self.cmd = cmd
         with open(log_path, "ab") as fh:
             self.proc = subprocess.Popen(
@@ -596,6 +596,13 @@ def parse_args(argv=None):
         "--connections", type=int, default=32, help="keep-alive connections of the single-event phase"
     )
     p.add_argument("--app", default="pdm_project.wsgi:application", help="WSGI app (for A/B experiments)")
+    p.add_argument(
+        "--gunicorn-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="extra gunicorn argument, repeatable (A/B experiments: --gunicorn-arg=--reuse-port)",
+    )
     p.add_argument("--profile", action="store_true", help="cProfile the ingest view in-process instead")
     p.add_argument("--profile-top", type=int, default=35)
     p.add_argument("--profile-clock", choices=("wall", "cpu"), default="wall")
@@ -758,7 +765,9 @@ def main(argv=None) -> int:
 
         connections.close_all()
 
-        gun = Gunicorn(setup.env, args.workers, args.threads, setup.tmp / "gunicorn.log", args.app)
+        gun = Gunicorn(
+            setup.env, args.workers, args.threads, setup.tmp / "gunicorn.log", args.app, args.gunicorn_arg
+        )
         setup.callback(gun.stop)
         gun.wait_healthy()
         host, port = "127.0.0.1", gun.port
@@ -874,6 +883,7 @@ def main(argv=None) -> int:
                     "workers": gun.workers,
                     "worker_class": gun.worker_class,
                     "threads": gun.threads,
+                    "extra_args": args.gunicorn_arg,
                 },
                 "cpus": os.cpu_count(),
                 "sql": setup.db_vendor,

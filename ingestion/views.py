@@ -160,7 +160,7 @@ def _accepts_json(accept: str) -> bool:
     return any(part.partition(";")[0].strip().lower() in _ACCEPTS_JSON for part in accept.split(","))
 
 
-def _ingest_fast(request: HttpRequest) -> HttpResponse | None:
+def ingest_fast(request: HttpRequest) -> HttpResponse | None:
     """The ingest request of a device, without DRF's request machinery, or None.
 
     DRF's Request, negotiation, authentication, permission and throttle classes and Response
@@ -174,6 +174,9 @@ def _ingest_fast(request: HttpRequest) -> HttpResponse | None:
     and the request goes through DRF, so every refusal before the body is read (401, 403,
     405, 406, 415, 429) is DRF's own.
     """
+    if getattr(request, "ingest_fast_tried", False):
+        return None  # IngestFastPathMiddleware asked already
+    request.ingest_fast_tried = True  # set first: a decline below is final for this request
     meta = request.META
     length = meta.get("CONTENT_LENGTH") or "0"
     if request.method != "POST" or meta.get("QUERY_STRING") or not _is_number(length):
@@ -207,8 +210,10 @@ class IngestView(APIView):
     parser_classes = [RawJSONParser]
 
     def dispatch(self, request, *args, **kwargs):
-        """The fast path when it applies (see `_ingest_fast`), else DRF's dispatch."""
-        response = _ingest_fast(request)
+        """The fast path when it applies (see `ingest_fast`), else DRF's dispatch. Usually
+        ingestion.middleware.IngestFastPathMiddleware has taken the request before the URL
+        was even resolved; this covers a project that leaves that middleware out."""
+        response = ingest_fast(request)
         if response is not None:
             return response
         return super().dispatch(request, *args, **kwargs)

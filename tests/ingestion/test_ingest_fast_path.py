@@ -1,6 +1,6 @@
 """POST /api/v1/ingest answers the same through its fast path as through DRF's full dispatch.
 
-The fast path (ingestion.views._ingest_fast) takes authenticated, allowed, unthrottled JSON
+The fast path (ingestion.views.ingest_fast, taken by ingestion.middleware) takes authenticated, allowed, unthrottled JSON
 posts; everything else goes through DRF. A query string sends a request the DRF way without
 changing what it asks for, so each case is sent both ways and the answers compared whole:
 status, body and every header.
@@ -170,3 +170,52 @@ def test_pretty_printing_clients_are_served_by_drf(sql_store, drf_dispatches):
     assert resp.status_code == 201
     assert resp.content.decode() == json.dumps({"accepted": 1, "assets": 1, "spooled": False}, indent=2)
     assert drf_dispatches == ["/api/v1/ingest"]
+
+
+@pytest.fixture
+def view_dispatches(monkeypatch) -> list[str]:
+    """The paths IngestView.dispatch ran for: the URL was resolved and the view called."""
+    from ingestion.views import IngestView
+
+    seen: list[str] = []
+    dispatch = IngestView.dispatch
+
+    def spy(self, request, *args, **kwargs):
+        seen.append(request.get_full_path())
+        return dispatch(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(IngestView, "dispatch", spy)
+    return seen
+
+
+def test_the_middleware_answers_a_device_before_the_url_is_resolved(sql_store, view_dispatches):
+    tenant = TenantFactory(name="acme")
+    AssetFactory(tenant=tenant, asset_id="PUMP-01")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(tenant, 'ingest')}")
+
+    ok = client.generic("POST", "/api/v1/ingest", body(series("PUMP-01", 3)), content_type="application/json")
+    refused = client.generic("POST", "/api/v1/ingest", b"a=1", content_type="text/plain")
+
+    assert ok.status_code == 201 and refused.status_code == 415
+    assert view_dispatches == ["/api/v1/ingest"]  # only the request the fast path declined
+    assert sql_store.count(measurement="events", asset_id="PUMP-01") == 3
+
+
+def test_without_the_middleware_the_view_takes_the_fast_path_itself(
+    settings, sql_store, view_dispatches, drf_dispatches
+):
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if m != "ingestion.middleware.IngestFastPathMiddleware"
+    ]
+    tenant = TenantFactory(name="acme")
+    AssetFactory(tenant=tenant, asset_id="PUMP-01")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(tenant, 'ingest')}")
+
+    fast, drf = both_ways(client, body(series("PUMP-01", 3)))
+
+    same_answer(fast, drf)
+    assert fast.status_code == 201
+    assert view_dispatches == ["/api/v1/ingest", "/api/v1/ingest?via=drf"]
+    assert drf_dispatches == ["/api/v1/ingest?via=drf"]
