@@ -304,6 +304,10 @@ def test_raised_risk_names_the_deciding_overrides():
             "Remaining useful life: not estimated (less than 24 h or 12 hourly points of history).",
         ),
         (
+            RulResult(None, None, None, "not_running", None),
+            "Remaining useful life: not estimated (not running for more than 12 h).",
+        ),
+        (
             RulResult(0.0, 0.0, 0.0, "threshold_exceeded", None, False, "vibration"),
             "Remaining useful life: 0.0 days: the latest hourly vibration level is at or above 7.10 mm/s.",
         ),

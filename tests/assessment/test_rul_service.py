@@ -97,5 +97,35 @@ def test_rul_is_at_the_reference_load_when_the_machine_runs_at_reduced_load(stor
     assert (latest.rul_channel, latest.rul_method) == ("vibration", "exponential")
     assert latest.rul_days == pytest.approx(truth, rel=0.1)
     detail = latest.inputs["rul"]
-    assert detail["rul_version"] == 3
+    assert detail["rul_version"] == 4
     assert detail["load_ref_pu"] == pytest.approx(20.0 / RATED_A, rel=0.02)
+
+
+def degrading_then_stopped() -> Scenario:
+    """Degrading as above until hour 60, then stopped (no current, background vibration)."""
+    return Scenario(
+        vibration=lambda h: 0.1 if h >= 60.0 else math.hypot(1.0, B * math.exp(C_PER_H * h)),
+        current=lambda h: 0.0 if h >= 60.0 else 20.0,
+        noise=0.02,
+    )
+
+
+def test_rul_is_withheld_after_a_standstill_of_more_than_12_hours(store, pump):
+    """§11.2 step 2b: up to 12 h after the last running hour the calendar-time extrapolation is
+    reported (from the whole hour, so it shrinks through the stop); beyond, not_running (null)."""
+    make_baseline(pump, T0 - 12 * H, T0)
+    write_scenario(store, pump.asset_id, T0, T0 + 80 * H, degrading_then_stopped(), scored_from=T0)
+    assessments_run(asset_id=pump.asset_id, start=T0, end=T0 + 80 * H)
+    rows = Assessment.objects.filter(asset=pump)
+    # the last running hour is [59, 60); at 72:00 it ended 12 h ago, at 73:00 13 h ago
+    at72 = rows.filter(as_of__gte=T0 + 72 * H, as_of__lt=T0 + 73 * H).order_by("as_of").first()
+    at73 = rows.filter(as_of__gte=T0 + 73 * H, as_of__lt=T0 + 74 * H).order_by("as_of").first()
+    latest = rows.order_by("as_of").last()
+    assert at72.inputs["rul"]["computed_at"].startswith((T0 + 72 * H).strftime("%Y-%m-%dT%H"))
+    assert (at72.rul_channel, at72.rul_reason) == ("vibration", None)
+    assert at72.rul_days == pytest.approx((100.0 - 72.0) / 24.0, rel=0.2)
+    for a in (at73, latest):
+        assert a.rul_days is None and a.rul_low_days is None and a.rul_high_days is None
+        assert a.rul_reason == "not_running"
+        assert a.inputs["rul"]["vibration"]["reason"] == "not_running"
+        assert "Remaining useful life: not estimated (not running for more than 12 h)." in a.explanation
