@@ -96,6 +96,8 @@ def stored_value(name: str, rec: ExplainRecord) -> tuple[float | str, int | None
             return 12.0, 0
         if key == "min_span_h":
             return 24.0, 0
+        if key == "standstill_h":
+            return 12.0, 0
         if key in ("method", "channel"):
             return getattr(rec.rul, key), None
         return getattr(rec.rul, key), 1
