@@ -14,7 +14,7 @@ every placeholder in it has a value.  Names are the names the parser reports:
 * ``<factor>.value|baseline_mean|baseline_std|deviation_sigma|deviation_pct|penalty|rank|zone``,
   ``<factor>.share_pct`` (= 100 x share_of_drop), ``<factor>.limits.<key>``,
   ``current.pct_of_rated`` (= 100 x value / limits.rated_a);
-* ``rul.rul_days|low_days|high_days|threshold|method|channel|cap_days|min_points|min_span_h|standstill_h``;
+* ``rul.rul_days|low_days|high_days|threshold|method|channel|cap_days|min_points|min_span_h``;
 * ``limits.rul_warning_days|rul_critical_days``;
 * ``stale.newest_event_time`` (text), ``stale.stale_after_min``.
 
@@ -44,7 +44,7 @@ from .health import (
     Limits,
     health_level,
 )
-from .rul import CAP_DAYS, MIN_POINTS, MIN_SPAN_DAYS, STANDSTILL_HOURS, RulResult
+from .rul import CAP_DAYS, MIN_POINTS, MIN_SPAN_DAYS, RulResult
 
 EN_DASH = "\u2013"
 EM_DASH = "\u2014"
@@ -325,8 +325,6 @@ LINE_TEMPLATES: dict[str, str] = {
     "{rul.min_points:.0f} hourly points of history).",
     "rul.no_degrading_trend": "Remaining useful life: not estimated (within the healthy band or no "
     "significantly worsening trend).",
-    "rul.not_running": "Remaining useful life: not estimated (not running for more than "
-    "{rul.standstill_h:.0f} h).",
     "rul.no_data": "Remaining useful life: not estimated (no data).",
     "stale": "Data is stale: the newest event is at {stale.newest_event_time:ts}; expected at least every "
     "{stale.stale_after_min:.1f} min.",
@@ -397,7 +395,6 @@ def _values(rec: ExplainRecord) -> dict[str, Any]:
         "limits.rul_critical_days": rec.rul_critical_days,
         "rul.min_points": MIN_POINTS,
         "rul.min_span_h": 24 * MIN_SPAN_DAYS,
-        "rul.standstill_h": STANDSTILL_HOURS,
     }
     rank = 0
     for f in rec.factors:

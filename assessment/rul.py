@@ -8,13 +8,6 @@ Vibration channel (``estimate_rul``), on hourly medians of vibration RMS while t
    ``last_points`` (3) points, is already >= threshold.  Checked first: it is an observation, not
    an extrapolation.  With hourly medians this means "at or above the threshold in two of the last
    three hours", so one bad hour does not set RUL 0 (and, through ``rul_2d``, risk Critical).
-2b. ``not_running`` (null): the last point's hour ended more than ``STANDSTILL_HOURS`` (12 h) before
-   ``now`` (each point stands for its hour, placed at mid-hour).  The series holds running hours only
-   and the trend is an extrapolation in calendar time; across a long standstill it is unknown whether
-   a defect kept growing (corrosion, a calendar-time twin) or paused (wear needs running), and the
-   two readings differ by the whole stop, more than the estimate's accuracy at the horizons that
-   matter.  12 h keeps the prognosis of a machine with a regular night stop (one- or two-shift duty).
-   Checked after step 2: a machine that stopped at or above the threshold is still beyond it.
 3. ``insufficient_history`` (null): fewer than 12 points or a span under 24 h.
 4. ``no_degrading_trend`` (null) while the latest robust level is still inside the healthy band
    (<= ``healthy_upper``, the baseline p95): nothing has left the healthy state, so there is nothing
@@ -62,13 +55,12 @@ Vibration channel (``estimate_rul``), on hourly medians of vibration RMS while t
 
 Health channel (``estimate_rul_health``): linear Theil-Sen of the health index (decreasing) down to
 ``floor`` (default 40, the High/Critical cut-off) over the last 14 days; ``threshold_exceeded``
-when the latest robust level is < floor (H < 40 is Critical); ``not_running`` as step 2b; ``no_degrading_trend`` while the latest
+when the latest robust level is < floor (H < 40 is Critical); ``no_degrading_trend`` while the latest
 robust level is still >= ``healthy_floor`` (80, the Low-risk band) or the slope is not significant.
 
 ``combine_rul``: the smallest available estimate wins (ties: lower high_days, then channel name),
 keeping its interval, method and channel; with none available, the first applicable null reason
-of no_baseline, not_running, insufficient_history, no_degrading_trend, no_data
-(docs/CONTRACTS.md §11.3).
+of no_baseline, insufficient_history, no_degrading_trend, no_data (docs/CONTRACTS.md §11.3).
 No number is ever invented.
 """
 
@@ -86,13 +78,12 @@ REASON_INSUFFICIENT_HISTORY = "insufficient_history"
 REASON_NO_DEGRADING_TREND = "no_degrading_trend"
 REASON_THRESHOLD_EXCEEDED = "threshold_exceeded"
 REASON_NO_DATA = "no_data"
-REASON_NOT_RUNNING = "not_running"
 REASON_NO_BASELINE = "no_baseline"  # for callers without an active baseline (never produced here)
 
 METHOD_EXPONENTIAL = "exponential"
 METHOD_LINEAR = "linear"
 
-RUL_VERSION = 4  # formula generation (docs/CONTRACTS.md §11, change log); stored in inputs.rul.rul_version
+RUL_VERSION = 3  # formula generation (docs/CONTRACTS.md §11, change log); stored in inputs.rul.rul_version
 INTERVAL_LEVEL = 0.8  # two-sided confidence level of the slope interval
 MIN_POINTS = 12
 MIN_SPAN_DAYS = 1.0
@@ -109,13 +100,11 @@ LOAD_MIN_SPREAD = 0.02  # load term fitted only when the load's SD reaches this 
 EXP_START_RATES = (0.03, 0.3, 3.0)  # starting growth rates of the exponential fit, per day
 REWEIGHT_ROUNDS = 2  # feasible weighted least squares rounds (variance as a function of the defect share)
 VARIANCE_FLOOR = 0.05  # weights: variance at least this share of the mean squared residual
-STANDSTILL_HOURS = 12.0  # no prognosis when the last running hour ended longer ago than this (step 2b)
 HEALTH_HEALTHY_FLOOR = 80.0  # health channel: no prognosis while the robust level is >= this (Low risk)
 
 # Null reasons in the order combine_rul reports them (first applicable), as docs/CONTRACTS.md §11.3.
 _NULL_REASON_PRIORITY = (
     REASON_NO_BASELINE,
-    REASON_NOT_RUNNING,
     REASON_INSUFFICIENT_HISTORY,
     REASON_NO_DEGRADING_TREND,
     REASON_NO_DATA,
@@ -301,14 +290,7 @@ def _linear_rul(
 
 
 def _preflight(
-    t: np.ndarray,
-    v: np.ndarray,
-    threshold: float,
-    channel: str,
-    increasing: bool,
-    last_points: int,
-    now: float,
-    standstill_hours: float | None,
+    t: np.ndarray, v: np.ndarray, threshold: float, channel: str, increasing: bool, last_points: int
 ) -> RulResult | None:
     if t.size == 0:
         return _null(REASON_INSUFFICIENT_HISTORY, channel, 0)
@@ -316,11 +298,6 @@ def _preflight(
         level = float(np.median(v[-last_points:]))
         if (level >= threshold) if increasing else (level < threshold):
             return RulResult(0.0, 0.0, 0.0, REASON_THRESHOLD_EXCEEDED, None, False, channel, t.size)
-    # standstill: each point stands for its hour (placed at mid-hour); the last running hour ended
-    # at t[-1] + 1/2 h.  A trend is an extrapolation from the running hours; across a long stop the
-    # platform cannot tell whether the defect kept growing (calendar time) or paused (running time).
-    if standstill_hours is not None and now - t[-1] > (standstill_hours + 0.5) / 24.0 + _TIME_EPS_DAYS:
-        return _null(REASON_NOT_RUNNING, channel, t.size)
     if t.size < MIN_POINTS or (t[-1] - t[0]) < MIN_SPAN_DAYS:
         return _null(REASON_INSUFFICIENT_HISTORY, channel, t.size)
     return None
@@ -496,7 +473,6 @@ def estimate_rul(
     last_points: int = LAST_LEVEL_POINTS,
     load: Any = None,
     load_ref: float | None = None,
-    standstill_hours: float | None = STANDSTILL_HOURS,
 ) -> RulResult:
     """RUL of the vibration channel (hourly medians of RMS while running, mm/s) to ``threshold``.
 
@@ -506,9 +482,7 @@ def estimate_rul(
     operating condition of each point (hourly median of current / rated current while running;
     NaN where unknown) and ``load_ref`` the reference condition (the baseline's median; default
     the median of ``load``): the vibration of a machine rises and falls with its load, and a
-    shift at reduced load would otherwise read as a change of condition (step 5);
-    ``standstill_hours``: ``not_running`` when the last point's hour ended longer than this before
-    ``now`` (None: never).
+    shift at reduced load would otherwise read as a change of condition (step 5).
     """
     if not healthy_level > 0:
         raise ValueError("healthy_level must be positive")
@@ -517,7 +491,7 @@ def estimate_rul(
     channel = "vibration"
     t, v, now_d, x = _clean(times, values, now, load)
     last_points = max(1, last_points)
-    early = _preflight(t, v, threshold, channel, True, last_points, now_d, standstill_hours)
+    early = _preflight(t, v, threshold, channel, True, last_points)
     if early is not None:
         return early
     if healthy_upper is None or not healthy_upper > healthy_level:
@@ -558,14 +532,13 @@ def estimate_rul_health(
     cap_days: float = CAP_DAYS,
     last_points: int = LAST_LEVEL_POINTS,
     healthy_floor: float = HEALTH_HEALTHY_FLOOR,
-    standstill_hours: float | None = STANDSTILL_HOURS,
 ) -> RulResult:
     """RUL of a health-index channel (0..100, decreasing when degrading) down to ``floor``; no
     prognosis while the latest robust level is still >= ``healthy_floor`` (the Low-risk band)."""
     channel = "health"
     t, h, now_d, _ = _clean(times, health_values, now)
     last_points = max(1, last_points)
-    early = _preflight(t, h, floor, channel, False, last_points, now_d, standstill_hours)
+    early = _preflight(t, h, floor, channel, False, last_points)
     if early is not None:
         return early
     if float(np.median(h[-last_points:])) >= healthy_floor:
@@ -578,8 +551,7 @@ def estimate_rul_health(
 
 def combine_rul(results: Iterable[RulResult | None]) -> RulResult:
     """Minimum available estimate (ties: lower high_days, then channel name); else the first
-    applicable null reason (no_baseline, not_running, insufficient_history, no_degrading_trend,
-    no_data)."""
+    applicable null reason (no_baseline, insufficient_history, no_degrading_trend, no_data)."""
     rs: Sequence[RulResult] = [r for r in results if r is not None]
     avail = [r for r in rs if r.rul_days is not None]
     if avail:

@@ -96,8 +96,6 @@ def stored_value(name: str, rec: ExplainRecord) -> tuple[float | str, int | None
             return 12.0, 0
         if key == "min_span_h":
             return 24.0, 0
-        if key == "standstill_h":
-            return 12.0, 0
         if key in ("method", "channel"):
             return getattr(rec.rul, key), None
         return getattr(rec.rul, key), 1
@@ -304,10 +302,6 @@ def test_raised_risk_names_the_deciding_overrides():
         (
             RulResult(None, None, None, "insufficient_history", None),
             "Remaining useful life: not estimated (less than 24 h or 12 hourly points of history).",
-        ),
-        (
-            RulResult(None, None, None, "not_running", None),
-            "Remaining useful life: not estimated (not running for more than 12 h).",
         ),
         (
             RulResult(0.0, 0.0, 0.0, "threshold_exceeded", None, False, "vibration"),

@@ -97,7 +97,7 @@ def test_rul_is_at_the_reference_load_when_the_machine_runs_at_reduced_load(stor
     assert (latest.rul_channel, latest.rul_method) == ("vibration", "exponential")
     assert latest.rul_days == pytest.approx(truth, rel=0.1)
     detail = latest.inputs["rul"]
-    assert detail["rul_version"] == 4
+    assert detail["rul_version"] == 3
     assert detail["load_ref_pu"] == pytest.approx(20.0 / RATED_A, rel=0.02)
 
 
@@ -110,22 +110,20 @@ def degrading_then_stopped() -> Scenario:
     )
 
 
-def test_rul_is_withheld_after_a_standstill_of_more_than_12_hours(store, pump):
-    """§11.2 step 2b: up to 12 h after the last running hour the calendar-time extrapolation is
-    reported (from the whole hour, so it shrinks through the stop); beyond, not_running (null)."""
+def test_rul_runs_on_through_a_standstill(store, pump):
+    """§11.2, "Across a standstill": the calendar-time extrapolation from the last running hour is
+    reported through the stop (from each whole hour, so it shrinks with the clock), not withdrawn."""
     make_baseline(pump, T0 - 12 * H, T0)
     write_scenario(store, pump.asset_id, T0, T0 + 80 * H, degrading_then_stopped(), scored_from=T0)
     assessments_run(asset_id=pump.asset_id, start=T0, end=T0 + 80 * H)
     rows = Assessment.objects.filter(asset=pump)
-    # the last running hour is [59, 60); at 72:00 it ended 12 h ago, at 73:00 13 h ago
-    at72 = rows.filter(as_of__gte=T0 + 72 * H, as_of__lt=T0 + 73 * H).order_by("as_of").first()
-    at73 = rows.filter(as_of__gte=T0 + 73 * H, as_of__lt=T0 + 74 * H).order_by("as_of").first()
+    # the last running hour is [59, 60); at 79:00 it ended 19 h ago
+    at60 = rows.filter(as_of__gte=T0 + 60 * H, as_of__lt=T0 + 61 * H).order_by("as_of").first()
     latest = rows.order_by("as_of").last()
-    assert at72.inputs["rul"]["computed_at"].startswith((T0 + 72 * H).strftime("%Y-%m-%dT%H"))
-    assert (at72.rul_channel, at72.rul_reason) == ("vibration", None)
-    assert at72.rul_days == pytest.approx((100.0 - 72.0) / 24.0, rel=0.2)
-    for a in (at73, latest):
-        assert a.rul_days is None and a.rul_low_days is None and a.rul_high_days is None
-        assert a.rul_reason == "not_running"
-        assert a.inputs["rul"]["vibration"]["reason"] == "not_running"
-        assert "Remaining useful life: not estimated (not running for more than 12 h)." in a.explanation
+    assert latest.inputs["rul"]["computed_at"].startswith((T0 + 79 * H).strftime("%Y-%m-%dT%H"))
+    for a, h in ((at60, 60.0), (latest, 79.0)):
+        assert (a.rul_channel, a.rul_method, a.rul_reason) == ("vibration", "exponential", None)
+        assert a.rul_days == pytest.approx((100.0 - h) / 24.0, rel=0.2)
+        assert a.inputs["rul"]["vibration"]["n_points"] == 60  # hours 0..59
+    # the same fit, read 19 h later
+    assert at60.rul_days - latest.rul_days == pytest.approx(19.0 / 24.0, abs=1e-6)
