@@ -99,3 +99,31 @@ def test_rul_is_at_the_reference_load_when_the_machine_runs_at_reduced_load(stor
     detail = latest.inputs["rul"]
     assert detail["rul_version"] == 3
     assert detail["load_ref_pu"] == pytest.approx(20.0 / RATED_A, rel=0.02)
+
+
+def degrading_then_stopped() -> Scenario:
+    """Degrading as above until hour 60, then stopped (no current, background vibration)."""
+    return Scenario(
+        vibration=lambda h: 0.1 if h >= 60.0 else math.hypot(1.0, B * math.exp(C_PER_H * h)),
+        current=lambda h: 0.0 if h >= 60.0 else 20.0,
+        noise=0.02,
+    )
+
+
+def test_rul_runs_on_through_a_standstill(store, pump):
+    """§11.2, "Across a standstill": the calendar-time extrapolation from the last running hour is
+    reported through the stop (from each whole hour, so it shrinks with the clock), not withdrawn."""
+    make_baseline(pump, T0 - 12 * H, T0)
+    write_scenario(store, pump.asset_id, T0, T0 + 80 * H, degrading_then_stopped(), scored_from=T0)
+    assessments_run(asset_id=pump.asset_id, start=T0, end=T0 + 80 * H)
+    rows = Assessment.objects.filter(asset=pump)
+    # the last running hour is [59, 60); at 79:00 it ended 19 h ago
+    at60 = rows.filter(as_of__gte=T0 + 60 * H, as_of__lt=T0 + 61 * H).order_by("as_of").first()
+    latest = rows.order_by("as_of").last()
+    assert latest.inputs["rul"]["computed_at"].startswith((T0 + 79 * H).strftime("%Y-%m-%dT%H"))
+    for a, h in ((at60, 60.0), (latest, 79.0)):
+        assert (a.rul_channel, a.rul_method, a.rul_reason) == ("vibration", "exponential", None)
+        assert a.rul_days == pytest.approx((100.0 - h) / 24.0, rel=0.2)
+        assert a.inputs["rul"]["vibration"]["n_points"] == 60  # hours 0..59
+    # the same fit, read 19 h later
+    assert at60.rul_days - latest.rul_days == pytest.approx(19.0 / 24.0, abs=1e-6)
