@@ -263,8 +263,13 @@ class AlertBook:
         explanation: str | None,
         factors: list[dict] | None,
         guidance: GuidanceFn,
+        guidance_current: bool = True,
     ) -> None:
-        """Apply one grid point ``at``: causes in ``evaluated`` are present iff in ``hits``."""
+        """Apply one grid point ``at``: causes in ``evaluated`` are present iff in ``hits``.
+
+        ``guidance_current`` false (the machine is not running steadily at ``as_of``): an open
+        alert keeps the guidance of its last steady-running update instead of one rebuilt from a
+        stopped machine's readings (docs/CONTRACTS.md §15.5); a new alert still gets guidance."""
         auto_resolve = conf.auto_resolve_after()
         for cause in CAUSE_ORDER:
             if cause not in evaluated:
@@ -274,7 +279,8 @@ class AlertBook:
                 if alert is None:
                     self._open(cause, at, hit, as_of, explanation, factors, guidance(cause))
                 else:
-                    self._update(alert, at, hit, as_of, explanation, factors, guidance)
+                    keep = not guidance_current and bool(alert.guidance)
+                    self._update(alert, at, hit, as_of, explanation, factors, None if keep else guidance)
             elif alert is not None:
                 if cause == AlertCause.NO_DATA:
                     # the first grid point after the alert's opening at which the asset is fresh
@@ -324,7 +330,8 @@ class AlertBook:
         alert.explanation = _explanation(hit, explanation)
         if factors is not None:
             alert.factors = factors
-            alert.guidance = guidance(alert.cause)
+            if guidance is not None:
+                alert.guidance = guidance(alert.cause)
         if as_of is not None:
             self._as_of[alert.pk] = as_of
         self._mark(alert)

@@ -378,6 +378,17 @@ GUIDANCE_DIFFERENCES = {
     "temperature_rise_excess_c": ("temperature_rise_c", "temperature_rise_c", 1.0),
     "power_factor_drop": ("power_factor__mean_15m", "power_factor__mean_15m", -1.0),
 }
+# What guidance still uses while the machine is not running steadily: the surroundings, not
+# readings of the machine's condition (a stopped machine's vibration is its neighbours', its
+# kurtosis that of noise, its PF and temperature those of no load).
+GUIDANCE_CONTEXT_KEYS = frozenset({"ambient_temperature_c"})
+
+
+def _steady(rec: _Record) -> bool:
+    """Whether the machine runs steadily at the record's as_of (`running_1h`, §6.7): the only
+    readings guidance is built from (§15.5). Unknown (no feature point) counts as steady, as
+    before this rule."""
+    return rec.inputs.get("running_1h") is not False
 
 
 def guidance_baseline_evidence(
@@ -773,6 +784,9 @@ class _Run:
         if self._index is None:
             self._index = knowledge_index_for(tenant=self.asset.tenant)
         feats = rec.inputs.get("guidance_features") or {}
+        if not _steady(rec):
+            # a stopped (or just started) machine's readings describe no condition (§15.5)
+            feats = {k: v for k, v in feats.items() if k in GUIDANCE_CONTEXT_KEYS}
         return guidance_build(
             index=self._index,
             asset=self.asset,
@@ -884,6 +898,7 @@ class _Run:
             explanation=rec.explanation,
             factors=[f.to_dict() for f in rec.factors],
             guidance=lambda cause: self.guidance_for(rec, cause),
+            guidance_current=_steady(rec),
         )
         if sup.site_due(g):
             if sup.book is None:

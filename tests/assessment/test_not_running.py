@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from assessment.models import Assessment
+from assessment.models import Alert, Assessment
 from assessment.services import assessments_run
 from ingestion.timeseries import Point
 from tests.assessment.explain_check import check_explanation
@@ -15,10 +15,18 @@ H = timedelta(hours=1)
 STEP = timedelta(minutes=5)
 
 
-def write_with_stop(store, asset_id: str, stop: tuple[float, float], score: float) -> None:
+def write_with_stop(
+    store,
+    asset_id: str,
+    stop: tuple[float, float],
+    score: float,
+    stopped_features: dict | None = None,
+    temperature_c: float = 60.0,
+) -> None:
     """12 h at 5 min; the machine stops for hours [stop) (no current, no score) and runs again
-    from stop[1]: the first hour after the restart is running but not steady (no score either)."""
-    df = frame(T0, T0 + 12 * H, STEP, Scenario(anomaly=lambda h: score))
+    from stop[1]: the first hour after the restart is running but not steady (no score either).
+    ``stopped_features``: feature values while stopped."""
+    df = frame(T0, T0 + 12 * H, STEP, Scenario(anomaly=lambda h: score, temperature=lambda h: temperature_c))
     out = []
     for p in points(asset_id, df, scored_from=T0):
         h = (p.time - T0) / H
@@ -33,6 +41,7 @@ def write_with_stop(store, asset_id: str, stop: tuple[float, float], score: floa
             fields.update(running=0 if stopped else 1, running_1h=0 if stopped or settling else 1)
             if stopped:
                 fields["current_a__mean_15m"] = 0.0
+                fields.update(stopped_features or {})
         out.append(Point(p.measurement, asset_id, p.time, fields))
     store.write(out)
 
@@ -81,3 +90,42 @@ def test_no_steady_running_since_the_model_means_no_score_not_a_missing_baseline
     check_explanation(row)
     later = Assessment.objects.get(asset=pump, as_of=T0 + 9 * H)
     assert later.anomaly_score == 0.3
+
+
+def write_hot_with_noisy_stop(store, asset_id: str) -> None:
+    """Over its temperature limit throughout (rule:temperature_limit, High risk); while stopped
+    (hours 4-7) the kurtosis is that of noise, high: guidance built from it reads "impulsive"."""
+    write_with_stop(
+        store,
+        asset_id,
+        stop=(4.0, 7.0),
+        score=0.5,
+        stopped_features={"vibration_kurtosis__mean_15m": 6.0},
+        temperature_c=150.0,
+    )
+
+
+def test_an_open_alert_keeps_its_running_guidance_while_the_machine_stands(store, pump):
+    make_baseline(pump, T0 - 12 * H, T0)
+    write_hot_with_noisy_stop(store, pump.asset_id)
+    assessments_run(asset_id=pump.asset_id, start=T0, end=T0 + 6 * H)
+
+    alerts = list(Alert.objects.filter(asset=pump))
+    assert {a.cause for a in alerts} >= {"rule:temperature_limit", "risk_high"}
+    for alert in alerts:
+        assert alert.last_seen_at >= T0 + 5 * H  # updated while stopped ...
+        assert "impulsive" not in alert.guidance["query"]  # ... but not its guidance
+        assert alert.guidance["passages"]
+
+
+def test_an_alert_opened_while_stopped_gets_guidance_without_the_stopped_readings(store, pump):
+    make_baseline(pump, T0 - 12 * H, T0)
+    write_hot_with_noisy_stop(store, pump.asset_id)
+    assessments_run(asset_id=pump.asset_id, start=T0 + 5 * H, end=T0 + 6 * H)
+
+    alerts = list(Alert.objects.filter(asset=pump))
+    assert {a.cause for a in alerts} >= {"rule:temperature_limit", "risk_high"}
+    for alert in alerts:
+        assert alert.opened_at >= T0 + 5 * H
+        assert "impulsive" not in alert.guidance["query"] and "temperature" in alert.guidance["query"]
+        assert alert.guidance["passages"]
