@@ -26,14 +26,19 @@ PF_BASELINE_MARGIN = 0.05  # alert only this far below the machine's own healthy
 PF_SIMILAR_LOAD = 0.9  # judge PF only at a load (current) of at least this share of the healthy mean
 
 
-def window_means(
-    times_us: np.ndarray, values: np.ndarray, at_us: np.ndarray, window_us: int = MEAN_WINDOW_US
+def _window_mean(
+    times_us: np.ndarray,
+    values: np.ndarray,
+    use: np.ndarray | None,
+    at_us: np.ndarray,
+    window_us: int,
+    min_n: int,
 ) -> np.ndarray:
-    """Mean of the finite ``values`` with time in ``(t - window, t]`` for each t of ``at_us``;
-    NaN where fewer than ``MEAN_MIN_EVENTS`` such values exist. ``times_us`` ascending."""
+    """Mean of the finite ``values`` (where ``use``) with time in ``(t - window, t]`` for each t
+    of ``at_us``, by cumulative sums; NaN where fewer than ``min_n`` count. ``times_us`` ascending."""
     times_us = np.asarray(times_us, dtype=np.int64)
     vals = np.asarray(values, dtype=np.float64)
-    ok = np.isfinite(vals)
+    ok = np.isfinite(vals) if use is None else np.asarray(use, dtype=bool) & np.isfinite(vals)
     csum = np.concatenate([[0.0], np.cumsum(np.where(ok, vals, 0.0))])
     cnt = np.concatenate([[0], np.cumsum(ok)])
     at = np.asarray(at_us, dtype=np.int64)
@@ -41,8 +46,16 @@ def window_means(
     lo = np.searchsorted(times_us, at - window_us, side="right")
     n = cnt[hi] - cnt[lo]
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (csum[hi] - csum[lo]) / n
-    return np.where(n >= MEAN_MIN_EVENTS, mean, np.nan)
+        mean = (csum[hi] - csum[lo]) / np.maximum(n, 1)
+    return np.where(n >= max(min_n, 1), mean, np.nan)
+
+
+def window_means(
+    times_us: np.ndarray, values: np.ndarray, at_us: np.ndarray, window_us: int = MEAN_WINDOW_US
+) -> np.ndarray:
+    """Mean of the finite ``values`` with time in ``(t - window, t]`` for each t of ``at_us``;
+    NaN where fewer than ``MEAN_MIN_EVENTS`` such values exist. ``times_us`` ascending."""
+    return _window_mean(times_us, values, None, at_us, window_us, MEAN_MIN_EVENTS)
 
 
 def frequency_alert_band(
@@ -147,17 +160,7 @@ def window_steady_mean(
     window_us: int = PF_WINDOW_US,
 ) -> np.ndarray:
     """Mean of ``values`` over the steady events in ``(t - window, t]`` (NaN without any)."""
-    times_us = np.asarray(times_us, dtype=np.int64)
-    vals = np.asarray(values, dtype=np.float64)
-    use = np.asarray(steady, dtype=bool) & np.isfinite(vals)
-    cs = np.concatenate([[0.0], np.cumsum(np.where(use, vals, 0.0))])
-    cn = np.concatenate([[0], np.cumsum(use)])
-    at = np.asarray(at_us, dtype=np.int64)
-    hi = np.searchsorted(times_us, at, side="right")
-    lo = np.searchsorted(times_us, at - window_us, side="right")
-    n = cn[hi] - cn[lo]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 0, (cs[hi] - cs[lo]) / np.maximum(n, 1), np.nan)
+    return _window_mean(times_us, values, steady, at_us, window_us, 1)
 
 
 def at_similar_load(

@@ -285,6 +285,19 @@ def _iso(t) -> str | None:
     return None if t is None else t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _alert_record(a) -> dict:
+    """What the evaluation reads of an alert, machine or site."""
+    return {
+        "cause": a.cause,
+        "severity": a.severity,
+        "state": a.state,
+        "opened_at": _iso(a.opened_at),
+        "last_seen_at": _iso(a.last_seen_at),
+        "resolved_event_time": _iso(a.resolved_event_time),
+        "occurrences": a.occurrences,
+    }
+
+
 def extract(out: Path) -> None:
     import django
 
@@ -396,13 +409,7 @@ def extract(out: Path) -> None:
         ]
         alerts = [
             {
-                "cause": a.cause,
-                "severity": a.severity,
-                "state": a.state,
-                "opened_at": _iso(a.opened_at),
-                "last_seen_at": _iso(a.last_seen_at),
-                "resolved_event_time": _iso(a.resolved_event_time),
-                "occurrences": a.occurrences,
+                **_alert_record(a),
                 "likely_mode": (a.guidance or {}).get("likely_mode"),
                 "passage_modes": [p.get("mode") for p in (a.guidance or {}).get("passages", [])],
             }
@@ -440,16 +447,7 @@ def extract(out: Path) -> None:
         }
     # site supply alerts (asset = null, docs/CONTRACTS.md §15.6); absent from records made before them
     site_alerts = [
-        {
-            "site": a.site,
-            "cause": a.cause,
-            "severity": a.severity,
-            "state": a.state,
-            "opened_at": _iso(a.opened_at),
-            "last_seen_at": _iso(a.last_seen_at),
-            "resolved_event_time": _iso(a.resolved_event_time),
-            "occurrences": a.occurrences,
-        }
+        {"site": a.site, **_alert_record(a)}
         for a in Alert.objects.filter(asset__isnull=True).order_by("opened_at", "cause")
     ]
     out.write_text(json.dumps({"assets": assets, "site_alerts": site_alerts}))

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ingestion.schemas import SIGNAL_FIELDS
+
 from .faults import (
     ELECTRICAL_REACTIVE_PU,
     ELECTRICAL_VOLTAGE_DROP,
@@ -225,22 +227,7 @@ def asset_schedule(fleet: Fleet, asset: AssetSpec, site: SiteSeries) -> AssetSch
     return AssetSchedule(phys, load, running, startup, timing)
 
 
-SIGNALS = (
-    "voltage_v",
-    "current_a",
-    "power_factor",
-    "frequency_hz",
-    "temperature_c",
-    "vibration_rms_mm_s",
-    "vibration_peak_g",
-    "vibration_kurtosis",
-    "rpm",
-    "ambient_temperature_c",
-    "vibration_1x_mm_s",
-    "vibration_2x_mm_s",
-    "envelope_bpfo_g",
-    "envelope_bpfi_g",
-)
+SIGNALS = SIGNAL_FIELDS  # every reading of the event contract, in its order
 # the waveform features of one window, in the order `synthesize_features` returns them
 WAVEFORM_FEATURES = (
     "vibration_rms_mm_s",

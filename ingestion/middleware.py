@@ -2,7 +2,7 @@
 
 A device's `POST /api/v1/ingest` carries a bearer token: it has no session, no CSRF cookie,
 no messages, no static file and no trailing-slash redirect to offer the middleware below this
-one, yet running them and resolving the URL cost ~0.4 ms of CPU per request, about 15 % of a
+one, yet running them and resolving the URL cost ~0.46 ms of CPU per request, 19 % of a
 single-event ingest (measured in-process, docs/benchmarks.md). Placed right after
 SecurityMiddleware, this middleware hands such a request straight to the view's fast path
 (`ingestion.views.ingest_fast`) and returns its response through SecurityMiddleware and with
