@@ -483,10 +483,13 @@ class Gunicorn:
         self.port = free_port()
         self.workers, self.threads = workers, threads
         self.log_path = log_path
-        cmd = [sys.executable, "-m", "gunicorn", app]
+        # The deployment's settings and hooks (deploy/gunicorn.conf.py); the options after it win.
+        cmd = [sys.executable, "-m", "gunicorn", app, "--config", str(ROOT / "deploy" / "gunicorn.conf.py")]
         cmd += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)]
         if threads > 1:
             cmd += ["--worker-class", "gthread", "--threads", str(threads)]
+        else:
+            cmd += ["--worker-class", "sync"]
         cmd += ["--timeout", "120", "--log-level", "warning", "--backlog", "2048", *extra]
         self.cmd = cmd
         with open(log_path, "ab") as fh:
