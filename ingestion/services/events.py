@@ -92,7 +92,7 @@ def event_rows(
         # pydantic keeps field values in the instance __dict__; one C call fetches them all.
         asset_id, ts, event_id, *values = _event_values(ev.__dict__)
         values += derived_values(values[_V], values[_I], values[_PF], three_phase[asset_id])
-        values.append(str(event_id))
+        values.append(event_id)
         append((asset_id, (ts - _EPOCH) // _MICROSECOND, tuple(values)))
         span = spans.get(asset_id)
         if span is None:
