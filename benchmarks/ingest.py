@@ -20,14 +20,20 @@ until every worker has answered.
 Phases (each verified afterwards: the number of points in InfluxDB equals what was sent,
 else the run is invalid and exits 1):
 
-1. batch  -- all generator events as JSON arrays of --batch-size events, POSTed to
-   /api/v1/ingest by --clients threads (each keeps its own connection); timed from the first
-   send to the last response. events/s = events / wall time.
+Phases 1 and 2 alternate in --rounds rounds (default 3), each on its own slice of --days of
+generator events, so both phases see the same database size and a slow spell of influxd
+(compactions; its CPU per event swings by +-10 % from run to run here) weighs on both:
+
+1. batch  -- the slice's events as JSON arrays of --batch-size events, POSTed to
+   /api/v1/ingest by --clients threads (each keeps its connection as long as the server
+   does: deploy/gunicorn.conf.py closes it after a big body); timed from the first send to
+   the last response. events/s = events / wall time.
 2. raw    -- the same events as the line protocol the service writes for them (readings,
    derived power and event_id), made *outside* the timed section by the service's own
    functions (`parse_events`, `event_rows`, `format_rows`), same batch size and concurrency,
-   POSTed straight to influxd `/write?db=...&rp=raw&precision=u` into a fresh database of the
-   same server. ratio = batch / raw (goal >= 0.5).
+   POSTed straight to influxd `/write?db=...&rp=raw&precision=u` into another database of the
+   same server. Round ratio = batch / raw events/s; the reported ratio is the median of the
+   rounds' ratios (goal >= 0.5), the reported rates the medians of the rounds' rates.
 3. single -- one event per request (JSON object) on a fixed open-loop schedule of --rate
    requests/s for --seconds; every event gets a new timestamp (+30 s off the 60 s grid) and
    a new event_id, so nothing is a duplicate. Latency runs from each request's *scheduled*
@@ -61,6 +67,7 @@ import selectors
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -152,6 +159,18 @@ class CpuMeter:
             "influxd_cpu_s": round((i - self._t0[1]) / HZ, 2),
             "client_cpu_s": round(time.process_time() - self._c0, 2),
         }
+
+
+def _cpu_total(phases: list[dict]) -> dict:
+    """CpuMeter figures of several phases added up (per worker: by rank, busiest first)."""
+    workers = [p["gunicorn_worker_cpu_s"] for p in phases]
+    width = max(len(w) for w in workers)
+    return {
+        "gunicorn_cpu_s": round(sum(p["gunicorn_cpu_s"] for p in phases), 2),
+        "gunicorn_worker_cpu_s": [round(sum(w[i] for w in workers if i < len(w)), 2) for i in range(width)],
+        "influxd_cpu_s": round(sum(p["influxd_cpu_s"] for p in phases), 2),
+        "client_cpu_s": round(sum(p["client_cpu_s"] for p in phases), 2),
+    }
 
 
 # --- HTTP clients ------------------------------------------------------------------------------
@@ -585,7 +604,10 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="a short smoke run (small fleet, short phases)")
     p.add_argument("--assets", type=int, default=50)
-    p.add_argument("--days", type=float, default=2.0, help="generator days at 60 s (50 x 2 d = 144k events)")
+    p.add_argument(
+        "--days", type=float, default=2.0, help="generator days at 60 s per round (50 x 2 d = 144k events)"
+    )
+    p.add_argument("--rounds", type=int, default=3, help="batch/raw rounds, each on its own --days of events")
     p.add_argument("--max-events", type=int, default=None, help="cap the batch phase")
     p.add_argument("--batch-size", type=int, default=5000)
     p.add_argument("--clients", type=int, default=4, help="concurrent client threads (batch and raw)")
@@ -730,7 +752,7 @@ def main(argv=None) -> int:
     checks: list[dict] = []
     with Setup(args) as setup:
         t = time.perf_counter()
-        events_path, manifest = setup.generate(args.assets, args.days)
+        events_path, manifest = setup.generate(args.assets, args.days * args.rounds)
         setup.manage("migrate", "--noinput", "-v", "0")
         setup.manage("register_fleet", str(manifest), "--tenant", TENANT, "--create-tenant")
         token = (
@@ -743,7 +765,7 @@ def main(argv=None) -> int:
         batches = load_batches(events_path, args.batch_size, args.max_events)
         n_events = sum(len(b) for b in batches)
         log(
-            f"setup: {n_events} events ({args.assets} assets x {args.days:g} d at 60 s), "
+            f"setup: {n_events} events ({args.assets} assets x {args.rounds} x {args.days:g} d at 60 s), "
             f"{len(batches)} batches of <= {args.batch_size}, SQL {setup.db_vendor}, "
             f"influxd {setup.influxd.url}, {time.perf_counter() - t:.1f} s"
         )
@@ -790,47 +812,78 @@ def main(argv=None) -> int:
         meter = CpuMeter(gun.proc.pid, setup.influxd._proc.pid)
         load_before = os.getloadavg()[0]
 
-        # 1. batch ingest through the API
-        log(
-            f"batch: {n_events} events, {len(batches)} POSTs of {args.batch_size}, {args.clients} clients, "
-            f"gunicorn {gun.workers} x {gun.worker_class}"
-            + (f" ({gun.threads} threads)" if gun.threads > 1 else "")
-        )
-        meter.start()
-        batch = run_closed_loop(host, port, "/api/v1/ingest", auth, batch_bodies, args.clients, {201})
-        batch_cpu = meter.stop()
-        batch_eps = n_events / batch["wall_s"]
-        log(
-            f"  {batch_eps:,.0f} events/s ({batch['wall_s']:.2f} s), request p50 "
-            f"{pct(batch['latencies'], 50) * 1000:.0f} ms p99 {pct(batch['latencies'], 99) * 1000:.0f} ms, "
-            f"{len(batch['failures'])} failures, cpu {batch_cpu}"
-        )
-        for f in batch["failures"][:5]:
-            log(f"  failure {f}")
-        ok = not batch["failures"] and verify(server_store, n_events, "batch", checks)
-
-        # 2. raw line protocol straight to influxd
-        log(
-            f"raw: same {n_events} events as line protocol (built in {lp_build_s:.2f} s, untimed), "
-            f"{len(raw_bodies)} POSTs to /write, {args.clients} clients"
-        )
+        # 1 and 2, in --rounds rounds of --days each: batch ingest through the API, then the same
+        # events as raw line protocol straight to influxd. Alternating the phases on slices of
+        # the data keeps both at the same database size and spreads influxd's own slow spells
+        # (compactions, run-to-run swings of +-10 % in its CPU per event) over both.
         influx_host, influx_port = urlsplit(setup.influxd.url).hostname, urlsplit(setup.influxd.url).port
-        meter.start()
-        raw = run_closed_loop(
-            influx_host,
-            influx_port,
-            f"/write?db={RAW_DB}&rp=raw&precision=u",
-            {"Content-Type": "text/plain; charset=utf-8"},
-            raw_bodies,
-            args.clients,
-            {204},
-        )
-        raw_cpu = meter.stop()
-        raw_eps = n_events / raw["wall_s"]
+        per_round = -(-len(batches) // args.rounds)
+        rounds, sent, ok = [], 0, True
+        batch_latencies: list[float] = []
+        for k in range(args.rounds):
+            part = slice(k * per_round, (k + 1) * per_round)
+            n_part = sum(len(b) for b in batches[part])
+            log(
+                f"round {k + 1}/{args.rounds}, batch: {n_part} events, {len(batch_bodies[part])} POSTs of "
+                f"{args.batch_size}, {args.clients} clients, gunicorn {gun.workers} x {gun.worker_class}"
+                + (f" ({gun.threads} threads)" if gun.threads > 1 else "")
+            )
+            meter.start()
+            batch = run_closed_loop(
+                host, port, "/api/v1/ingest", auth, batch_bodies[part], args.clients, {201}
+            )
+            batch_cpu = meter.stop()
+            batch_latencies += batch["latencies"]
+            log(
+                f"  {n_part / batch['wall_s']:,.0f} events/s ({batch['wall_s']:.2f} s), request p50 "
+                f"{pct(batch['latencies'], 50) * 1000:.0f} ms p99 {pct(batch['latencies'], 99) * 1000:.0f} ms, "
+                f"{len(batch['failures'])} failures, cpu {batch_cpu}"
+            )
+            for f in batch["failures"][:5]:
+                log(f"  failure {f}")
+            sent += n_part
+            ok = ok and not batch["failures"] and verify(server_store, sent, f"batch {k + 1}", checks)
+
+            log(
+                f"round {k + 1}/{args.rounds}, raw: same {n_part} events as line protocol (built in "
+                f"{lp_build_s:.2f} s for all rounds, untimed), {len(raw_bodies[part])} POSTs to /write"
+            )
+            meter.start()
+            raw = run_closed_loop(
+                influx_host,
+                influx_port,
+                f"/write?db={RAW_DB}&rp=raw&precision=u",
+                {"Content-Type": "text/plain; charset=utf-8"},
+                raw_bodies[part],
+                args.clients,
+                {204},
+            )
+            raw_cpu = meter.stop()
+            log(
+                f"  {n_part / raw['wall_s']:,.0f} events/s ({raw['wall_s']:.2f} s), "
+                f"{len(raw['failures'])} failures, cpu {raw_cpu}"
+            )
+            ok = ok and not raw["failures"] and verify(raw_store, sent, f"raw {k + 1}", checks)
+            rounds.append(
+                {
+                    "events": n_part,
+                    "batch_events_per_s": round(n_part / batch["wall_s"]),
+                    "raw_events_per_s": round(n_part / raw["wall_s"]),
+                    "ratio": round(raw["wall_s"] / batch["wall_s"], 3),
+                    "batch_errors": len(batch["failures"]),
+                    "raw_errors": len(raw["failures"]),
+                    "cpu": {"batch": batch_cpu, "raw": raw_cpu},
+                }
+            )
+        batch_eps = statistics.median(r["batch_events_per_s"] for r in rounds)
+        raw_eps = statistics.median(r["raw_events_per_s"] for r in rounds)
+        ratio = statistics.median(r["ratio"] for r in rounds)
+        batch_cpu = _cpu_total([r["cpu"]["batch"] for r in rounds])
+        raw_cpu = _cpu_total([r["cpu"]["raw"] for r in rounds])
         log(
-            f"  {raw_eps:,.0f} events/s ({raw['wall_s']:.2f} s), {len(raw['failures'])} failures, cpu {raw_cpu}"
+            f"rounds: batch {batch_eps:,.0f} events/s, raw {raw_eps:,.0f} events/s (medians), "
+            f"ratio {ratio:.3f} (median of {[r['ratio'] for r in rounds]})"
         )
-        ok = ok and not raw["failures"] and verify(raw_store, n_events, "raw", checks)
 
         # 3. single events, open loop at a fixed rate
         log(f"single: {n_single} requests at {args.rate:g}/s open loop ({args.seconds:g} s), one event each")
@@ -847,11 +900,10 @@ def main(argv=None) -> int:
         )
         for f in single["failures"][:5]:
             log(f"  failure {f}")
-        ok = ok and not single["failures"] and verify(server_store, n_events + n_single, "single", checks)
+        ok = ok and not single["failures"] and verify(server_store, sent + n_single, "single", checks)
         gun.stop()
         queued = setup.redis.llen("celery")
 
-        ratio = batch_eps / raw_eps if raw_eps else 0.0
         result = {
             "batch_events_per_s": round(batch_eps),
             "raw_events_per_s": round(raw_eps),
@@ -863,13 +915,15 @@ def main(argv=None) -> int:
             "single_errors": len(single["failures"]),
             "single_rate_rps": args.rate,
             "single_achieved_rps": round(achieved, 1),
-            "batch_request_p50_ms": round(pct(batch["latencies"], 50) * 1000, 1),
-            "batch_request_p99_ms": round(pct(batch["latencies"], 99) * 1000, 1),
-            "batch_errors": len(batch["failures"]),
-            "raw_errors": len(raw["failures"]),
+            "batch_request_p50_ms": round(pct(batch_latencies, 50) * 1000, 1),
+            "batch_request_p99_ms": round(pct(batch_latencies, 99) * 1000, 1),
+            "batch_errors": sum(r["batch_errors"] for r in rounds),
+            "raw_errors": sum(r["raw_errors"] for r in rounds),
+            "rounds": rounds,
             "cpu": {"batch": batch_cpu, "raw": raw_cpu, "single": single_cpu},
-            "gunicorn_cpu_us_per_batch_event": round(batch_cpu["gunicorn_cpu_s"] / n_events * 1e6, 1),
-            "influxd_cpu_us_per_raw_event": round(raw_cpu["influxd_cpu_s"] / n_events * 1e6, 1),
+            "gunicorn_cpu_us_per_batch_event": round(batch_cpu["gunicorn_cpu_s"] / sent * 1e6, 1),
+            "influxd_cpu_us_per_batch_event": round(batch_cpu["influxd_cpu_s"] / sent * 1e6, 1),
+            "influxd_cpu_us_per_raw_event": round(raw_cpu["influxd_cpu_s"] / sent * 1e6, 1),
             "gunicorn_cpu_ms_per_single_request": round(single_cpu["gunicorn_cpu_s"] / n_single * 1e3, 2),
             "goals": {"ratio_ge_0.5": ratio >= 0.5, "single_p99_lt_25ms": p99 < 25},
             "valid": bool(ok),
@@ -878,6 +932,7 @@ def main(argv=None) -> int:
                 "events": n_events,
                 "assets": args.assets,
                 "days": args.days,
+                "rounds": args.rounds,
                 "batch_size": args.batch_size,
                 "clients": args.clients,
                 "single_requests": n_single,
