@@ -20,8 +20,8 @@ that the vibration estimator generalises beyond the benchmark's seeds.
     python benchmarks/_rul_offline.py [--seeds 7 8 ... 30] [--end YYYY-MM-DD] [--anchor-interval-s S] [--by-mode]
 
 `--anchor-interval-s S` overrides the generator's `waveform.anchor_interval_s` for every asset
-(default: the scenario's own, 3600 s; 0 = exact mode, one synthesised window per event, ~20x
-slower); `--by-mode` adds `within_20pct` per failure mode and checkpoint.
+(default: the evaluation fleets' own, `_fleet_eval.FleetConfig.anchor_interval_s`: 0 = exact
+mode, one synthesised window per event, since 2026-12-01; 3600 before); `--by-mode` adds `within_20pct` per failure mode and checkpoint.
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--anchor-interval-s",
         type=float,
-        help="override waveform.anchor_interval_s for every asset (default: the scenario's own; 0 = exact mode)",
+        help="override waveform.anchor_interval_s for every asset (default: the evaluation fleets' own, 0 = exact mode)",
     )
     p.add_argument("--by-mode", action="store_true", help="also print within_20pct per failure mode")
     args = p.parse_args(argv)
