@@ -67,13 +67,8 @@ def hourly_running_medians(t: np.ndarray, v: np.ndarray, run: np.ndarray) -> tup
     return np.asarray(ks), np.asarray(ms)
 
 
-def evaluate_seed(
-    cfg: fe.FleetConfig, anchor_interval_s: float | None = None
-) -> tuple[list[dict], list[float | None]]:
-    scenario = cfg.scenario()
-    if anchor_interval_s is not None:
-        scenario.setdefault("waveform", {})["anchor_interval_s"] = anchor_interval_s
-    fleet = build_fleet(validate_scenario(scenario))
+def evaluate_seed(cfg: fe.FleetConfig) -> tuple[list[dict], list[float | None]]:
+    fleet = build_fleet(validate_scenario(cfg.scenario()))
     site = simulate_site(fleet)
     cells, healthy = [], []
     for a in fleet.assets:
@@ -161,8 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--by-mode", action="store_true", help="also print within_20pct per failure mode")
     args = p.parse_args(argv)
     cells, healthy = [], []
-    for cfg in fe.fleet_configs(args.seeds, end=args.end):
-        c, h = evaluate_seed(cfg, args.anchor_interval_s)
+    sensor = {} if args.anchor_interval_s is None else {"anchor_interval_s": args.anchor_interval_s}
+    for cfg in fe.fleet_configs(args.seeds, end=args.end, **sensor):
+        c, h = evaluate_seed(cfg)
         cells += c
         healthy += h
     result: dict = {"seeds": args.seeds, "vibration_faults": len(cells) // len(CHECKPOINTS)}

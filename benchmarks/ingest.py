@@ -92,12 +92,6 @@ def log(msg: str) -> None:
     print(msg, flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def pct(values: list[float], p: float) -> float:
     """Nearest-rank percentile (p in 0..100) of an unsorted list."""
     if not values:
@@ -499,6 +493,8 @@ class Setup(contextlib.ExitStack):
 
 class Gunicorn:
     def __init__(self, env: dict, workers: int, threads: int, log_path: Path, app: str, extra: list[str]):
+        from pdm_project.devservices import free_port
+
         self.port = free_port()
         self.workers, self.threads = workers, threads
         self.log_path = log_path

@@ -130,7 +130,6 @@ class SensorEventV1(BaseModel):
 _single = TypeAdapter(SensorEventV1)
 _batch = TypeAdapter(list[SensorEventV1])
 _timestamp = TypeAdapter(AwareDatetime, config=ConfigDict(strict=True))
-_TOO_OLD = f"timestamp is before {MIN_TIMESTAMP.date().isoformat()}: the device clock is not set"
 _FUTURE = f"timestamp is more than {int(MAX_FUTURE_SKEW.total_seconds() // 60)} minutes in the future"
 _FIELD_ORDER = {name: i for i, name in enumerate(SensorEventV1.model_fields)}
 
@@ -184,6 +183,20 @@ _RULES = {
 }
 
 
+# Where a field's constraint is a type the contract names differently: (field, pydantic error
+# type) -> (rule, message).
+_FIELD_RULES = {
+    **dict.fromkeys(
+        (("event_id", "string_type"), ("event_id", "string_pattern_mismatch")),
+        ("type_uuid", "event_id must be a UUID string: 8-4-4-4-12 hex digits with hyphens, or 32 hex digits"),
+    ),
+    ("timestamp", "greater_than_equal"): (
+        "timestamp_too_old",
+        f"timestamp is before {MIN_TIMESTAMP.date().isoformat()}: the device clock is not set",
+    ),
+}
+
+
 def _convert(exc: ValidationError, *, batched: bool) -> list[EventError]:
     errors: list[EventError] = []
     for err in exc.errors(include_url=False, include_input=False):
@@ -194,13 +207,10 @@ def _convert(exc: ValidationError, *, batched: bool) -> list[EventError]:
         elif not batched:
             index = 0
         field = ".".join(str(p) for p in loc) or "$"
-        rule = _RULES.get(err["type"], err["type"])
-        message = err["msg"]
-        if field == "event_id" and err["type"] in ("string_type", "string_pattern_mismatch"):
-            rule = "type_uuid"
-            message = "event_id must be a UUID string: 8-4-4-4-12 hex digits with hyphens, or 32 hex digits"
-        if field == "timestamp" and err["type"] == "greater_than_equal":
-            rule, message = "timestamp_too_old", _TOO_OLD
+        rule, message = _FIELD_RULES.get((field, err["type"])) or (
+            _RULES.get(err["type"], err["type"]),
+            err["msg"],
+        )
         errors.append(EventError(index=index, field=field, rule=rule, message=message))
     return errors
 
@@ -224,13 +234,17 @@ def parse_events(raw: bytes | str, *, now: datetime | None = None) -> list[Senso
         errors += _future_in_invalid_body(raw, is_array=is_array, limit=limit)
         errors.sort(key=lambda e: (e.index or 0, _FIELD_ORDER.get(e.field, len(_FIELD_ORDER))))
         raise EventBatchInvalid(errors) from None
-    # The model is frozen for callers; this and the event_id form below complete its validation.
+    # One pass completes the validation (the model is frozen for callers): the time in UTC, where
+    # it compares fast, against the clock; a 32-digit id in the stored hyphenated form.
     future = []
     for i, ev in enumerate(events):
         values = ev.__dict__
-        when = values["timestamp"] = values["timestamp"].astimezone(UTC)  # compares fast in UTC
+        when = values["timestamp"] = values["timestamp"].astimezone(UTC)
         if when > limit:
             future.append(i)
+        h = values["event_id"]
+        if len(h) == 32:
+            values["event_id"] = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
     if future:
         raise EventBatchInvalid([EventError(i, "timestamp", "future_timestamp", _FUTURE) for i in future])
     if len(events) > MAX_BATCH_EVENTS:
@@ -244,9 +258,6 @@ def parse_events(raw: bytes | str, *, now: datetime | None = None) -> list[Senso
                 )
             ]
         )
-    for ev in [ev for ev in events if len(ev.event_id) == 32]:
-        h = ev.event_id
-        ev.__dict__["event_id"] = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
     check_unique(events)
     return events
 

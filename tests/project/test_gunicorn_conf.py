@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from pdm_project.devservices import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "deploy" / "gunicorn.conf.py"
 
@@ -28,15 +30,9 @@ def _conf_value(name: str):
 BIG = _conf_value("BIG_REQUEST_BYTES")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PDM_BIND": f"127.0.0.1:{port}"}
     proc = subprocess.Popen(
         [
