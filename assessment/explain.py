@@ -1,6 +1,6 @@
 """Factors and explanations built only from the stored record: pure Python, no Django.
 
-``build_factors`` turns a health result into the seven structured factors of docs/CONTRACTS.md
+``build_factors`` turns a health result into the eight structured factors of docs/CONTRACTS.md
 §13.3 (every component, sorted by share of the drop).  ``explain`` renders the text of §14 from an
 ``ExplainRecord`` (risk, overrides, health, factors, RUL, flags) and nothing else, so every number in
 the text is a rounded copy of a stored value.  ``parse_explanation`` reads the text back into
@@ -13,7 +13,8 @@ every placeholder in it has a value.  Names are the names the parser reports:
 * ``risk``, ``cutoff`` (level from health alone), ``health``, ``drop`` (sum of penalties);
 * ``<factor>.value|baseline_mean|baseline_std|deviation_sigma|deviation_pct|penalty|rank|zone``,
   ``<factor>.share_pct`` (= 100 x share_of_drop), ``<factor>.limits.<key>``,
-  ``current.pct_of_rated`` (= 100 x value / limits.rated_a);
+  ``current.pct_of_rated`` (= 100 x value / limits.rated_a), ``temperature_rise.excess_k``
+  (= value - limits.expected_k);
 * ``rul.rul_days|low_days|high_days|threshold|method|channel|cap_days|min_points|min_span_h``;
 * ``limits.rul_warning_days|rul_critical_days``;
 * ``stale.newest_event_time`` (text), ``stale.stale_after_min``.
@@ -36,6 +37,7 @@ from .health import (
     OVERRIDE_RUL_CRITICAL,
     OVERRIDE_RUL_WARNING,
     OVERRIDE_TEMPERATURE_LIMIT,
+    OVERRIDE_TEMPERATURE_RISE,
     OVERRIDE_ZONE_D,
     OVERRIDE_ZONE_D_ANOMALY,
     RISK_LEVELS,
@@ -59,6 +61,7 @@ FACTOR_UNITS: dict[str, str] = {
     "frequency": "Hz",
     "power_factor": "1",
     "current": "A",
+    "temperature_rise": "K",
 }
 FACTOR_RULES: dict[str, str] = {
     "anomaly": "anomaly_score",
@@ -68,6 +71,7 @@ FACTOR_RULES: dict[str, str] = {
     "frequency": "frequency_band",
     "power_factor": "pf_limit",
     "current": "current_rating",
+    "temperature_rise": "temperature_rise_excess",
 }
 # HealthInputs attribute holding each factor's input value (also the key of HealthInputs.baseline).
 INPUT_FIELD: dict[str, str] = {
@@ -78,6 +82,7 @@ INPUT_FIELD: dict[str, str] = {
     "frequency": "frequency_hz",
     "power_factor": "power_factor",
     "current": "current_a",
+    "temperature_rise": "temperature_rise_c",
 }
 # Noise floors of docs/CONTRACTS.md §6.2: deviation_sigma = (value - mean) / max(std, 0.01 |mean|, floor).
 SIGMA_FLOOR: dict[str, float] = {
@@ -87,6 +92,7 @@ SIGMA_FLOOR: dict[str, float] = {
     "frequency": 0.02,
     "power_factor": 0.01,
     "current": 0.1,
+    "temperature_rise": 0.5,
 }
 # Level each override sets at least (docs/CONTRACTS.md §10).
 OVERRIDE_LEVEL: dict[str, str] = {
@@ -94,6 +100,7 @@ OVERRIDE_LEVEL: dict[str, str] = {
     OVERRIDE_ZONE_D_ANOMALY: "Critical",
     OVERRIDE_TEMPERATURE_LIMIT: "High",
     OVERRIDE_OVERCURRENT: "High",
+    OVERRIDE_TEMPERATURE_RISE: "High",
     OVERRIDE_RUL_WARNING: "High",
     OVERRIDE_RUL_CRITICAL: "Critical",
 }
@@ -166,6 +173,12 @@ def factor_limits(name: str, inputs: HealthInputs, limits: Limits) -> dict[str, 
             "start_pct": limits.current_ramp_start_pct,
             "limit_pct": limits.current_limit_pct,
         }
+    if name == "temperature_rise":
+        return {
+            "expected_k": _finite(inputs.expected_temperature_rise_c),
+            "onset_k": limits.temperature_rise_excess_onset_k,
+            "limit_k": limits.temperature_rise_excess_limit_k,
+        }
     raise ValueError(f"unknown factor {name!r}")
 
 
@@ -185,7 +198,7 @@ def _deviation_pct(name: str, inputs: HealthInputs, limits: Limits) -> float | N
 
 
 def build_factors(result: HealthResult, inputs: HealthInputs, limits: Limits | None = None) -> list[Factor]:
-    """All seven factors, sorted by share of the drop (descending), ties in component order."""
+    """All eight factors, sorted by share of the drop (descending), ties in component order."""
     limits = limits or Limits()
     total = result.total_penalty
     out: list[Factor] = []
@@ -268,6 +281,8 @@ _BASE = {
     "{power_factor.deviation_sigma:+.1f} sd)]]",
     "current": "[[; baseline {current.baseline_mean:.1f} ± {current.baseline_std:.1f} A, "
     "{current.deviation_sigma:+.1f} sd]]",
+    "temperature_rise": "[[ (baseline {temperature_rise.baseline_mean:.1f} ± "
+    "{temperature_rise.baseline_std:.1f} K, {temperature_rise.deviation_sigma:+.1f} sd)]]",
 }
 FACTOR_SENTENCES: dict[str, str] = {
     "anomaly": "Anomaly score {anomaly.value:.3f} is above the onset {anomaly.limits.start:.3f} "
@@ -289,6 +304,11 @@ FACTOR_SENTENCES: dict[str, str] = {
     "current": "Current {current.value:.1f} A (15-min mean" + _BASE["current"] + ") is "
     "{current.pct_of_rated:.1f}% of rated {current.limits.rated_a:.1f} A (overcurrent above "
     "{current.limits.limit_pct:.1f}%)",
+    "temperature_rise": "Temperature rise over ambient {temperature_rise.value:.1f} K"
+    + _BASE["temperature_rise"]
+    + " is {temperature_rise.excess_k:.1f} K above the {temperature_rise.limits.expected_k:.1f} K expected "
+    "at this load (penalty from +{temperature_rise.limits.onset_k:.1f} K, limit "
+    "+{temperature_rise.limits.limit_k:.1f} K)",
 }
 OVERRIDE_SENTENCES: dict[str, str] = {
     OVERRIDE_ZONE_D: "vibration {vibration.value:.2f} mm/s is in ISO 10816-3 zone D (at or above "
@@ -299,6 +319,9 @@ OVERRIDE_SENTENCES: dict[str, str] = {
     "{temperature.limits.limit:.1f} °C",
     OVERRIDE_OVERCURRENT: "current {current.value:.1f} A is {current.pct_of_rated:.1f}% of rated, above "
     "{current.limits.limit_pct:.1f}%",
+    OVERRIDE_TEMPERATURE_RISE: "temperature rise over ambient {temperature_rise.value:.1f} K is "
+    "{temperature_rise.excess_k:.1f} K above the {temperature_rise.limits.expected_k:.1f} K expected at this "
+    "load (limit +{temperature_rise.limits.limit_k:.1f} K)",
     OVERRIDE_RUL_WARNING: "remaining useful life is {rul.rul_days:.1f} days (warning horizon "
     "{limits.rul_warning_days:.1f} days)",
     OVERRIDE_RUL_CRITICAL: "remaining useful life is {rul.rul_days:.1f} days (critical horizon "
@@ -414,6 +437,9 @@ def _values(rec: ExplainRecord) -> dict[str, Any]:
     cur = rec.factor("current")
     if cur is not None and cur.value is not None and (cur.limits or {}).get("rated_a"):
         v["current.pct_of_rated"] = 100.0 * cur.value / cur.limits["rated_a"]
+    rise = rec.factor("temperature_rise")
+    if rise is not None and rise.value is not None and (rise.limits or {}).get("expected_k") is not None:
+        v["temperature_rise.excess_k"] = rise.value - rise.limits["expected_k"]
     rul = rec.rul
     if rul is not None:
         v.update(

@@ -18,7 +18,15 @@ power factor   PF >= L (0.90): 0; L - 0.20 <= PF < L: 0 -> 10 linear (from L dow
 current        r = I/I_rated <= 100 %: 0; 100 % < r <= limit (120 %): 0 -> 20 linear; r > limit: 25
                (``current_rated_pct`` = 100 is the ramp start, ``current_limit_pct`` = 120 the
                overcurrent limit, as the override of docs/CONTRACTS.md §3.3)
+temp. rise     excess e = rise over ambient - rise expected at this load (K):
+               e <= 10: 0; 10 < e < 30: 0 -> 20 linear; e >= 30: 25
 =============  ==========================================================================
+
+The temperature-rise factor compares the machine with itself: the rise expected at this load is
+the healthy median rise scaled by the load ratio squared when the load is above the healthy load
+(``expected_temperature_rise``), an upper bound of the copper-loss law, so a load change alone
+never makes an excess.  Why 10 and 30 K: by the Montsinger rule each 10 K of extra winding
+temperature halves insulation life, so 10 K is the first halving and 30 K an eighth of the life.
 
 ISO zones: a value equal to a boundary belongs to the higher zone (v >= C/D boundary is D).
 
@@ -28,9 +36,10 @@ vibration value gives ``zone=None``).  Infinite values are treated as (very) bad
 Risk: Low H >= 80; Medium 60 <= H < 80; High 40 <= H < 60; Critical H < 40; then overrides
 (result = max of the cut-off level and every override that applies):
 zone D -> >= High; zone D and anomaly >= 0.9 -> Critical; temperature >= limit -> >= High;
-current > 120 % rated -> >= High; RUL <= 7 days -> >= High; RUL <= 2 days -> Critical.
+current > 120 % rated -> >= High; temperature rise excess >= 30 K -> >= High;
+RUL <= 7 days -> >= High; RUL <= 2 days -> Critical.
 Override codes (docs/CONTRACTS.md §10): zone_d, zone_d_anomaly, temperature_limit, overcurrent,
-rul_7d, rul_2d; every triggered override is listed, even when it does not change the level.
+temperature_rise, rul_7d, rul_2d; every triggered override is listed, even when it does not change the level.
 Stale data only sets a flag (``stale_data``), it never changes health or risk.
 """
 
@@ -56,6 +65,7 @@ FACTORS: tuple[str, ...] = (
     "frequency",
     "power_factor",
     "current",
+    "temperature_rise",
 )
 
 RISK_LEVELS: tuple[str, ...] = ("Low", "Medium", "High", "Critical")
@@ -66,6 +76,7 @@ OVERRIDE_ZONE_D = "zone_d"
 OVERRIDE_ZONE_D_ANOMALY = "zone_d_anomaly"
 OVERRIDE_TEMPERATURE_LIMIT = "temperature_limit"
 OVERRIDE_OVERCURRENT = "overcurrent"
+OVERRIDE_TEMPERATURE_RISE = "temperature_rise"
 OVERRIDE_RUL_WARNING = "rul_7d"
 OVERRIDE_RUL_CRITICAL = "rul_2d"
 
@@ -91,8 +102,13 @@ class HealthInputs:
     current_a: float | None
     rated_current_a: float | None
     anomaly_score: float | None = None  # None when no anomaly model is trained
+    # temperature_c - ambient_temperature_c of the same event (None without an ambient reading)
+    temperature_rise_c: float | None = None
+    # the rise this machine shows healthy at this load (expected_temperature_rise); None
+    # without a baseline of the rise
+    expected_temperature_rise_c: float | None = None
     # keyed by factor input name: "vibration_rms_mm_s", "temperature_c", "voltage_v",
-    # "frequency_hz", "power_factor", "current_a", "anomaly_score"
+    # "frequency_hz", "power_factor", "current_a", "temperature_rise_c", "anomaly_score"
     baseline: dict[str, BaselineStat] = field(default_factory=dict)
     stale: bool = False  # latest data older than the freshness limit (flag only)
 
@@ -111,6 +127,14 @@ class HealthInputs:
             return None
         d = 100.0 * (self.voltage_v - self.rated_voltage_v) / self.rated_voltage_v  # type: ignore[operator]
         return None if math.isnan(d) else d
+
+    @property
+    def temperature_rise_excess_c(self) -> float | None:
+        """Rise over ambient minus the rise expected at this load (K); None when either is missing."""
+        if not (_present(self.temperature_rise_c) and _present(self.expected_temperature_rise_c)):
+            return None
+        e = self.temperature_rise_c - self.expected_temperature_rise_c  # type: ignore[operator]
+        return None if math.isnan(e) else e
 
 
 DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(FACTORS, 1.0)
@@ -135,6 +159,8 @@ class Limits:
     power_factor_floor: float | None = None  # full PF penalty below this; None = limit - 0.20
     current_rated_pct: float = 100.0  # current penalty starts above this % of rated
     current_limit_pct: float = 120.0  # overcurrent limit: penalty 20 here, 25 above, risk >= High above
+    temperature_rise_excess_onset_k: float = 10.0  # rise over the expected rise where the penalty starts
+    temperature_rise_excess_limit_k: float = 30.0  # penalty 25 and risk >= High at or above
     anomaly_onset: float = 0.5
     anomaly_critical: float = 0.9
     rul_warning_days: float = 7.0
@@ -160,6 +186,8 @@ class Limits:
             raise ValueError("power factor floor must be below the power factor limit")
         if not 0 < self.current_limit_pct:
             raise ValueError("current limit must be > 0")
+        if not 0 <= self.temperature_rise_excess_onset_k < self.temperature_rise_excess_limit_k:
+            raise ValueError("temperature rise excess: 0 <= onset < limit")
         unknown = set(self.weights) - set(FACTORS)
         if unknown:
             raise ValueError(f"unknown weight keys: {sorted(unknown)}")
@@ -336,6 +364,32 @@ def current_penalty(ratio_pct: float, start_pct: float = 100.0, limit_pct: float
     return _ramp(ratio_pct, start_pct, limit_pct, 0.0, 20.0)
 
 
+def temperature_rise_penalty(excess_k: float, onset_k: float = 10.0, limit_k: float = 30.0) -> float:
+    if excess_k >= limit_k:
+        return 25.0
+    return _ramp(excess_k, onset_k, limit_k, 0.0, 20.0)
+
+
+def expected_temperature_rise(
+    *, healthy_rise_c: float | None, load_a: float | None, healthy_load_a: float | None
+) -> float | None:
+    """The rise over ambient this machine shows healthy at this load (K), or None.
+
+    ``healthy_rise_c`` is the baseline median rise at the baseline median load
+    ``healthy_load_a``.  Losses are a0 + b I^2 with a0 >= 0, so above the healthy load the rise
+    grows at most as (I / I_healthy)^2: scaling by that square is an upper bound and a load
+    increase alone never shows as an excess; below the healthy load the healthy rise is kept
+    (a lighter load runs cooler).  ``load_a`` should be the larger of the 15-min and 1-h current
+    means, so a machine still hot from a heavier hour is compared with that hour.
+    """
+    if not (_present(healthy_rise_c) and math.isfinite(healthy_rise_c)):  # type: ignore[arg-type]
+        return None
+    scale = 1.0
+    if _present(load_a) and _valid_rating(healthy_load_a) and math.isfinite(load_a):  # type: ignore[arg-type]
+        scale = max(1.0, (load_a / healthy_load_a) ** 2)  # type: ignore[operator]
+    return healthy_rise_c * scale  # type: ignore[operator]
+
+
 # --- assessment -------------------------------------------------------------------------------
 
 
@@ -411,6 +465,18 @@ def assess_health(inputs: HealthInputs, limits: Limits | None = None) -> HealthR
     else:
         flags.append("current_missing")
 
+    excess = inputs.temperature_rise_excess_c
+    if excess is not None:
+        raw["temperature_rise"] = temperature_rise_penalty(
+            excess, limits.temperature_rise_excess_onset_k, limits.temperature_rise_excess_limit_k
+        )
+        if excess >= limits.temperature_rise_excess_limit_k:
+            flags.append("temperature_rise_limit")
+        elif excess > limits.temperature_rise_excess_onset_k:
+            flags.append("temperature_rise_high")
+    else:
+        flags.append("temperature_rise_missing")
+
     if inputs.stale:
         flags.append("stale_data")
 
@@ -451,10 +517,12 @@ def risk_level(
     limits: Limits | None = None,
     current_ratio: float | None = None,
     rul_days: float | None = None,
+    temperature_rise_excess_c: float | None = None,
 ) -> RiskResult:
     """Risk = max(cut-off level of health, every applicable override).
 
-    ``current_ratio`` is I / I_rated (1.2 = 120 %); ``rul_days`` None means no estimate.
+    ``current_ratio`` is I / I_rated (1.2 = 120 %); ``rul_days`` None means no estimate;
+    ``temperature_rise_excess_c`` is ``HealthInputs.temperature_rise_excess_c``.
     Returns ``RiskResult(level, overrides)`` (unpacks as a 2-tuple).
     """
     limits = limits or Limits()
@@ -474,6 +542,11 @@ def risk_level(
         bump("High", OVERRIDE_TEMPERATURE_LIMIT)
     if _present(current_ratio) and 100.0 * current_ratio > limits.current_limit_pct:  # type: ignore[operator]
         bump("High", OVERRIDE_OVERCURRENT)
+    if (
+        _present(temperature_rise_excess_c)
+        and temperature_rise_excess_c >= limits.temperature_rise_excess_limit_k  # type: ignore[operator]
+    ):
+        bump("High", OVERRIDE_TEMPERATURE_RISE)
     if _present(rul_days):
         if rul_days <= limits.rul_warning_days:  # type: ignore[operator]
             bump("High", OVERRIDE_RUL_WARNING)
@@ -494,4 +567,5 @@ def assess_risk(
         limits,
         inputs.current_ratio,
         rul_days,
+        inputs.temperature_rise_excess_c,
     )

@@ -287,6 +287,7 @@ _FACTOR_WORDS = {
     "temperature": "temperature high",
     "power_factor": "power factor low",
     "current": "current high",
+    "temperature_rise": _TEMPERATURE_EXCESS_WORDS,
 }
 
 

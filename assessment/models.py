@@ -104,6 +104,7 @@ class AlertCause(models.TextChoices):
     VIBRATION_ZONE_D = "rule:vibration_zone_d", "Vibration in ISO zone D"
     TEMPERATURE_LIMIT = "rule:temperature_limit", "Temperature at or above limit"
     OVERCURRENT = "rule:overcurrent", "Overcurrent"
+    TEMPERATURE_RISE = "rule:temperature_rise", "Temperature rise above this machine's normal"
     VOLTAGE_BAND = "rule:voltage_band", "Voltage outside band"
     FREQUENCY_BAND = "rule:frequency_band", "Frequency outside band"
     LOW_PF = "rule:low_pf", "Low power factor"

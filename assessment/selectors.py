@@ -16,6 +16,7 @@ from ingestion.selectors import MAX_RAW_POINTS, RangeTooLarge, bucket_for
 from ingestion.timeseries import get_store
 
 from .explain import parse_rfc3339
+from .health import FACTORS
 from .models import ACTIVE_STATES, RISK_CODES, Alert, Assessment, RiskLevel
 
 STALE_WINDOW = timedelta(hours=24)
@@ -26,13 +27,7 @@ HEALTH_NUMERIC_FIELDS = [
     "rul_low_days",
     "rul_high_days",
     "anomaly_score",
-    "penalty_anomaly",
-    "penalty_vibration",
-    "penalty_temperature",
-    "penalty_voltage",
-    "penalty_frequency",
-    "penalty_power_factor",
-    "penalty_current",
+    *(f"penalty_{name}" for name in FACTORS),
 ]
 HEALTH_RAW_FIELDS = [
     *HEALTH_NUMERIC_FIELDS,

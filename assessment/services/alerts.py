@@ -47,6 +47,7 @@ SEVERITY: dict[str, str] = {
     AlertCause.VIBRATION_ZONE_D: Severity.HIGH,
     AlertCause.TEMPERATURE_LIMIT: Severity.HIGH,
     AlertCause.OVERCURRENT: Severity.HIGH,
+    AlertCause.TEMPERATURE_RISE: Severity.HIGH,
     AlertCause.VOLTAGE_BAND: Severity.WARNING,
     AlertCause.FREQUENCY_BAND: Severity.WARNING,
     AlertCause.LOW_PF: Severity.WARNING,
@@ -97,6 +98,9 @@ class CauseInputs:
     pf_evaluable: bool = False
     power_factor_energy_24h: float | None = None
     power_factor_alert_limit: float | None = None
+    # frame temperature over ambient and the rise expected at this load (§9.1)
+    temperature_rise_c: float | None = None
+    expected_temperature_rise_c: float | None = None
 
 
 def voltage_hit(vv: float, vr: float, band_pct: float, *, subject: str = "Voltage") -> CauseHit:
@@ -168,6 +172,16 @@ def causes_present(ci: CauseInputs) -> dict[str, CauseHit]:
             _identity,
             f"Current 15-min mean {i:.1f} A is {100.0 * i / ir:.1f}% of rated {ir:.1f} A, above the "
             f"{lim.current_limit_pct:.1f}% limit.",
+        )
+    rise, expected = ci.temperature_rise_c, ci.expected_temperature_rise_c
+    if _ok(rise) and _ok(expected) and rise - expected >= lim.temperature_rise_excess_limit_k:
+        hits[AlertCause.TEMPERATURE_RISE] = CauseHit(
+            AlertCause.TEMPERATURE_RISE,
+            rise,
+            "K",
+            _identity,
+            f"Temperature rise over ambient {rise:.1f} K is {rise - expected:.1f} K above the {expected:.1f} K "
+            f"this machine shows healthy at this load (limit +{lim.temperature_rise_excess_limit_k:.1f} K).",
         )
     vv, vr = ci.voltage_mean_15m, ci.rated_voltage_v
     if ci.voltage_persistent and _ok(vv) and vr > 0:

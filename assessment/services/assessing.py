@@ -38,7 +38,15 @@ from ingestion.timeseries import Point, get_store
 
 from .. import conf
 from ..explain import ExplainRecord, Factor, build_factors, explain, parse_rfc3339, rfc3339
-from ..health import FACTORS, BaselineStat, HealthInputs, Limits, assess_health, risk_level
+from ..health import (
+    FACTORS,
+    BaselineStat,
+    HealthInputs,
+    Limits,
+    assess_health,
+    expected_temperature_rise,
+    risk_level,
+)
 from ..knowledge import KnowledgeIndex
 from ..models import RISK_CODES, Assessment, AssessmentState
 from ..rul import (
@@ -82,6 +90,7 @@ EVENT_FIELDS = [
 FEATURE_FIELDS = [
     "vibration_rms_mm_s__mean_15m",
     "current_a__mean_15m",
+    "current_a__mean_1h",
     "voltage_v__mean_15m",
     "frequency_hz__mean_15m",
     "power_factor__mean_15m",
@@ -108,6 +117,7 @@ BASELINE_SOURCES = {
     "frequency_hz": "frequency_hz",
     "power_factor": "power_factor",
     "current_a": "current_a",
+    "temperature_rise_c": "temperature_rise_c",
 }
 
 
@@ -354,14 +364,40 @@ class _HourlyMedians:
         return np.asarray(times, dtype=np.float64), np.asarray(meds, dtype=np.float64)
 
 
-def _baseline_stat(baseline: ActiveBaseline, signal: str):
+def _baseline_stat(baseline: ActiveBaseline, signal: str, columns: tuple[str, ...] | None = None):
     stats = baseline.stats
-    for col in (signal, f"{signal}__mean_15m"):
+    for col in columns or (signal, f"{signal}__mean_15m"):
         if col in stats:
             st = stats.stats(col)
             if math.isfinite(st.mean):
                 return st
     return None
+
+
+def _temperature_rise(ev: dict[str, Any]) -> float | None:
+    """Frame temperature over the ambient reading of the same event; None without ambient (the
+    room's own swing would then pass for the machine's heating)."""
+    t, amb = _num(ev.get("temperature_c")), _num(ev.get("ambient_temperature_c"))
+    return None if t is None or amb is None else t - amb
+
+
+def expected_rise_at(*, baseline: ActiveBaseline | None, feat: dict[str, Any]) -> float | None:
+    """The healthy rise over ambient at this row's load (§9.1 temperature rise): the baseline
+    median rise scaled up by the load ratio squared above the baseline median 1-h load."""
+    if baseline is None or "temperature_rise_c" not in baseline.stats:
+        return None
+    rise = baseline.stats.stats("temperature_rise_c").p50
+    load_stat = _baseline_stat(baseline, "current_a", ("current_a__mean_1h", "current_a__mean_15m"))
+    loads = [
+        x
+        for x in (_num(feat.get("current_a__mean_15m")), _num(feat.get("current_a__mean_1h")))
+        if x is not None
+    ]
+    return expected_temperature_rise(
+        healthy_rise_c=rise,
+        load_a=max(loads) if loads else None,
+        healthy_load_a=None if load_stat is None else load_stat.p50,
+    )
 
 
 # Guidance evidence relative to the asset's own healthy baseline (§15.5): key -> feature column.
@@ -653,6 +689,7 @@ class _Run:
                 st = _baseline_stat(b, signal)
                 if st is not None:
                     base_stats[key] = BaselineStat(st.mean, st.std)
+        expected_rise = expected_rise_at(baseline=b, feat=feat)
         inputs = HealthInputs(
             vibration_rms_mm_s=_num(feat.get("vibration_rms_mm_s__mean_15m")),
             temperature_c=_num(ev.get("temperature_c")),
@@ -664,6 +701,8 @@ class _Run:
             current_a=_num(feat.get("current_a__mean_15m")),
             rated_current_a=float(self.asset.rated_current_a),
             anomaly_score=anomaly,
+            temperature_rise_c=_temperature_rise(ev),
+            expected_temperature_rise_c=expected_rise,
             baseline=base_stats,
         )
         health = assess_health(inputs, self.limits)
@@ -677,6 +716,7 @@ class _Run:
             self.limits,
             inputs.current_ratio,
             rul.rul_days,
+            inputs.temperature_rise_excess_c,
         )
         lim = self.limits
         record_inputs = {
@@ -687,6 +727,8 @@ class _Run:
             "vibration_rms_mm_s__mean_15m": inputs.vibration_rms_mm_s,
             "current_a__mean_15m": inputs.current_a,
             "temperature_c": inputs.temperature_c,
+            "temperature_rise_c": inputs.temperature_rise_c,
+            "expected_temperature_rise_c": inputs.expected_temperature_rise_c,
             "voltage_v": inputs.voltage_v,
             "frequency_hz": inputs.frequency_hz,
             "power_factor": inputs.power_factor,
@@ -710,6 +752,8 @@ class _Run:
                 "voltage_band_pct": lim.voltage_band_pct,
                 "power_factor_limit": lim.power_factor_limit,
                 "current_limit_pct": lim.current_limit_pct,
+                "temperature_rise_excess_onset_k": lim.temperature_rise_excess_onset_k,
+                "temperature_rise_excess_limit_k": lim.temperature_rise_excess_limit_k,
                 "weights": {k: lim.weight(k) for k in FACTORS},
                 "anomaly_critical": lim.anomaly_critical,
                 "rul_warning_days": lim.rul_warning_days,
@@ -880,6 +924,8 @@ class _Run:
                 rated_current_a=float(self.asset.rated_current_a),
                 vibration_mean_15m=inp.get("vibration_rms_mm_s__mean_15m"),
                 temperature_c=inp.get("temperature_c"),
+                temperature_rise_c=inp.get("temperature_rise_c"),
+                expected_temperature_rise_c=inp.get("expected_temperature_rise_c"),
                 current_mean_15m=inp.get("current_a__mean_15m"),
                 voltage_mean_15m=inp.get("voltage_v__mean_15m"),
                 frequency_mean_15m=inp.get("frequency_hz__mean_15m"),

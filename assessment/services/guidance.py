@@ -26,6 +26,7 @@ CAUSE_WORDS: dict[str, str] = {
     AlertCause.VIBRATION_ZONE_D: "vibration rms high zone d",
     AlertCause.TEMPERATURE_LIMIT: "temperature high limit",
     AlertCause.OVERCURRENT: "overload current high overcurrent",
+    AlertCause.TEMPERATURE_RISE: "temperature rise above ambient higher than baseline thermal cooling",
     AlertCause.VOLTAGE_BAND: "voltage deviation band",
     AlertCause.FREQUENCY_BAND: "frequency excursion band",
     AlertCause.LOW_PF: "power factor low",

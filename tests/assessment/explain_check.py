@@ -18,6 +18,7 @@ VALUE_DECIMALS = {
     "frequency": 3,
     "power_factor": 3,
     "current": 1,
+    "temperature_rise": 1,
 }
 FIXED_TEXT = [r"/100\b", r"ISO 10816-3", r"15-min", r"\b99\.9th percentile", r"\b80% interval"]
 TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{6})?Z"
@@ -75,6 +76,8 @@ def stored_value(name: str, row: Assessment) -> tuple[object, int | None]:
         return f[key], 1
     if key == "pct_of_rated":
         return 100.0 * f["value"] / f["limits"]["rated_a"], 1
+    if key == "excess_k":
+        return f["value"] - f["limits"]["expected_k"], 1
     if key == "zone":
         return f["zone"], None
     if key == "limits_source":

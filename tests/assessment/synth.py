@@ -39,6 +39,7 @@ class Scenario:
     power_factor: Signal = field(default_factory=lambda: const(0.93))
     current: Signal = field(default_factory=lambda: const(20.0))
     anomaly: Signal = field(default_factory=lambda: const(0.2))
+    ambient: Signal | None = None  # ambient_temperature_c of the events; None = no ambient sensor
     noise: float = 0.0  # relative noise on vibration
     seed: int = 0
 
@@ -71,6 +72,10 @@ def frame(start: datetime, end: datetime, step: timedelta, sc: Scenario, gaps=()
         "temperature_c",
     ):
         df[f"{col}__mean_15m"] = df[col].rolling("15min").mean()  # window (t - 15 min, t]
+    df["current_a__mean_1h"] = df["current_a"].rolling("1h").mean()
+    if sc.ambient is not None:
+        df["ambient_temperature_c"] = [sc.ambient(x) for x in h]
+        df["temperature_rise_c"] = df["temperature_c"] - df["ambient_temperature_c"]
     df["voltage_deviation_pct"] = (df["voltage_v"] - 415.0) / 415.0 * 100.0
     return df
 
@@ -90,9 +95,15 @@ def points(asset_id: str, df: pd.DataFrame, *, scored_from: datetime | None) -> 
                 "current_a",
             )
         }
+        if "ambient_temperature_c" in row.index:
+            ev["ambient_temperature_c"] = float(row["ambient_temperature_c"])
         ev["event_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{asset_id}/{time.isoformat()}"))
         out.append(Point("events", asset_id, time, ev))
-        feats = {k: float(row[k]) for k in row.index if "__" in k or k == "voltage_deviation_pct"}
+        feats = {
+            k: float(row[k])
+            for k in row.index
+            if "__" in k or k in ("voltage_deviation_pct", "temperature_rise_c")
+        }
         feats["baseline_version"] = 1 if scored_from is not None and time >= scored_from else 0
         out.append(Point("features", asset_id, time, feats))
         if scored_from is not None and time >= scored_from:
@@ -153,6 +164,8 @@ def make_baseline(
         },
         index=times,
     )
+    healthy["current_a__mean_1h"] = healthy["current_a"].rolling("1h").mean()
+    healthy["temperature_rise_c"] = healthy["temperature_c"] - 30.0  # ambient 30 degC: a 30 K rise
     stats = baseline_fit(healthy, min_events=100)
     return Baseline.objects.create(
         asset=asset,

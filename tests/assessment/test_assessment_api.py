@@ -58,7 +58,7 @@ def test_health_latest_with_stale_evaluated_now(store, pump, api):
     assert body["health_score"] < 100 and body["risk_level"] in ("Medium", "High", "Critical")
     assert body["rul_interval"][0] <= body["rul_days"] <= body["rul_interval"][1]
     assert body["explanation"].startswith("Risk is ")
-    assert len(body["factors"]) == 7 and body["factors"][0]["name"] == "vibration"
+    assert len(body["factors"]) == 8 and body["factors"][0]["name"] == "vibration"
     assert body["open_alerts"] and all(a["guidance"]["passages"] for a in body["open_alerts"])
     assert body["baseline_missing"] is False and body["contract_version"] == "1"
     # history: raw points and downsampled buckets

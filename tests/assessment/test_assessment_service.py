@@ -27,7 +27,7 @@ from assessment.services import (
 )
 from assessment.services.assessing import guidance_baseline_evidence
 from tests.assessment.explain_check import check_explanation
-from tests.assessment.synth import T0, Scenario, make_baseline, write_scenario
+from tests.assessment.synth import T0, Scenario, const, make_baseline, write_scenario
 from tests.factories import AssetFactory
 
 H = timedelta(hours=1)
@@ -134,7 +134,7 @@ def test_assessments_store_health_risk_rul_and_an_auditable_explanation(store, p
     assert latest.inputs["voltage_v"] == ev.fields["voltage_v"]
     # the degradation: zone C, a vibration RUL with an 80 % interval, risk raised by rul_2d
     factors = {f["name"]: f for f in latest.factors}
-    assert len(latest.factors) == 7
+    assert len(latest.factors) == 8
     assert factors["vibration"]["zone"] == "C"
     assert factors["vibration"]["value"] == latest.inputs["vibration_rms_mm_s__mean_15m"]
     assert latest.rul_channel == "vibration" and latest.rul_reason is None
@@ -247,6 +247,56 @@ def test_temperature_alert_opens_and_auto_resolves_after_6h_of_event_time(store,
         ("opened", "", "open", T0 + 2 * H),
         ("resolved", "open", "resolved", T0 + 8 * H + 50 * M),
     ]
+
+
+def test_cooling_loss_alerts_on_the_rise_over_ambient_before_the_temperature_limit(store, pump):
+    # healthy: 60 degC at 30 degC ambient (the baseline's 30 K rise at 20 A); from 4 h on the rise
+    # climbs 5 K per hour with the load unchanged: 94 degC stays under the 95 degC limit
+    make_baseline(pump, T0 - 12 * H, T0)
+    sc = Scenario(temperature=lambda h: 60.0 + 5.0 * max(0.0, min(h, 10.8) - 4.0), ambient=const(30.0))
+    write_scenario(store, pump.asset_id, T0, T0 + 12 * H, sc, scored_from=T0)
+    run(pump, T0, T0 + 12 * H)
+    alert = Alert.objects.get(asset=pump, cause="rule:temperature_rise")
+    # excess = (60 + 5 (h - 4) - 30) - 30 reaches the 30 K limit at h = 10
+    assert alert.opened_at == T0 + 10 * H and alert.severity == "high" and alert.unit == "K"
+    assert alert.peak_value == pytest.approx(64.0)
+    # the open alert's explanation follows the newest assessment (94 degC from 10.8 h on)
+    lines = alert.explanation.splitlines()
+    assert lines[0] == (
+        "Temperature rise over ambient 64.0 K is 34.0 K above the 30.0 K this machine shows healthy at "
+        "this load (limit +30.0 K)."
+    )
+    assert lines[3].startswith("1. Temperature rise over ambient 64.0 K (baseline 30.0 ± 1.0 K, ")
+    # at 10 h health alone gives Medium (62); the excess of 30 K makes it High
+    at_limit = Assessment.objects.get(asset=pump, as_of=T0 + 10 * H)
+    assert at_limit.health_score == 62 and at_limit.risk_level == "High"
+    assert at_limit.explanation.startswith(
+        "Risk is High because temperature rise over ambient 60.0 K is 30.0 K above the 30.0 K expected at "
+        "this load (limit +30.0 K) (health alone gives Medium)."
+    )
+    assert alert.guidance["likely_mode"] == "overheating"
+    assert not Alert.objects.filter(asset=pump, cause="rule:temperature_limit").exists()
+    first = Assessment.objects.get(asset=pump, as_of=T0 + 7 * H)  # excess 15 K: a quarter of the ramp
+    factor = next(f for f in first.factors if f["name"] == "temperature_rise")
+    expected = factor["limits"]["expected_k"]  # the baseline's median rise, 30 K +- noise
+    assert expected == pytest.approx(30.0, abs=0.1)
+    assert factor["value"] == pytest.approx(45.0)
+    assert factor["penalty"] == pytest.approx(20.0 * (45.0 - expected - 10.0) / 20.0)
+    for a in Assessment.objects.filter(asset=pump):
+        check_explanation(a)
+
+
+def test_the_same_rise_at_a_heavier_load_is_expected_and_costs_nothing(store, pump):
+    # 50 % more current than the baseline's 20 A allows up to 1.5^2 x 30 K = 67.5 K of rise
+    make_baseline(pump, T0 - 12 * H, T0)
+    sc = Scenario(temperature=const(94.0), current=const(30.0), ambient=const(30.0))
+    write_scenario(store, pump.asset_id, T0, T0 + 6 * H, sc, scored_from=T0)
+    run(pump, T0, T0 + 6 * H)
+    latest = Assessment.objects.filter(asset=pump).latest("as_of")
+    factor = next(f for f in latest.factors if f["name"] == "temperature_rise")
+    assert factor["value"] == pytest.approx(64.0) and factor["penalty"] == 0.0
+    assert factor["limits"]["expected_k"] == pytest.approx(30.0 * (30.0 / 20.0) ** 2, rel=0.01)
+    assert not Alert.objects.filter(asset=pump, cause="rule:temperature_rise").exists()
 
 
 def test_lifecycle_acknowledge_resolve_and_reopen(store, pump):

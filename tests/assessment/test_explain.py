@@ -37,9 +37,12 @@ def _inputs(**kw) -> HealthInputs:
         current_a=33.0,
         rated_current_a=30.0,
         anomaly_score=0.85,
+        temperature_rise_c=52.0,
+        expected_temperature_rise_c=31.5,
         baseline={
             "vibration_rms_mm_s": BaselineStat(1.1, 0.2),
             "temperature_c": BaselineStat(60.0, 2.0),
+            "temperature_rise_c": BaselineStat(30.0, 2.5),
             "voltage_v": BaselineStat(412.0, 3.0),
             "power_factor": BaselineStat(0.9, 0.01),
         },
@@ -112,6 +115,8 @@ def stored_value(name: str, rec: ExplainRecord) -> tuple[float | str, int | None
         return getattr(f, key), 1
     if key == "pct_of_rated":
         return 100.0 * f.value / f.limits["rated_a"], 1
+    if key == "excess_k":
+        return f.value - f.limits["expected_k"], 1
     if key == "zone":
         return f.zone, None
     if key.startswith("limits."):
@@ -144,7 +149,7 @@ def check_numbers(text: str, rec: ExplainRecord) -> list[tuple[str, float | str]
     return parsed
 
 
-def test_all_seven_factors_sorted_with_shares_deviations_and_limits():
+def test_all_eight_factors_sorted_with_shares_deviations_and_limits():
     inputs, limits = _inputs(), Limits()
     result = assess_health(inputs, limits)
     factors = build_factors(result, inputs, limits)
@@ -185,7 +190,13 @@ def test_all_seven_factors_sorted_with_shares_deviations_and_limits():
         "frequency": "Hz",
         "power_factor": "1",
         "current": "A",
+        "temperature_rise": "K",
     }
+    # 52.0 K over ambient, 31.5 K expected: excess 20.5 K, 10.5 of the 20 K ramp from +10 K
+    assert by["temperature_rise"].penalty == pytest.approx(20.0 * 10.5 / 20.0)
+    assert by["temperature_rise"].deviation_sigma == pytest.approx((52.0 - 30.0) / 2.5)
+    assert by["temperature_rise"].rule == "temperature_rise_excess"
+    assert by["temperature_rise"].limits == {"expected_k": 31.5, "onset_k": 10.0, "limit_k": 30.0}
     assert json.loads(json.dumps([f.to_dict() for f in factors]))[0]["name"] == factors[0].name
     assert Factor.from_dict(factors[0].to_dict()) == factors[0]
 
@@ -198,12 +209,13 @@ def test_zero_penalty_factors_are_kept_but_not_explained():
         power_factor=0.95,
         current_a=20.0,
         anomaly_score=None,
+        temperature_rise_c=None,
     )
     limits = Limits()
     rec = record_for(inputs, limits, baseline_missing=True)
-    assert len(rec.factors) == 7 and rec.factors[0].name == "vibration"
+    assert len(rec.factors) == 8 and rec.factors[0].name == "vibration"
     assert rec.factors[0].share_of_drop == 1.0
-    assert [f.penalty for f in rec.factors[1:]] == [0.0] * 6
+    assert [f.penalty for f in rec.factors[1:]] == [0.0] * 7
     assert [f.name for f in rec.factors[1:]] == [n for n in FACTORS if n != "vibration"]  # component order
     text = explain(rec)
     assert text.count("\n1. ") == 1 and "\n2. " not in text
@@ -327,6 +339,7 @@ def test_rul_sentences(rul, sentence):
         power_factor=0.95,
         current_a=20.0,
         anomaly_score=0.2,
+        temperature_rise_c=30.0,
     )
     rec = record_for(healthy, Limits(), rul)
     text = explain(rec)

@@ -17,6 +17,7 @@ from assessment.health import (
     Limits,
     assess_health,
     assess_risk,
+    expected_temperature_rise,
     iso_zone,
     risk_level,
 )
@@ -167,6 +168,8 @@ def test_all_inputs_exactly_at_limits():
         current_a=12.0,  # 120 % exactly -> 20, not > 120 % so no override
         rated_current_a=10.0,
         anomaly_score=0.5,  # onset -> 0
+        temperature_rise_c=55.0,  # 30 K over the expected 25 K: at the limit -> 25
+        expected_temperature_rise_c=25.0,
     )
     r = assess_health(inputs, Limits())
     assert r.zone == "D"
@@ -178,11 +181,13 @@ def test_all_inputs_exactly_at_limits():
         "frequency": 0.0,
         "power_factor": 0.0,
         "current": pytest.approx(20.0),
+        "temperature_rise": 25.0,
     }
     assert r.health_score == 0.0
     risk = assess_risk(r, inputs, Limits())
     assert risk.level == "Critical"  # H = 0 < 40
-    assert set(risk.overrides) == {"zone_d", "temperature_limit"}  # 120 % is not above 120 %
+    # 120 % is not above 120 %; an excess of exactly 30 K is at the limit
+    assert set(risk.overrides) == {"zone_d", "temperature_limit", "temperature_rise"}
     assert "overcurrent" not in r.flags
 
 
@@ -205,6 +210,79 @@ def test_missing_and_invalid_inputs_give_no_penalty_and_a_flag():
     assert r.zone is None
     assert {"vibration_missing", "temperature_missing", "voltage_missing", "current_missing"} <= set(r.flags)
     assert r.health_score == 100.0
+
+
+def test_temperature_rise_excess_ramp_and_limit():
+    def rise(excess):
+        return assess_health(
+            healthy(temperature_rise_c=25.0 + excess, expected_temperature_rise_c=25.0), Limits()
+        )
+
+    assert rise(10.0).penalties["temperature_rise"] == 0.0  # the onset itself costs nothing
+    assert "temperature_rise_high" not in rise(10.0).flags
+    assert rise(20.0).penalties["temperature_rise"] == pytest.approx(10.0)  # half-way up the 10..30 K ramp
+    assert "temperature_rise_high" in rise(20.0).flags
+    assert rise(29.99).penalties["temperature_rise"] == pytest.approx(19.99)
+    assert rise(30.0).penalties["temperature_rise"] == 25.0
+    assert "temperature_rise_limit" in rise(30.0).flags
+    assert rise(-8.0).penalties["temperature_rise"] == 0.0  # cooler than expected is no credit
+    # risk: at least High from an excess of 30 K, whatever the health
+    L = Limits()
+    assert risk_level(95, "A", None, 50.0, L, temperature_rise_excess_c=29.99).level == "Low"
+    assert risk_level(95, "A", None, 50.0, L, temperature_rise_excess_c=30.0) == (
+        "High",
+        ("temperature_rise",),
+    )
+    # per-asset limits move the ramp
+    moved = Limits(temperature_rise_excess_onset_k=5.0, temperature_rise_excess_limit_k=15.0)
+    r = assess_health(healthy(temperature_rise_c=35.0, expected_temperature_rise_c=25.0), moved)
+    assert r.penalties["temperature_rise"] == pytest.approx(10.0)
+    with pytest.raises(ValueError):
+        Limits(temperature_rise_excess_onset_k=30.0, temperature_rise_excess_limit_k=30.0)
+
+
+def test_temperature_rise_without_ambient_or_baseline_is_missing_not_normal():
+    for inputs in (
+        healthy(temperature_rise_c=None, expected_temperature_rise_c=25.0),
+        healthy(temperature_rise_c=80.0, expected_temperature_rise_c=None),
+    ):
+        r = assess_health(inputs, Limits())
+        assert r.penalties["temperature_rise"] == 0.0
+        assert "temperature_rise_missing" in r.flags
+
+
+def test_expected_rise_scales_up_with_load_squared_and_never_down():
+    assert expected_temperature_rise(healthy_rise_c=20.0, load_a=30.0, healthy_load_a=20.0) == pytest.approx(
+        45.0
+    )
+    # a lighter load keeps the healthy rise (it runs cooler, so any excess is real)
+    assert expected_temperature_rise(healthy_rise_c=20.0, load_a=10.0, healthy_load_a=20.0) == 20.0
+    # without a load on either side, no scaling; without a healthy rise, no expectation
+    assert expected_temperature_rise(healthy_rise_c=20.0, load_a=None, healthy_load_a=20.0) == 20.0
+    assert expected_temperature_rise(healthy_rise_c=20.0, load_a=30.0, healthy_load_a=0.0) == 20.0
+    assert expected_temperature_rise(healthy_rise_c=None, load_a=30.0, healthy_load_a=20.0) is None
+    assert expected_temperature_rise(healthy_rise_c=float("nan"), load_a=30.0, healthy_load_a=20.0) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.floats(0.0, 1.0),  # constant (iron, friction) share of the losses at rated current
+    st.floats(5.0, 80.0),  # rise at rated current
+    st.floats(0.2, 1.2),  # healthy load, per unit
+    st.floats(0.0, 1.5),  # load now, per unit
+)
+def test_a_load_change_alone_never_shows_as_excess(core_share, rated_rise, healthy_pu, now_pu):
+    # steady state of a healthy machine: rise = rated rise x (a0 + (1 - a0) (I / I_rated)^2)
+    def law(pu):
+        return rated_rise * (core_share + (1.0 - core_share) * pu**2)
+
+    expected = expected_temperature_rise(
+        healthy_rise_c=law(healthy_pu), load_a=now_pu, healthy_load_a=healthy_pu
+    )
+    if now_pu >= healthy_pu:
+        assert law(now_pu) <= expected + 1e-9
+    r = assess_health(healthy(temperature_rise_c=law(now_pu), expected_temperature_rise_c=expected), Limits())
+    assert r.penalties["temperature_rise"] == 0.0
 
 
 def test_stale_only_flags():
@@ -309,6 +387,8 @@ limits_st = st.builds(
         current_a=any_float,
         rated_current_a=any_float,
         anomaly_score=any_float,
+        temperature_rise_c=any_float,
+        expected_temperature_rise_c=any_float,
         stale=st.booleans(),
     ),
     limits_st,
@@ -340,6 +420,8 @@ def _worsen(inputs: HealthInputs, name: str, d: float) -> HealthInputs:
         return replace(inputs, power_factor=inputs.power_factor - d / 100)
     if name == "current":
         return replace(inputs, current_a=inputs.current_a + d)
+    if name == "temperature_rise":  # hotter over ambient at the same load
+        return replace(inputs, temperature_rise_c=inputs.temperature_rise_c + d)
     raise AssertionError(name)
 
 
@@ -354,6 +436,8 @@ realistic_inputs = st.builds(
     current_a=st.floats(0, 60),
     rated_current_a=st.floats(5, 50),
     anomaly_score=st.one_of(st.none(), st.floats(0, 1)),
+    temperature_rise_c=st.floats(-5, 120),
+    expected_temperature_rise_c=st.one_of(st.none(), st.floats(0, 80)),
 )
 
 
