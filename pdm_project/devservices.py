@@ -95,7 +95,7 @@ bind-address = "127.0.0.1:{rpc_port}"
   max-body-size = 0
 
 [logging]
-  level = "error"
+  level = "{log_level}"
   suppress-logo = true
 """
 
@@ -104,7 +104,12 @@ class InfluxdServer:
     """One private influxd process; `stop()`/`start()` keep the port and the data directory."""
 
     def __init__(
-        self, root: Path | None = None, *, binary: str | None = None, auth_enabled: bool = False
+        self,
+        root: Path | None = None,
+        *,
+        binary: str | None = None,
+        auth_enabled: bool = False,
+        log_level: str = "error",
     ) -> None:
         self.binary = binary or find_influxd()
         self._own_root = root is None
@@ -122,6 +127,7 @@ class InfluxdServer:
                 rpc_port=self.rpc_port,
                 http_port=self.http_port,
                 auth_enabled="true" if auth_enabled else "false",
+                log_level=log_level,
             )
         )
         self._proc: subprocess.Popen[bytes] | None = None
@@ -129,9 +135,15 @@ class InfluxdServer:
 
     @classmethod
     def launch(
-        cls, root: Path | None = None, *, timeout_s: float = 30.0, auth_enabled: bool = False
+        cls,
+        root: Path | None = None,
+        *,
+        timeout_s: float = 30.0,
+        auth_enabled: bool = False,
+        log_level: str = "error",
     ) -> InfluxdServer:
-        server = cls(root, auth_enabled=auth_enabled)
+        """`log_level="info"` logs the storage engine's cache snapshots and compactions."""
+        server = cls(root, auth_enabled=auth_enabled, log_level=log_level)
         try:
             server.start(timeout_s=timeout_s)
         except BaseException:
