@@ -73,6 +73,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -528,6 +529,43 @@ def influxd_ops(log_path: Path) -> list[tuple[str, float, float]]:
     return ops
 
 
+def influxd_vars(url: str) -> dict:
+    """influxd's /debug/vars, the figures stall_report uses: Go collector cycles and pause
+    total, heap in use, and its shards' caches (the largest, how many snapshots so far)."""
+    try:
+        with urllib.request.urlopen(url + "/debug/vars", timeout=10) as resp:  # noqa: S310 - loopback
+            data = json.load(resp)
+    except (OSError, ValueError):
+        return {}
+    caches = [v["values"] for k, v in data.items() if k.startswith("tsm1_cache:")]
+    mem = data.get("memstats", {})
+    return {
+        "gc": mem.get("NumGC", 0),
+        "gc_pause_ms": mem.get("PauseTotalNs", 0) / 1e6,
+        "heap_mb": round(mem.get("HeapAlloc", 0) / 1e6),
+        "shards": len(caches),
+        "cache_max_mb": round(max((c.get("memBytes", 0) for c in caches), default=0) / 1e6, 1),
+        "cache_snapshots": sum(c.get("snapshotCount", 0) for c in caches),
+    }
+
+
+def influxd_go_gcs(log_path: Path, started_at: float) -> list[tuple[float, float, float]]:
+    """influxd's Go collections from its gctrace lines ("gc 12 @3.1s 4%: a+b+c ms clock,
+    d+e/f/g+h ms cpu, ..."): (wall start, wall ms, CPU ms) each."""
+    out = []
+    with contextlib.suppress(OSError):
+        for line in log_path.read_text(errors="replace").splitlines():
+            if not line.startswith("gc ") or " ms cpu" not in line:
+                continue
+            with contextlib.suppress(ValueError, IndexError):
+                words = line.split()
+                at = float(words[2].lstrip("@").rstrip("s"))
+                clock = sum(float(x) for x in words[4].split("+"))
+                cpu = sum(float(x) for part in words[7].split("+") for x in part.split("/"))
+                out.append((started_at + at, clock, cpu))
+    return out
+
+
 def gc_log(path: Path) -> list[tuple[int, float, float, int]]:
     """Workers' collector pauses written by benchmarks/_gc_probe.py: (pid, wall start, ms, gen)."""
     out = []
@@ -539,18 +577,25 @@ def gc_log(path: Path) -> list[tuple[int, float, float, int]]:
 
 
 def stall_report(
-    windows, single, influx_log: Path, gc_path: Path, client_gc: ClientGc, sampler: Sampler
+    windows,
+    single,
+    influx_log: Path,
+    influx_started_at: float,
+    gc_path: Path,
+    client_gc: ClientGc,
+    sampler: Sampler,
 ) -> dict:
     """What ran while the phases ran: influxd cache snapshots and compactions, the collector's
     pauses in gunicorn's workers and in this client; for the single-event phase also the slowest
     request's due time and what overlapped the spell of requests slower than 50 ms."""
     ops, wgc = influxd_ops(influx_log), gc_log(gc_path)
+    go_gcs = influxd_go_gcs(influx_log, influx_started_at)
 
     def overlap(start: float, ms: float, a: float, b: float) -> bool:
         return start < b and start + ms / 1000 > a
 
     phases = {}
-    for label, a, b in windows:
+    for label, a, b, v0, v1 in windows:
         in_ops = [o for o in ops if overlap(o[1], o[2], a, b)]
         in_wgc = [g for g in wgc if overlap(g[1], g[2], a, b)]
         in_cgc = [g for g in client_gc.pauses if overlap(g[0], g[1], a, b)]
@@ -558,6 +603,10 @@ def stall_report(
             "influxd_snapshots": sum(o[0] == "tsm1_cache_snapshot" for o in in_ops),
             "influxd_compactions": sum(o[0].startswith("tsm1_compact") for o in in_ops),
             "influxd_op_max_ms": round(max((o[2] for o in in_ops), default=0.0), 1),
+            "influxd_go_gc": v1.get("gc", 0) - v0.get("gc", 0),
+            "influxd_go_gc_pause_ms": round(v1.get("gc_pause_ms", 0) - v0.get("gc_pause_ms", 0), 1),
+            "influxd_go_gc_cpu_s": round(sum(g[2] for g in go_gcs if a <= g[0] < b) / 1000, 2),
+            "influxd_heap_mb": v1.get("heap_mb"),
             "worker_gc_full": sum(g[3] == 2 for g in in_wgc),
             "worker_gc_max_ms": round(max((g[2] for g in in_wgc), default=0.0), 1),
             "client_gc_full": sum(g[2] == 2 for g in in_cgc),
@@ -585,6 +634,11 @@ def stall_report(
                 if overlap(o[1], o[2], s0, s1)
             ]
             + [
+                f"influxd Go gc at {g[0] - a:+.3f} s, {g[1]:.0f} ms, {g[2]:.0f} ms CPU"
+                for g in go_gcs
+                if overlap(g[0], g[1], s0, s1)
+            ]
+            + [
                 f"worker {g[0]} gc gen{g[3]} at {g[1] - a:+.3f} s, {g[2]:.1f} ms"
                 for g in wgc
                 if overlap(g[1], g[2], s0, s1) and g[2] >= 5
@@ -594,6 +648,16 @@ def stall_report(
                 for g in client_gc.pauses
                 if overlap(g[0], g[1], s0, s1) and g[1] >= 5
             ]
+        )
+        spell, whole = out["single_slow_spell_machine"], phases["single"]
+        if spell["pg_checkpoints"]:
+            out["single_slow_spell_overlaps"].append(
+                f"PostgreSQL checkpoint (sync {spell['pg_checkpoint_sync_ms']} ms)"
+            )
+        out["single_slow_spell_overlaps"].append(
+            f"other processes {spell['other_cpu_cores']} cores (phase {whole['other_cpu_cores']}), gunicorn "
+            f"threads waited {spell['gunicorn_runq_wait_ms_per_s']} ms/s for a CPU (phase "
+            f"{whole['gunicorn_runq_wait_ms_per_s']}), iowait {spell['iowait_cores']}, steal {spell['steal_cores']}"
         )
     return out
 
@@ -622,7 +686,8 @@ class Setup(contextlib.ExitStack):
 
         self.tmp = Path(tempfile.mkdtemp(prefix="pdm-bench-ingest-"))
         self.callback(shutil.rmtree, self.tmp, ignore_errors=True)
-        self.influxd = InfluxdServer.launch(log_level="info")  # snapshots, compactions: stall_report
+        # Snapshots, compactions and Go collections in its log, for stall_report.
+        self.influxd = InfluxdServer.launch(log_level="info", env={"GODEBUG": "gctrace=1"})
         self.callback(self.influxd.close)
 
         env = {k: v for k, v in os.environ.items() if not k.startswith(("INFLUXDB_", "CELERY_", "SQLITE_"))}
@@ -1051,13 +1116,15 @@ def main(argv=None) -> int:
                 f"{args.batch_size}, {args.clients} clients, gunicorn {gun.workers} x {gun.worker_class}"
                 + (f" ({gun.threads} threads)" if gun.threads > 1 else "")
             )
+            v0 = influxd_vars(setup.influxd.url)
             meter.start()
             w0 = time.time()
             batch = run_closed_loop(
                 host, port, "/api/v1/ingest", auth, batch_bodies[part], args.clients, {201}
             )
-            windows.append((f"batch {k + 1}", w0, time.time()))
+            w1 = time.time()
             batch_cpu = meter.stop()
+            windows.append((f"batch {k + 1}", w0, w1, v0, influxd_vars(setup.influxd.url)))
             batch_latencies += batch["latencies"]
             log(
                 f"  {n_part / batch['wall_s']:,.0f} events/s ({batch['wall_s']:.2f} s), request p50 "
@@ -1073,6 +1140,7 @@ def main(argv=None) -> int:
                 f"round {k + 1}/{args.rounds}, raw: same {n_part} events as line protocol (built in "
                 f"{lp_build_s:.2f} s for all rounds, untimed), {len(raw_bodies[part])} POSTs to /write"
             )
+            v0 = influxd_vars(setup.influxd.url)
             meter.start()
             w0 = time.time()
             raw = run_closed_loop(
@@ -1084,8 +1152,9 @@ def main(argv=None) -> int:
                 args.clients,
                 {204},
             )
-            windows.append((f"raw {k + 1}", w0, time.time()))
+            w1 = time.time()
             raw_cpu = meter.stop()
+            windows.append((f"raw {k + 1}", w0, w1, v0, influxd_vars(setup.influxd.url)))
             log(
                 f"  {n_part / raw['wall_s']:,.0f} events/s ({raw['wall_s']:.2f} s), "
                 f"{len(raw['failures'])} failures, cpu {raw_cpu}"
@@ -1115,10 +1184,12 @@ def main(argv=None) -> int:
         # 3. single events, open loop at a fixed rate
         log(f"single: {n_single} requests at {args.rate:g}/s open loop ({args.seconds:g} s), one event each")
         single_requests = [http_request(host, port, "/api/v1/ingest", auth, body) for body in singles]
+        v0 = influxd_vars(setup.influxd.url)
         meter.start()
         single = run_open_loop(host, port, single_requests, args.rate, args.connections)
-        windows.append(("single", single["due_wall"][0], time.time()))
+        w1 = time.time()
         single_cpu = meter.stop()
+        windows.append(("single", single["due_wall"][0], w1, v0, influxd_vars(setup.influxd.url)))
         gc.callbacks.remove(client_gc)
         sampler.stop()
         lat_ms = [x * 1000 for x in single["latencies"]]
@@ -1133,10 +1204,13 @@ def main(argv=None) -> int:
         ok = ok and not single["failures"] and verify(server_store, sent + n_single, "single", checks)
         gun.stop()
         queued = setup.redis.llen("celery")
-        stalls = stall_report(windows, single, setup.influxd.log_path, gun.gc_log, client_gc, sampler)
+        stalls = stall_report(
+            windows, single, setup.influxd.log_path, setup.influxd.started_at, gun.gc_log, client_gc, sampler
+        )
         # No TSM file = no cache snapshot happened: every shard's cache stayed under
         # cache-snapshot-memory-size, so no snapshot or compaction can have stalled a phase.
         stalls["influxd_tsm_files"] = len(list(setup.influxd.root.glob("data/**/*.tsm")))
+        stalls["influxd_end"] = windows[-1][4]
         if args.keep_logs:
             args.keep_logs.mkdir(parents=True, exist_ok=True)
             for path in (setup.influxd.log_path, gun.log_path, gun.gc_log):
