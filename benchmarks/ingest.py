@@ -56,15 +56,19 @@ pauses in gunicorn's workers (benchmarks/_gc_probe.py wraps the app) and in this
 sampled every 0.1 s, the CPU of all other processes (PostgreSQL and Redis serving the phase
 included), iowait, steal, how long gunicorn's and influxd's threads waited for a CPU, and
 PostgreSQL checkpoints. For the single-event phase it names the slowest request's due time
-and what overlapped the spell of requests slower than 50 ms. What they showed (2026-12-01):
-no cache snapshot ever happens here (each shard's cache stays under influxd's 25 MB
-cache-snapshot-memory-size: one day of 50 assets is ~23 MB, no TSM file is written), so no
-compaction either; but the caches of all 14 shards stay in influxd's Go heap (~0.8 GB live,
-1.3 GB at the end), and each Go collection late in the run takes 1-2.5 s and 0.7-2.2 s of
-CPU: 20-45 % of influxd's CPU in a phase, in one or two lumps per phase, which is most of
-the spread of the round ratios. A half-second CPU burst of two ordinary processes
-reproduced the single-phase stall signature (p99 246 ms, 146 requests over 50 ms, all in
-the burst): under `nice -n 19` every ordinary process on the cores comes first.
+and what overlapped the spell of requests slower than 50 ms. What they showed (2026-12-01,
+another session's tests on one core): no cache snapshot ever happens here (one day of 50
+assets fills a shard's cache to ~23 MB, under influxd's 25 MB cache-snapshot-memory-size; no
+TSM file is written), so no compaction either; the caches of all 14 shards stay in influxd's
+Go heap (~0.8 GB live at the end) and a Go collection late in the run takes 1-2.5 s and
+0.7-2.2 s of CPU, ~7 of influxd's ~30 us per event, in lumps. They are not what spreads the
+round ratios: with the collector off (GOGC=off, an experiment) the rounds spread as much
+(0.39-0.70), because the CPU a phase spends per event differs by 30-50 % between phases
+(influxd 18.6-24.6 us per event, gunicorn 22.8-35.0; no GC, no snapshot) and each phase's
+rate follows it. A
+half-second CPU burst of two ordinary processes reproduced the single-phase stall signature
+(p99 246 ms, 146 requests over 50 ms, all within the burst): under `nice -n 19` every
+ordinary process on the cores comes first.
 """
 
 from __future__ import annotations
