@@ -48,6 +48,27 @@ CPU seconds of gunicorn's workers, of influxd and of this client per phase are r
 on a shared machine, where wall times and latencies depend on the other load (the load
 average before and after is recorded). The last line of output is one JSON object with
 every number and the configuration.
+
+`stalls` in the JSON tells what ran alongside each phase, to explain a slow round or a latency
+spike after the fact: influxd's cache snapshots and TSM compactions (its log at info level),
+its Go collections (GODEBUG=gctrace=1: count, pause, CPU) and heap, the cyclic collector's
+pauses in gunicorn's workers (benchmarks/_gc_probe.py wraps the app) and in this client, and,
+sampled every 0.1 s, the CPU of all other processes (PostgreSQL and Redis serving the phase
+included), iowait, steal, how long gunicorn's and influxd's threads waited for a CPU, and
+PostgreSQL checkpoints. For the single-event phase it names the slowest request's due time
+and what overlapped the spell of requests slower than 50 ms. What they showed (2026-12-01,
+another session's tests on one core): no cache snapshot ever happens here (one day of 50
+assets fills a shard's cache to ~23 MB, under influxd's 25 MB cache-snapshot-memory-size; no
+TSM file is written), so no compaction either; the caches of all 14 shards stay in influxd's
+Go heap (~0.8 GB live at the end) and a Go collection late in the run takes 1-2.5 s and
+0.7-2.2 s of CPU, ~7 of influxd's ~30 us per event, in lumps. They are not what spreads the
+round ratios: with the collector off (GOGC=off, an experiment) the rounds spread as much
+(0.39-0.70), because the CPU a phase spends per event differs by 30-50 % between phases
+(influxd 18.6-24.6 us per event, gunicorn 22.8-35.0; no GC, no snapshot) and each phase's
+rate follows it. A
+half-second CPU burst of two ordinary processes reproduced the single-phase stall signature
+(p99 246 ms, 146 requests over 50 ms, all within the burst): under `nice -n 19` every
+ordinary process on the cores comes first.
 """
 
 from __future__ import annotations
@@ -73,6 +94,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -335,6 +357,7 @@ def run_open_loop(host, port, requests_bytes: list[bytes], rate: float, connecti
         idle.append(connect())
     waiting: collections.deque[int] = collections.deque()
     t0 = time.perf_counter() + 0.2
+    t0_wall = time.time() + (t0 - time.perf_counter())
     next_index = done = 0
     while done < n:
         now = time.perf_counter()
@@ -385,7 +408,279 @@ def run_open_loop(host, port, requests_bytes: list[bytes], rate: float, connecti
     for sock in idle:
         sock.close()
     sel.close()
-    return {"wall_s": time.perf_counter() - t0, "latencies": latencies, "failures": failures}
+    return {
+        "wall_s": time.perf_counter() - t0,
+        "latencies": latencies,
+        "failures": failures,
+        "due_wall": [t0_wall + i / rate for i in range(n)],
+    }
+
+
+# --- stall diagnostics ---------------------------------------------------------------------------
+
+
+class ClientGc:
+    """This process's cyclic-GC pauses (wall start, ms, generation) while it drives the load."""
+
+    def __init__(self):
+        self.pauses: list[tuple[float, float, int]] = []
+        self._t = (0.0, 0.0)
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._t = (time.time(), time.perf_counter())
+        else:
+            self.pauses.append((self._t[0], (time.perf_counter() - self._t[1]) * 1000, info["generation"]))
+
+
+def _run_delay_ns(pid: int) -> int:
+    """Time the threads of `pid` spent runnable but waiting for a CPU (/proc/<pid>/task/*/schedstat)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int(task.read_text().split()[1])
+    return total
+
+
+class Sampler(threading.Thread):
+    """Every `interval` s: the machine's CPU (/proc/stat: busy, iowait, steal), the CPU of the
+    benchmark's own processes (gunicorn, influxd, this client) and how long gunicorn's and
+    influxd's threads waited for a CPU. Tells a slow spell caused by other processes (this
+    benchmark runs under `nice -n 19`: any ordinary process on the cores comes first), by the
+    disk or by the hypervisor from one inside the service."""
+
+    def __init__(self, gunicorn_pid: int, influxd_pid: int, pg_url: str | None, interval: float = 0.1):
+        super().__init__(daemon=True)
+        self.gunicorn_pid, self.influxd_pid, self.interval = gunicorn_pid, influxd_pid, interval
+        self.pg = None
+        if pg_url:  # checkpoints of the PostgreSQL server (its sync phase can hold up commits)
+            import psycopg
+
+            self.pg = psycopg.connect(pg_url, autocommit=True)
+        self.samples: list[tuple[float, ...]] = []
+        self._stop_event = threading.Event()
+
+    def sample(self) -> tuple[float, ...]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        user, nice, system, _idle, iowait, irq, softirq, steal = fields
+        workers = _children(self.gunicorn_pid)
+        ours = sum(_cpu_ticks(p) for p in [self.gunicorn_pid, *workers, self.influxd_pid])
+        ours += round(time.process_time() * HZ)
+        return (
+            time.time(),
+            user + nice + system + irq + softirq,
+            iowait,
+            steal,
+            ours,
+            sum(_run_delay_ns(p) for p in workers),
+            _run_delay_ns(self.influxd_pid),
+            *self._pg_checkpoints(),
+        )
+
+    def _pg_checkpoints(self) -> tuple[int, float]:
+        if self.pg is None:
+            return 0, 0.0
+        row = self.pg.execute(
+            "SELECT checkpoints_timed + checkpoints_req, checkpoint_sync_time FROM pg_stat_bgwriter"
+        ).fetchone()
+        return int(row[0]), float(row[1])
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            with contextlib.suppress(OSError, ValueError):
+                self.samples.append(self.sample())
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+        if self.pg is not None:
+            self.pg.close()
+
+    def between(self, a: float, b: float) -> dict:
+        """Averages over [a, b] (widened to the samples around it)."""
+        before = [x for x in self.samples if x[0] <= a] or self.samples[:1]
+        after = [x for x in self.samples if x[0] >= b] or self.samples[-1:]
+        s0, s1 = before[-1], after[0]
+        dt = max(s1[0] - s0[0], 1e-9)
+        busy, iowait, steal, ours = (s1[i] - s0[i] for i in (1, 2, 3, 4))
+        return {
+            "other_cpu_cores": round((busy - ours) / HZ / dt, 2),
+            "iowait_cores": round(iowait / HZ / dt, 2),
+            "steal_cores": round(steal / HZ / dt, 2),
+            "gunicorn_runq_wait_ms_per_s": round((s1[5] - s0[5]) / 1e6 / dt, 1),
+            "influxd_runq_wait_ms_per_s": round((s1[6] - s0[6]) / 1e6 / dt, 1),
+            "pg_checkpoints": s1[7] - s0[7],
+            "pg_checkpoint_sync_ms": round(s1[8] - s0[8]),
+        }
+
+
+def _duration_ms(text: str) -> float:
+    """A Go duration as influxd logs it ("1.2s", "350.1ms", "80µs", "1m2.5s") in ms."""
+    total, num = 0.0, ""
+    units = {"h": 3.6e6, "m": 6e4, "s": 1e3, "ms": 1.0, "us": 1e-3, "µs": 1e-3, "ns": 1e-6}
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch.isdigit() or ch == ".":
+            num += ch
+            i += 1
+            continue
+        unit = text[i : i + 2] if text[i : i + 2] in units else ch
+        total += float(num or 0) * units.get(unit, 0.0)
+        num, i = "", i + len(unit)
+    return total
+
+
+def influxd_ops(log_path: Path) -> list[tuple[str, float, float]]:
+    """Storage-engine operations in influxd's log (info level): (op_name, wall start, ms) of each
+    cache snapshot and TSM compaction that ended."""
+    ops = []
+    with contextlib.suppress(OSError):
+        for line in log_path.read_text(errors="replace").splitlines():
+            if "op_event=end" not in line:
+                continue
+            fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv and not kv.startswith('"'))
+            try:
+                end = datetime.fromisoformat(fields["ts"].replace("Z", "+00:00")).timestamp()
+                ms = _duration_ms(fields["op_elapsed"])
+            except (KeyError, ValueError):
+                continue
+            ops.append((fields.get("op_name", "?"), end - ms / 1000, ms))
+    return ops
+
+
+def influxd_vars(url: str) -> dict:
+    """influxd's /debug/vars, the figures stall_report uses: Go collector cycles and pause
+    total, heap in use, and its shards' caches (the largest, how many snapshots so far)."""
+    try:
+        with urllib.request.urlopen(url + "/debug/vars", timeout=10) as resp:  # noqa: S310 - loopback
+            data = json.load(resp)
+    except (OSError, ValueError):
+        return {}
+    caches = [v["values"] for k, v in data.items() if k.startswith("tsm1_cache:")]
+    mem = data.get("memstats", {})
+    return {
+        "gc": mem.get("NumGC", 0),
+        "gc_pause_ms": round(mem.get("PauseTotalNs", 0) / 1e6, 1),
+        "heap_mb": round(mem.get("HeapAlloc", 0) / 1e6),
+        "shards": len(caches),
+        "cache_max_mb": round(max((c.get("memBytes", 0) for c in caches), default=0) / 1e6, 1),
+        "cache_snapshots": sum(c.get("snapshotCount", 0) for c in caches),
+    }
+
+
+def influxd_go_gcs(log_path: Path, started_at: float) -> list[tuple[float, float, float]]:
+    """influxd's Go collections from its gctrace lines ("gc 12 @3.1s 4%: a+b+c ms clock,
+    d+e/f/g+h ms cpu, ..."): (wall start, wall ms, CPU ms) each."""
+    out = []
+    with contextlib.suppress(OSError):
+        for line in log_path.read_text(errors="replace").splitlines():
+            if not line.startswith("gc ") or " ms cpu" not in line:
+                continue
+            with contextlib.suppress(ValueError, IndexError):
+                words = line.split()
+                at = float(words[2].lstrip("@").rstrip("s"))
+                clock = sum(float(x) for x in words[4].split("+"))
+                cpu = sum(float(x) for part in words[7].split("+") for x in part.split("/"))
+                out.append((started_at + at, clock, cpu))
+    return out
+
+
+def gc_log(path: Path) -> list[tuple[int, float, float, int]]:
+    """Workers' collector pauses written by benchmarks/_gc_probe.py: (pid, wall start, ms, gen)."""
+    out = []
+    with contextlib.suppress(OSError):
+        for line in path.read_text().splitlines():
+            pid, start, ms, gen, _ = line.split()
+            out.append((int(pid), float(start), float(ms), int(gen)))
+    return out
+
+
+def stall_report(
+    windows,
+    single,
+    influx_log: Path,
+    influx_started_at: float,
+    gc_path: Path,
+    client_gc: ClientGc,
+    sampler: Sampler,
+) -> dict:
+    """What ran while the phases ran: influxd cache snapshots and compactions, the collector's
+    pauses in gunicorn's workers and in this client; for the single-event phase also the slowest
+    request's due time and what overlapped the spell of requests slower than 50 ms."""
+    ops, wgc = influxd_ops(influx_log), gc_log(gc_path)
+    go_gcs = influxd_go_gcs(influx_log, influx_started_at)
+
+    def overlap(start: float, ms: float, a: float, b: float) -> bool:
+        return start < b and start + ms / 1000 > a
+
+    phases = {}
+    for label, a, b, v0, v1 in windows:
+        in_ops = [o for o in ops if overlap(o[1], o[2], a, b)]
+        in_wgc = [g for g in wgc if overlap(g[1], g[2], a, b)]
+        in_cgc = [g for g in client_gc.pauses if overlap(g[0], g[1], a, b)]
+        phases[label] = {
+            "influxd_snapshots": sum(o[0] == "tsm1_cache_snapshot" for o in in_ops),
+            "influxd_compactions": sum(o[0].startswith("tsm1_compact") for o in in_ops),
+            "influxd_op_max_ms": round(max((o[2] for o in in_ops), default=0.0), 1),
+            "influxd_go_gc": v1.get("gc", 0) - v0.get("gc", 0),
+            "influxd_go_gc_pause_ms": round(v1.get("gc_pause_ms", 0) - v0.get("gc_pause_ms", 0), 1),
+            "influxd_go_gc_cpu_s": round(sum(g[2] for g in go_gcs if a <= g[0] < b) / 1000, 2),
+            "influxd_heap_mb": v1.get("heap_mb"),
+            "worker_gc_full": sum(g[3] == 2 for g in in_wgc),
+            "worker_gc_max_ms": round(max((g[2] for g in in_wgc), default=0.0), 1),
+            "client_gc_full": sum(g[2] == 2 for g in in_cgc),
+            "client_gc_max_ms": round(max((g[1] for g in in_cgc), default=0.0), 1),
+            **sampler.between(a, b),
+        }
+    lat, due = single["latencies"], single["due_wall"]
+    a = due[0]
+    worst = max(range(len(lat)), key=lambda i: lat[i])
+    slow = [i for i in range(len(lat)) if lat[i] > 0.05]
+    out = {
+        "phases": phases,
+        "single_worst_ms": round(lat[worst] * 1000, 1),
+        "single_worst_due_s": round(due[worst] - a, 3),
+        "single_over_50ms": len(slow),
+    }
+    if slow:
+        s0, s1 = min(due[i] for i in slow), max(due[i] + lat[i] for i in slow)
+        out["single_slow_spell_s"] = [round(s0 - a, 3), round(s1 - a, 3)]
+        out["single_slow_spell_machine"] = sampler.between(s0, s1)
+        out["single_slow_spell_overlaps"] = (
+            [
+                f"influxd {o[0]} at {o[1] - a:+.3f} s, {o[2]:.0f} ms"
+                for o in ops
+                if overlap(o[1], o[2], s0, s1)
+            ]
+            + [
+                f"influxd Go gc at {g[0] - a:+.3f} s, {g[1]:.0f} ms, {g[2]:.0f} ms CPU"
+                for g in go_gcs
+                if overlap(g[0], g[1], s0, s1)
+            ]
+            + [
+                f"worker {g[0]} gc gen{g[3]} at {g[1] - a:+.3f} s, {g[2]:.1f} ms"
+                for g in wgc
+                if overlap(g[1], g[2], s0, s1) and g[2] >= 5
+            ]
+            + [
+                f"client gc gen{g[2]} at {g[0] - a:+.3f} s, {g[1]:.1f} ms"
+                for g in client_gc.pauses
+                if overlap(g[0], g[1], s0, s1) and g[1] >= 5
+            ]
+        )
+        spell, whole = out["single_slow_spell_machine"], phases["single"]
+        if spell["pg_checkpoints"]:
+            out["single_slow_spell_overlaps"].append(
+                f"PostgreSQL checkpoint (sync {spell['pg_checkpoint_sync_ms']} ms)"
+            )
+        out["single_slow_spell_overlaps"].append(
+            f"other processes {spell['other_cpu_cores']} cores (phase {whole['other_cpu_cores']}), gunicorn "
+            f"threads waited {spell['gunicorn_runq_wait_ms_per_s']} ms/s for a CPU (phase "
+            f"{whole['gunicorn_runq_wait_ms_per_s']}), iowait {spell['iowait_cores']}, steal {spell['steal_cores']}"
+        )
+    return out
 
 
 # --- setup ---------------------------------------------------------------------------------------
@@ -412,7 +707,8 @@ class Setup(contextlib.ExitStack):
 
         self.tmp = Path(tempfile.mkdtemp(prefix="pdm-bench-ingest-"))
         self.callback(shutil.rmtree, self.tmp, ignore_errors=True)
-        self.influxd = InfluxdServer.launch()
+        # Snapshots, compactions and Go collections in its log, for stall_report.
+        self.influxd = InfluxdServer.launch(log_level="info", env={"GODEBUG": "gctrace=1"})
         self.callback(self.influxd.close)
 
         env = {k: v for k, v in os.environ.items() if not k.startswith(("INFLUXDB_", "CELERY_", "SQLITE_"))}
@@ -499,6 +795,10 @@ class Gunicorn:
         self.workers, self.threads = workers, threads
         self.log_path = log_path
         # The deployment's settings and hooks (deploy/gunicorn.conf.py); the options after it win.
+        # The app through benchmarks/_gc_probe.py, which logs the workers' collector pauses.
+        env = {**env, "PDM_BENCH_APP": app, "PDM_BENCH_GC_LOG": str(log_path.with_name("gc.log"))}
+        self.gc_log = log_path.with_name("gc.log")
+        app = "benchmarks._gc_probe:application"
         cmd = [sys.executable, "-m", "gunicorn", app, "--config", str(ROOT / "deploy" / "gunicorn.conf.py")]
         cmd += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)]
         if threads > 1:
@@ -623,6 +923,13 @@ def parse_args(argv=None):
         default=[],
         metavar="ARG",
         help="extra gunicorn argument, repeatable (A/B experiments: --gunicorn-arg=--reuse-port)",
+    )
+    p.add_argument(
+        "--keep-logs",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="copy influxd's, gunicorn's and the GC log here",
     )
     p.add_argument("--profile", action="store_true", help="cProfile the ingest view in-process instead")
     p.add_argument("--profile-top", type=int, default=35)
@@ -807,6 +1114,12 @@ def main(argv=None) -> int:
             raise SystemExit(f"warm-up failed: {warm['failures'][:3]}\n{gun.log_tail()}")
         meter = CpuMeter(gun.proc.pid, setup.influxd._proc.pid)
         load_before = os.getloadavg()[0]
+        import gc
+
+        client_gc, windows = ClientGc(), []
+        gc.callbacks.append(client_gc)
+        sampler = Sampler(gun.proc.pid, setup.influxd._proc.pid, setup.env.get("DATABASE_URL"))
+        sampler.start()
 
         # 1 and 2, in --rounds rounds of --days each: batch ingest through the API, then the same
         # events as raw line protocol straight to influxd. Alternating the phases on slices of
@@ -824,11 +1137,15 @@ def main(argv=None) -> int:
                 f"{args.batch_size}, {args.clients} clients, gunicorn {gun.workers} x {gun.worker_class}"
                 + (f" ({gun.threads} threads)" if gun.threads > 1 else "")
             )
+            v0 = influxd_vars(setup.influxd.url)
             meter.start()
+            w0 = time.time()
             batch = run_closed_loop(
                 host, port, "/api/v1/ingest", auth, batch_bodies[part], args.clients, {201}
             )
+            w1 = time.time()
             batch_cpu = meter.stop()
+            windows.append((f"batch {k + 1}", w0, w1, v0, influxd_vars(setup.influxd.url)))
             batch_latencies += batch["latencies"]
             log(
                 f"  {n_part / batch['wall_s']:,.0f} events/s ({batch['wall_s']:.2f} s), request p50 "
@@ -844,7 +1161,9 @@ def main(argv=None) -> int:
                 f"round {k + 1}/{args.rounds}, raw: same {n_part} events as line protocol (built in "
                 f"{lp_build_s:.2f} s for all rounds, untimed), {len(raw_bodies[part])} POSTs to /write"
             )
+            v0 = influxd_vars(setup.influxd.url)
             meter.start()
+            w0 = time.time()
             raw = run_closed_loop(
                 influx_host,
                 influx_port,
@@ -854,7 +1173,9 @@ def main(argv=None) -> int:
                 args.clients,
                 {204},
             )
+            w1 = time.time()
             raw_cpu = meter.stop()
+            windows.append((f"raw {k + 1}", w0, w1, v0, influxd_vars(setup.influxd.url)))
             log(
                 f"  {n_part / raw['wall_s']:,.0f} events/s ({raw['wall_s']:.2f} s), "
                 f"{len(raw['failures'])} failures, cpu {raw_cpu}"
@@ -866,6 +1187,8 @@ def main(argv=None) -> int:
                     "batch_events_per_s": round(n_part / batch["wall_s"]),
                     "raw_events_per_s": round(n_part / raw["wall_s"]),
                     "ratio": round(raw["wall_s"] / batch["wall_s"], 3),
+                    "batch_wall_s": round(batch["wall_s"], 3),
+                    "raw_wall_s": round(raw["wall_s"], 3),
                     "batch_errors": len(batch["failures"]),
                     "raw_errors": len(raw["failures"]),
                     "cpu": {"batch": batch_cpu, "raw": raw_cpu},
@@ -874,19 +1197,27 @@ def main(argv=None) -> int:
         batch_eps = statistics.median(r["batch_events_per_s"] for r in rounds)
         raw_eps = statistics.median(r["raw_events_per_s"] for r in rounds)
         ratio = statistics.median(r["ratio"] for r in rounds)
+        # All rounds' raw wall time over all rounds' batch wall time: a lump of influxd work
+        # (a Go collection) weighs by its length instead of deciding one round's ratio.
+        ratio_of_totals = sum(r["raw_wall_s"] for r in rounds) / sum(r["batch_wall_s"] for r in rounds)
         batch_cpu = _cpu_total([r["cpu"]["batch"] for r in rounds])
         raw_cpu = _cpu_total([r["cpu"]["raw"] for r in rounds])
         log(
             f"rounds: batch {batch_eps:,.0f} events/s, raw {raw_eps:,.0f} events/s (medians), "
-            f"ratio {ratio:.3f} (median of {[r['ratio'] for r in rounds]})"
+            f"ratio {ratio:.3f} (median of {[r['ratio'] for r in rounds]}; of the totals {ratio_of_totals:.3f})"
         )
 
         # 3. single events, open loop at a fixed rate
         log(f"single: {n_single} requests at {args.rate:g}/s open loop ({args.seconds:g} s), one event each")
         single_requests = [http_request(host, port, "/api/v1/ingest", auth, body) for body in singles]
+        v0 = influxd_vars(setup.influxd.url)
         meter.start()
         single = run_open_loop(host, port, single_requests, args.rate, args.connections)
+        w1 = time.time()
         single_cpu = meter.stop()
+        windows.append(("single", single["due_wall"][0], w1, v0, influxd_vars(setup.influxd.url)))
+        gc.callbacks.remove(client_gc)
+        sampler.stop()
         lat_ms = [x * 1000 for x in single["latencies"]]
         p50, p90, p99, pmax = pct(lat_ms, 50), pct(lat_ms, 90), pct(lat_ms, 99), max(lat_ms)
         achieved = n_single / single["wall_s"]
@@ -899,11 +1230,27 @@ def main(argv=None) -> int:
         ok = ok and not single["failures"] and verify(server_store, sent + n_single, "single", checks)
         gun.stop()
         queued = setup.redis.llen("celery")
+        stalls = stall_report(
+            windows, single, setup.influxd.log_path, setup.influxd.started_at, gun.gc_log, client_gc, sampler
+        )
+        # No TSM file = no cache snapshot happened: every shard's cache stayed under
+        # cache-snapshot-memory-size, so no snapshot or compaction can have stalled a phase.
+        stalls["influxd_tsm_files"] = len(list(setup.influxd.root.glob("data/**/*.tsm")))
+        stalls["influxd_end"] = windows[-1][4]
+        if args.keep_logs:
+            args.keep_logs.mkdir(parents=True, exist_ok=True)
+            for path in (setup.influxd.log_path, gun.log_path, gun.gc_log):
+                with contextlib.suppress(OSError):
+                    shutil.copy(path, args.keep_logs / path.name)
+        for label, figures in stalls["phases"].items():
+            log(f"  {label}: " + ", ".join(f"{k} {v}" for k, v in figures.items() if v))
+        log("  single: " + json.dumps({k: v for k, v in stalls.items() if k != "phases"}))
 
         result = {
             "batch_events_per_s": round(batch_eps),
             "raw_events_per_s": round(raw_eps),
             "ratio": round(ratio, 3),
+            "ratio_of_totals": round(ratio_of_totals, 3),
             "single_p50_ms": round(p50, 2),
             "single_p90_ms": round(p90, 2),
             "single_p99_ms": round(p99, 2),
@@ -916,6 +1263,7 @@ def main(argv=None) -> int:
             "batch_errors": sum(r["batch_errors"] for r in rounds),
             "raw_errors": sum(r["raw_errors"] for r in rounds),
             "rounds": rounds,
+            "stalls": stalls,
             "cpu": {"batch": batch_cpu, "raw": raw_cpu, "single": single_cpu},
             "gunicorn_cpu_us_per_batch_event": round(batch_cpu["gunicorn_cpu_s"] / sent * 1e6, 1),
             "influxd_cpu_us_per_batch_event": round(batch_cpu["influxd_cpu_s"] / sent * 1e6, 1),

@@ -95,7 +95,7 @@ bind-address = "127.0.0.1:{rpc_port}"
   max-body-size = 0
 
 [logging]
-  level = "error"
+  level = "{log_level}"
   suppress-logo = true
 """
 
@@ -104,7 +104,13 @@ class InfluxdServer:
     """One private influxd process; `stop()`/`start()` keep the port and the data directory."""
 
     def __init__(
-        self, root: Path | None = None, *, binary: str | None = None, auth_enabled: bool = False
+        self,
+        root: Path | None = None,
+        *,
+        binary: str | None = None,
+        auth_enabled: bool = False,
+        log_level: str = "error",
+        env: dict[str, str] | None = None,
     ) -> None:
         self.binary = binary or find_influxd()
         self._own_root = root is None
@@ -122,16 +128,28 @@ class InfluxdServer:
                 rpc_port=self.rpc_port,
                 http_port=self.http_port,
                 auth_enabled="true" if auth_enabled else "false",
+                log_level=log_level,
             )
         )
         self._proc: subprocess.Popen[bytes] | None = None
+        self.env = None if env is None else {**os.environ, **env}
+        self.started_at = 0.0  # time.time() when the process was last started
         atexit.register(self.stop)  # an interrupted run must not leave influxd behind
 
     @classmethod
     def launch(
-        cls, root: Path | None = None, *, timeout_s: float = 30.0, auth_enabled: bool = False
+        cls,
+        root: Path | None = None,
+        *,
+        timeout_s: float = 30.0,
+        auth_enabled: bool = False,
+        log_level: str = "error",
+        env: dict[str, str] | None = None,
     ) -> InfluxdServer:
-        server = cls(root, auth_enabled=auth_enabled)
+        """`log_level="info"` logs the storage engine's cache snapshots and compactions; `env`
+        adds variables to influxd's environment (e.g. GODEBUG=gctrace=1: one log line per
+        Go garbage collection)."""
+        server = cls(root, auth_enabled=auth_enabled, log_level=log_level, env=env)
         try:
             server.start(timeout_s=timeout_s)
         except BaseException:
@@ -148,11 +166,13 @@ class InfluxdServer:
         if self.running:
             return
         with open(self.log_path, "ab") as log:
+            self.started_at = time.time()
             self._proc = subprocess.Popen(
                 [self.binary, "run", "-config", str(self.config_path)],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
+                env=self.env,
                 start_new_session=True,  # a Ctrl-C in the test terminal does not reach it first
             )
         deadline = time.monotonic() + timeout_s
