@@ -154,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         help="override waveform.anchor_interval_s for every asset (default: the evaluation fleets' own, 0 = exact mode)",
     )
     p.add_argument("--by-mode", action="store_true", help="also print within_20pct per failure mode")
+    p.add_argument(
+        "--dump", type=Path, help="write every checkpoint cell (estimate, interval, truth) to this JSON file"
+    )
     args = p.parse_args(argv)
     cells, healthy = [], []
     sensor = {} if args.anchor_interval_s is None else {"anchor_interval_s": args.anchor_interval_s}
@@ -161,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         c, h = evaluate_seed(cfg)
         cells += c
         healthy += h
+    if args.dump is not None:
+        args.dump.write_text(json.dumps(cells, indent=1))
     result: dict = {"seeds": args.seeds, "vibration_faults": len(cells) // len(CHECKPOINTS)}
     print(f"seeds {args.seeds[0]}..{args.seeds[-1]}: {result['vibration_faults']} vibration faults")
     print(

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from assessment.rul import (
     CAP_DAYS,
+    MODEL_ERROR_FACTOR,
     RulResult,
     combine_rul,
     estimate_rul,
@@ -55,6 +56,19 @@ def test_exponential_degradation_recovered():
     assert within(r, truth), r
     assert r.low_days <= truth <= r.high_days, r
     assert not r.capped
+
+
+def test_interval_is_at_least_the_model_error_factor_either_way():
+    # nearly noise-free: the fit's own interval is a few minutes wide, the model's misfit is not
+    t, v, truth = exp_series(3, rel_noise=0.001)
+    r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
+    assert r.rul_days == pytest.approx(truth, rel=0.01)
+    assert r.low_days == pytest.approx(r.rul_days / MODEL_ERROR_FACTOR, rel=1e-9)
+    assert r.high_days == pytest.approx(r.rul_days * MODEL_ERROR_FACTOR, rel=1e-9)
+    # a noisy series early in the defect keeps its wider fitted interval
+    t, v, _ = exp_series(3, days=9.0, rel_noise=0.15)
+    wide = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
+    assert wide.high_days / wide.rul_days > 1.3 and wide.rul_days / wide.low_days > 1.3
 
 
 def test_exponential_accuracy_and_coverage_over_seeds():
