@@ -20,6 +20,7 @@ _OVERRIDES = (
     "power_factor_limit",
     "voltage_band_pct",
     "current_limit_pct",
+    "temperature_rise_excess_limit_k",
     "health_weights",
 )
 

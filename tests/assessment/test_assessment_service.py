@@ -26,6 +26,7 @@ from assessment.services import (
     grid_points,
 )
 from assessment.services.assessing import guidance_baseline_evidence
+from ingestion.models import AssetThresholds
 from tests.assessment.explain_check import check_explanation
 from tests.assessment.synth import T0, Scenario, const, make_baseline, write_scenario
 from tests.factories import AssetFactory
@@ -284,6 +285,22 @@ def test_cooling_loss_alerts_on_the_rise_over_ambient_before_the_temperature_lim
     assert factor["penalty"] == pytest.approx(20.0 * (45.0 - expected - 10.0) / 20.0)
     for a in Assessment.objects.filter(asset=pump):
         check_explanation(a)
+
+
+def test_per_asset_rise_limit_and_weight_overrides_apply(store, pump):
+    make_baseline(pump, T0 - 12 * H, T0)
+    AssetThresholds.objects.create(
+        asset=pump, temperature_rise_excess_limit_k=20.0, health_weights={"temperature_rise": 0.5}
+    )
+    sc = Scenario(temperature=lambda h: 60.0 + 5.0 * max(0.0, min(h, 10.8) - 4.0), ambient=const(30.0))
+    write_scenario(store, pump.asset_id, T0, T0 + 12 * H, sc, scored_from=T0)
+    run(pump, T0, T0 + 12 * H)
+    # excess 5 (h - 4) K reaches the asset's 20 K limit at 8 h instead of 30 K at 10 h
+    assert Alert.objects.get(asset=pump, cause="rule:temperature_rise").opened_at == T0 + 8 * H
+    at_8h = Assessment.objects.get(asset=pump, as_of=T0 + 8 * H)
+    factor = next(f for f in at_8h.factors if f["name"] == "temperature_rise")
+    assert factor["limits"]["limit_k"] == 20.0 and factor["penalty"] == pytest.approx(0.5 * 25.0)
+    assert at_8h.inputs["limits"]["weights"]["temperature_rise"] == 0.5
 
 
 def test_the_same_rise_at_a_heavier_load_is_expected_and_costs_nothing(store, pump):

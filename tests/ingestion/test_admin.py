@@ -54,6 +54,48 @@ def test_admin_creates_a_valid_asset(admin_client):
     assert Asset.objects.get(asset_id="CMP-7").rated_power_kw == 37
 
 
+def _with_thresholds(tenant, **fields) -> dict:
+    data = asset_form(tenant, **{"thresholds-TOTAL_FORMS": "1"})
+    for name in (
+        "temperature_warn_c",
+        "temperature_limit_c",
+        "vibration_zone_ab_mm_s",
+        "vibration_zone_bc_mm_s",
+        "vibration_zone_cd_mm_s",
+        "power_factor_limit",
+        "voltage_band_pct",
+        "current_limit_pct",
+        "temperature_rise_excess_limit_k",
+        "health_weights",
+        "stale_after_minutes",
+    ):
+        data[f"thresholds-0-{name}"] = fields.get(name, "")
+    return data
+
+
+def test_admin_stores_rise_limit_and_health_weights_overrides(admin_client):
+    tenant = TenantFactory()
+    data = _with_thresholds(
+        tenant, temperature_rise_excess_limit_k="20", health_weights='{"temperature_rise": 0.5}'
+    )
+    resp = admin_client.post("/admin/ingestion/asset/add/", data)
+    assert resp.status_code == 302
+    th = Asset.objects.get(asset_id="CMP-7").thresholds
+    assert th.temperature_rise_excess_limit_k == 20.0 and th.health_weights == {"temperature_rise": 0.5}
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [('{"vibraton": 1}', b"unknown component(s) vibraton"), ("{not json", b"Enter a valid JSON")],
+)
+def test_admin_refuses_bad_health_weights_with_a_message_and_stores_nothing(admin_client, weights, message):
+    tenant = TenantFactory()
+    resp = admin_client.post("/admin/ingestion/asset/add/", _with_thresholds(tenant, health_weights=weights))
+    assert resp.status_code == 200
+    assert message in resp.content
+    assert not Asset.objects.filter(asset_id="CMP-7").exists()
+
+
 def test_admin_form_refuses_impossible_power_rating_with_a_message(admin_client):
     tenant = TenantFactory()
     resp = admin_client.post("/admin/ingestion/asset/add/", asset_form(tenant, rated_current_a="5"))

@@ -94,3 +94,28 @@ class TestThresholdOverrides:
     def test_power_factor_limit_outside_range_is_refused(self):
         t = AssetThresholds(asset=AssetFactory(), power_factor_limit=1.2)
         assert "power_factor_limit" in errors_of(t)
+
+    def test_temperature_rise_limit_outside_range_is_refused(self):
+        t = AssetThresholds(asset=AssetFactory(), temperature_rise_excess_limit_k=8.0)
+        assert "between 15 and 100" in errors_of(t)["temperature_rise_excess_limit_k"][0]
+
+    @pytest.mark.parametrize(
+        ("weights", "words"),
+        [
+            ({"vibraton": 1.0}, "unknown component(s) vibraton"),
+            ({"vibration": 2.5}, "between 0 and 2"),
+            ({"vibration": -0.1}, "between 0 and 2"),
+            ({"vibration": "1"}, "between 0 and 2"),
+            ({"vibration": True}, "between 0 and 2"),
+            ([1.0], "must be an object"),
+        ],
+    )
+    def test_health_weights_name_known_components_with_weights_0_to_2(self, weights, words):
+        t = AssetThresholds(asset=AssetFactory(), health_weights=weights)
+        assert words in errors_of(t)["health_weights"][0]
+
+    def test_valid_rise_limit_and_weights_pass(self):
+        t = AssetThresholds(
+            asset=AssetFactory(), temperature_rise_excess_limit_k=20.0, health_weights={"temperature_rise": 0}
+        )
+        t.full_clean()
