@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from ingestion.models import ApiToken, Asset
+from ingestion.models import ApiToken, Asset, AssetThresholds
 from ingestion.tokens import token_digest
 from tests.factories import AssetFactory, TenantFactory
 
@@ -55,20 +55,12 @@ def test_admin_creates_a_valid_asset(admin_client):
 
 
 def _with_thresholds(tenant, **fields) -> dict:
+    """The asset form with one thresholds inline form: every editable field empty unless given."""
     data = asset_form(tenant, **{"thresholds-TOTAL_FORMS": "1"})
-    for name in (
-        "temperature_warn_c",
-        "temperature_limit_c",
-        "vibration_zone_ab_mm_s",
-        "vibration_zone_bc_mm_s",
-        "vibration_zone_cd_mm_s",
-        "power_factor_limit",
-        "voltage_band_pct",
-        "current_limit_pct",
-        "temperature_rise_excess_limit_k",
-        "health_weights",
-        "stale_after_minutes",
-    ):
+    editable = [
+        f.name for f in AssetThresholds._meta.concrete_fields if f.editable and f.name not in ("id", "asset")
+    ]
+    for name in editable:
         data[f"thresholds-0-{name}"] = fields.get(name, "")
     return data
 
