@@ -130,11 +130,7 @@ class HealthInputs:
 
     @property
     def temperature_rise_excess_c(self) -> float | None:
-        """Rise over ambient minus the rise expected at this load (K); None when either is missing."""
-        if not (_present(self.temperature_rise_c) and _present(self.expected_temperature_rise_c)):
-            return None
-        e = self.temperature_rise_c - self.expected_temperature_rise_c  # type: ignore[operator]
-        return None if math.isnan(e) else e
+        return temperature_rise_excess(self.temperature_rise_c, self.expected_temperature_rise_c)
 
 
 DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(FACTORS, 1.0)
@@ -362,6 +358,14 @@ def current_penalty(ratio_pct: float, start_pct: float = 100.0, limit_pct: float
     if ratio_pct <= start_pct:
         return 0.0
     return _ramp(ratio_pct, start_pct, limit_pct, 0.0, 20.0)
+
+
+def temperature_rise_excess(rise_c: float | None, expected_c: float | None) -> float | None:
+    """Rise over ambient minus the rise expected at this load (K); None when either is missing."""
+    if not (_present(rise_c) and _present(expected_c)):
+        return None
+    e = rise_c - expected_c  # type: ignore[operator]
+    return None if math.isnan(e) else e
 
 
 def temperature_rise_penalty(excess_k: float, onset_k: float = 10.0, limit_k: float = 30.0) -> float:

@@ -281,13 +281,13 @@ SPECTRAL_WEIGHT = 3
 BASELINE_WEIGHT = 2
 TEMPERATURE_EXCESS_C = 5.0
 POWER_FACTOR_DROP = 0.04
-_TEMPERATURE_EXCESS_WORDS = "temperature rise above ambient higher than baseline thermal cooling"
+TEMPERATURE_EXCESS_WORDS = "temperature rise above ambient higher than baseline thermal cooling"
 _POWER_FACTOR_DROP_WORDS = "power factor below baseline reactive current rising terminal unbalance winding"
 _FACTOR_WORDS = {
     "temperature": "temperature high",
     "power_factor": "power factor low",
     "current": "current high",
-    "temperature_rise": _TEMPERATURE_EXCESS_WORDS,
+    "temperature_rise": TEMPERATURE_EXCESS_WORDS,
 }
 
 
@@ -380,7 +380,7 @@ def symptom_profile(factors: Sequence[Any], features: Mapping[str, Any] | None =
     if pf_drop is not None and pf_drop >= POWER_FACTOR_DROP:
         words += [_POWER_FACTOR_DROP_WORDS] * BASELINE_WEIGHT
     elif excess is not None and excess >= TEMPERATURE_EXCESS_C:
-        words += [_TEMPERATURE_EXCESS_WORDS] * BASELINE_WEIGHT
+        words += [TEMPERATURE_EXCESS_WORDS] * BASELINE_WEIGHT
 
     # hot machine without a vibration or load explanation: a thermal / cooling problem
     if "temperature" in names and "vibration" not in names and "current" not in names:

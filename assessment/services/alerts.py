@@ -22,7 +22,7 @@ from ingestion.models import Asset, Tenant
 
 from .. import conf
 from ..explain import EN_DASH, rfc3339
-from ..health import Limits
+from ..health import Limits, temperature_rise_excess
 from ..models import (
     ACTIVE_STATES,
     Alert,
@@ -174,13 +174,14 @@ def causes_present(ci: CauseInputs) -> dict[str, CauseHit]:
             f"{lim.current_limit_pct:.1f}% limit.",
         )
     rise, expected = ci.temperature_rise_c, ci.expected_temperature_rise_c
-    if _ok(rise) and _ok(expected) and rise - expected >= lim.temperature_rise_excess_limit_k:
+    excess = temperature_rise_excess(rise, expected)
+    if excess is not None and excess >= lim.temperature_rise_excess_limit_k:
         hits[AlertCause.TEMPERATURE_RISE] = CauseHit(
             AlertCause.TEMPERATURE_RISE,
             rise,
             "K",
             _identity,
-            f"Temperature rise over ambient {rise:.1f} K is {rise - expected:.1f} K above the {expected:.1f} K "
+            f"Temperature rise over ambient {rise:.1f} K is {excess:.1f} K above the {expected:.1f} K "
             f"this machine shows healthy at this load (limit +{lim.temperature_rise_excess_limit_k:.1f} K).",
         )
     vv, vr = ci.voltage_mean_15m, ci.rated_voltage_v

@@ -16,7 +16,7 @@ from django.db.models import Count, Max
 from ingestion.models import Asset, Tenant
 
 from ..explain import Factor
-from ..knowledge import KnowledgeIndex, default_index, symptom_profile
+from ..knowledge import TEMPERATURE_EXCESS_WORDS, KnowledgeIndex, default_index, symptom_profile
 from ..models import Alert, AlertCause, AlertState, Resolution
 
 CAUSE_WORDS: dict[str, str] = {
@@ -26,7 +26,7 @@ CAUSE_WORDS: dict[str, str] = {
     AlertCause.VIBRATION_ZONE_D: "vibration rms high zone d",
     AlertCause.TEMPERATURE_LIMIT: "temperature high limit",
     AlertCause.OVERCURRENT: "overload current high overcurrent",
-    AlertCause.TEMPERATURE_RISE: "temperature rise above ambient higher than baseline thermal cooling",
+    AlertCause.TEMPERATURE_RISE: TEMPERATURE_EXCESS_WORDS,
     AlertCause.VOLTAGE_BAND: "voltage deviation band",
     AlertCause.FREQUENCY_BAND: "frequency excursion band",
     AlertCause.LOW_PF: "power factor low",
