@@ -870,7 +870,7 @@ def line_protocol(batches: list[list[bytes]]) -> list[bytes]:
     for batch in batches:
         events = parse_events(b"[" + b",".join(batch) + b"]")
         rows, _ = event_rows(events, {ev.asset_id: assets[ev.asset_id] for ev in events})
-        bodies.append(format_rows(rows).encode())
+        bodies.append(format_rows(rows))
     return bodies
 
 

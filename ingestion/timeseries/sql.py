@@ -3,6 +3,8 @@
 One row per point identity (measurement, asset_id, time) with the fields as JSON. It serves
 the single-machine demo and small installations; InfluxDB takes over when INFLUXDB_URL is set.
 Retention policies are virtual here: `setup()` reports the configured ones, nothing expires.
+On PostgreSQL the JSON is jsonb, which keeps numbers as `numeric`: a float of integral value at
+or above 1e16 reads back as an int (every contract range stays far below), -0.0 as 0.0.
 """
 
 from __future__ import annotations

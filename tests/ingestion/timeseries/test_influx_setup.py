@@ -22,6 +22,7 @@ from ingestion.timeseries.influx import (
     escape_tag_value,
     format_field_value,
     format_line,
+    _format_rows_serialized,
     format_rows,
     quote_ident,
     retention_policy_of,
@@ -404,32 +405,125 @@ def test_a_line_has_measurement_tag_fields_and_microsecond_timestamp():
     assert line == 'events,asset_id=M\\ 1 v=2.0,n=3i,ok=true,s="a\\"b" 1700000000123456'
 
 
-def test_rows_are_formatted_exactly_as_the_same_points_line_by_line():
-    """format_rows (templates per field-presence pattern) against format_line (per point)."""
-    rng = random.Random(5)
-    names, kinds = ("v", "n", "s", "w"), (float, int, str, float)
-    texts = ["plain", 'say "hi"', "back\\slash", "end\\", "", "tab\tand,comma=eq"]
-    assets = ["M 1", "a,b", "a=b", "x' OR 1=1 --", "PUMP-07"]
+def parse_line(line: str) -> tuple[str, str, dict, int]:
+    """One line of line protocol read back by the protocol's own rules, independently of the
+    writer: (measurement, asset_id tag, typed fields, time). Tag values unescape `\\,`, `\\ `
+    and `\\=`; strings unescape `\\"` and `\\\\`; `1.5` is a float, `3i` an int."""
+    i, head = 0, []
+    while line[i] != " ":
+        if line[i] == "\\" and line[i + 1] in ", =":
+            i += 1
+        head.append((line[i], line[i - 1] == "\\" and line[i] in ", ="))
+        i += 1
+    text = "".join(ch for ch, _ in head)
+    cut = next(k for k, (ch, escaped) in enumerate(head) if ch == "," and not escaped)
+    measurement, tag = text[:cut], text[cut + 1 :]
+    assert tag.startswith("asset_id=")
+    fields: dict = {}
+    i += 1
+    while True:
+        eq = line.index("=", i)
+        name, i = line[i:eq], eq + 1
+        if line[i] == '"':
+            value, i = [], i + 1
+            while line[i] != '"':
+                if line[i] == "\\" and line[i + 1] in '"\\':
+                    i += 1
+                value.append(line[i])
+                i += 1
+            fields[name], i = "".join(value), i + 1
+        else:
+            end = min(j for j in (line.find(",", i), line.find(" ", i)) if j != -1)
+            raw, i = line[i:end], end
+            fields[name] = int(raw[:-1]) if raw.endswith("i") else {"true": True, "false": False}.get(raw, None)
+            if fields[name] is None:
+                fields[name] = float(raw)
+        if line[i] == " ":
+            return measurement, tag.removeprefix("asset_id="), fields, int(line[i + 1 :])
+        i += 1
+
+
+def random_rows(rng: random.Random, texts: list[str], assets: list[str], n: int = 400) -> list[tuple]:
+    floats = [3.0, 1e-300, 5e-324, 1.7976931348623157e308, -0.0, 1e16, 1e-7, 123456789.0, 0.1 + 0.2]
     rows = []
-    for i in range(400):
+    for i in range(n):
         values = (
-            rng.choice([None, rng.uniform(-1e6, 1e6), 3.0, 1e-300]),
-            rng.choice([None, rng.randint(-(2**63), 2**63 - 1)]),
+            rng.choice([None, rng.uniform(-1e6, 1e6), *floats]),
+            rng.choice([None, rng.randint(-(2**63), 2**63 - 1), 0]),
             rng.choice([None, *texts]),
-            rng.choice([None, rng.random()]),
+            rng.choice([None, rng.random(), rng.uniform(-1e-9, 1e-9)]),
         )
         if all(v is None for v in values):
-            values = (1.5, None, None, None)
+            values = (None, None, None, 1.5)
         rows.append((rng.choice(assets), 1_700_000_000_000_000 + i, values))
-    table = PointRows("events", names, kinds, rows)
+    return rows
 
-    expected = [
-        format_line("events", a, {n: v for n, v in zip(names, values, strict=True) if v is not None}, us)
-        for a, us, values in rows
+
+ROW_NAMES, ROW_KINDS = ("v", "n", "s", "w"), (float, int, str, float)
+
+
+def expected_lines(rows: list[tuple]) -> list[tuple]:
+    """What format_line (one point at a time) writes for the same rows, parsed."""
+    return [
+        parse_line(
+            format_line("events", a, {n: v for n, v in zip(ROW_NAMES, vals, strict=True) if v is not None}, us)
+        )
+        for a, us, vals in rows
     ]
 
-    assert format_rows(table).split("\n") == expected
-    assert format_rows(table, 100, 150).split("\n") == expected[100:150]
+
+def test_rows_that_json_can_carry_are_formatted_as_the_same_points_line_by_line():
+    """The serialised path: every float spelling, missing values in every column (the first
+    included), an int column, the string "null" beside a missing string."""
+    rows = random_rows(random.Random(5), ["plain", "null", "", "ü-ß", "a'b"], ["M-1", "PUMP-07", "x.y_z"])
+    table = PointRows("events", ROW_NAMES, ROW_KINDS, rows)
+
+    assert _format_rows_serialized(table, rows) is not None  # this case must not fall back
+    assert [parse_line(x) for x in format_rows(table).decode().split("\n")] == expected_lines(rows)
+    assert [parse_line(x) for x in format_rows(table, 100, 150).decode().split("\n")] == expected_lines(
+        rows[100:150]
+    )
+    assert format_rows(table, 400) == b""
+
+
+@pytest.mark.parametrize(
+    ("asset", "text"),
+    [
+        ("M 1", "plain"),  # tag with a space
+        ("a,b", "plain"),  # tag with a comma
+        ("a=b", "plain"),  # tag with an equals sign
+        ("M-1", 'say "hi"'),  # escapes
+        ("M-1", "back\\slash"),
+        ("M-1", "end\\"),
+        ("M-1", "tab\tand"),  # JSON escapes control characters
+        ("M-1", "comma,in"),
+        ("M-1", "[bracket]"),
+        ("M-1", "k=v"),
+        ("M-1", "two words"),
+    ],
+)
+def test_rows_json_cannot_carry_token_for_token_are_formatted_by_templates(asset, text):
+    rows = [("M-1", 1_700_000_000_000_000, (1.5, None, "ok", None)), (asset, 1_700_000_000_000_001, (2.5, 4, text, 0.5))]
+    table = PointRows("events", ROW_NAMES, ROW_KINDS, rows)
+
+    assert _format_rows_serialized(table, rows) is None
+    assert [parse_line(x) for x in format_rows(table).decode().split("\n")] == expected_lines(rows)
+
+
+def test_rows_with_escapes_are_formatted_exactly_as_the_same_points_line_by_line():
+    """The template path on a mix of everything that needs escaping."""
+    rng = random.Random(5)
+    texts = ["plain", 'say "hi"', "back\\slash", "end\\", "", "tab\tand,comma=eq"]
+    assets = ["M 1", "a,b", "a=b", "x' OR 1=1 --", "PUMP-07"]
+    rows = random_rows(rng, texts, assets)
+    table = PointRows("events", ROW_NAMES, ROW_KINDS, rows)
+    expected = [
+        format_line("events", a, {n: v for n, v in zip(ROW_NAMES, vals, strict=True) if v is not None}, us)
+        for a, us, vals in rows
+    ]
+
+    assert format_rows(table).decode().split("\n") == expected
+    assert format_rows(table, 100, 150).decode().split("\n") == expected[100:150]
 
 
 @pytest.mark.parametrize(
