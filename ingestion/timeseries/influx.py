@@ -174,7 +174,8 @@ def _row_template(measurement: str, names: Sequence[str], kinds: Sequence[type],
 
 
 def format_rows(rows: PointRows, start: int = 0, stop: int | None = None) -> bytes:
-    """Line protocol of rows[start:stop]: one line per row, the same points format_line writes.
+    """Line protocol of rows[start:stop]: one line per row, each ending in a newline, the same
+    points format_line writes.
 
     Formatting floats one by one (repr) was most of the CPU of a batch ingest, so the slice is
     serialised by orjson in one call (shortest round-trip floats, as repr, in compiled code) and
@@ -209,16 +210,13 @@ def _format_rows_serialized(rows: PointRows, chunk: list) -> bytes | None:
     n, names, kinds = len(chunk), rows.names, rows.kinds
     k = len(names)
     width = k + 2
-    if (
-        b"\\" in blob
-        or b" " in blob
-        or b"=" in blob
-        or blob.count(b"[") != 2 * n + 1
-        or blob.count(b"]") != 2 * n + 1
-    ):
+    if b"\\" in blob or b" " in blob or b"=" in blob:
         return None
-    tokens = blob.translate(None, b"[]").split(b",")
-    if len(tokens) != width * n:
+    unbracketed = blob.translate(None, b"[]")
+    if len(blob) - len(unbracketed) != 4 * n + 2:  # a bracket inside a string
+        return None
+    tokens = unbracketed.split(b",")
+    if len(tokens) != width * n:  # a comma inside a string
         return None
     ordered: list = [None] * (width * n)
     ordered[0::width] = [t[1:-1] for t in tokens[0::width]]  # the asset id, unquoted for the tag
@@ -235,7 +233,8 @@ def _format_rows_serialized(rows: PointRows, chunk: list) -> bytes | None:
             raise ValueError(f"PointRows column {name!r}: unsupported kind {kind!r}")
     template = f"{rows.measurement},asset_id=%s {','.join(fields)} %s\n".encode()
     body = (template * n) % tuple(ordered)
-    if b"=null" in body:  # only a missing value gives `=null`: strings are quoted, `=` in one falls back
+    # Only a missing value gives `=null`: strings are quoted (and one with `=` fell back).
+    if b"null" in unbracketed:
         for j in [*range(1, k), 0]:  # the first field last: ` first=null,` needs a later field
             if b"null" not in tokens[2 + j :: width]:
                 continue
@@ -245,14 +244,14 @@ def _format_rows_serialized(rows: PointRows, chunk: list) -> bytes | None:
                 body = body.replace(b"," + name + b"=null" + suffix, b"")
             else:
                 body = body.replace(b" " + name + b"=null" + suffix + b",", b" ")
-    return body[:-1]
+    return body
 
 
 def _format_rows_templated(rows: PointRows, chunk: list) -> str:
     """format_rows by one %-template per pattern of absent fields (repr for floats, `i` for
     ints, quoted and escaped strings), the tag value escaped once per asset."""
     names, kinds = rows.names, rows.kinds
-    full = _row_template(rows.measurement, names, kinds, [True] * len(names))
+    full = _row_template(rows.measurement, names, kinds, [True] * len(names)) + "\n"
     templates: dict[tuple[bool, ...], str] = {}
     string_cols = [i for i, kind in enumerate(kinds) if kind is str]
     tags: dict[str, str] = {}
@@ -271,11 +270,11 @@ def _format_rows_templated(rows: PointRows, chunk: list) -> str:
             present = tuple([v is not None for v in values])
             template = templates.get(present)
             if template is None:
-                template = templates[present] = _row_template(rows.measurement, names, kinds, present)
+                template = templates[present] = _row_template(rows.measurement, names, kinds, present) + "\n"
             append(template % (tag, *[v for v in values if v is not None], us))
         else:
             append(full % (tag, *values, us))
-    return "\n".join(lines)
+    return "".join(lines)
 
 
 # --- transport -----------------------------------------------------------------------------

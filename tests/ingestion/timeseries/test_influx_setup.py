@@ -173,7 +173,7 @@ def test_large_writes_are_split_into_write_batch_sized_requests(influxd, fresh_d
     send = store._write_lines  # every /write request goes through here, to the real influxd
 
     def counting(rp: str, body: bytes) -> None:
-        sizes.append(body.count(b"\n") + 1)
+        sizes.append(len(body.rstrip(b"\n").split(b"\n")))
         send(rp, body)
 
     store._write_lines = counting
@@ -443,6 +443,13 @@ def parse_line(line: str) -> tuple[str, str, dict, int]:
         i += 1
 
 
+def lines_of(body: bytes) -> list[str]:
+    """The lines of a format_rows body, each of which must end in a newline."""
+    text = body.decode()
+    assert text.endswith("\n")
+    return text[:-1].split("\n")
+
+
 def random_rows(rng: random.Random, texts: list[str], assets: list[str], n: int = 400) -> list[tuple]:
     floats = [3.0, 1e-300, 5e-324, 1.7976931348623157e308, -0.0, 1e16, 1e-7, 123456789.0, 0.1 + 0.2]
     rows = []
@@ -479,10 +486,8 @@ def test_rows_that_json_can_carry_are_formatted_as_the_same_points_line_by_line(
     table = PointRows("events", ROW_NAMES, ROW_KINDS, rows)
 
     assert _format_rows_serialized(table, rows) is not None  # this case must not fall back
-    assert [parse_line(x) for x in format_rows(table).decode().split("\n")] == expected_lines(rows)
-    assert [parse_line(x) for x in format_rows(table, 100, 150).decode().split("\n")] == expected_lines(
-        rows[100:150]
-    )
+    assert [parse_line(x) for x in lines_of(format_rows(table))] == expected_lines(rows)
+    assert [parse_line(x) for x in lines_of(format_rows(table, 100, 150))] == expected_lines(rows[100:150])
     assert format_rows(table, 400) == b""
 
 
@@ -507,7 +512,7 @@ def test_rows_json_cannot_carry_token_for_token_are_formatted_by_templates(asset
     table = PointRows("events", ROW_NAMES, ROW_KINDS, rows)
 
     assert _format_rows_serialized(table, rows) is None
-    assert [parse_line(x) for x in format_rows(table).decode().split("\n")] == expected_lines(rows)
+    assert [parse_line(x) for x in lines_of(format_rows(table))] == expected_lines(rows)
 
 
 def test_rows_with_escapes_are_formatted_exactly_as_the_same_points_line_by_line():
@@ -522,8 +527,8 @@ def test_rows_with_escapes_are_formatted_exactly_as_the_same_points_line_by_line
         for a, us, vals in rows
     ]
 
-    assert format_rows(table).decode().split("\n") == expected
-    assert format_rows(table, 100, 150).decode().split("\n") == expected[100:150]
+    assert lines_of(format_rows(table)) == expected
+    assert lines_of(format_rows(table, 100, 150)) == expected[100:150]
 
 
 @pytest.mark.parametrize(
