@@ -7,28 +7,33 @@ P = S x PF, Q = S x sqrt(1 - PF^2). All in kVA / kW / kvar.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+
+import numpy as np
 
 SQRT3 = math.sqrt(3.0)
-# The stored field names, in the order `derived_values` returns them.
+# The stored field names, in the order `derived_columns` returns them.
 DERIVED_FIELDS = ("apparent_power_kva", "power_kw", "reactive_power_kvar")
 
 
-def derived_values(
-    voltage_v: float, current_a: float, power_factor: float, three_phase: bool
-) -> tuple[float, float, float]:
-    """(apparent_power_kva, power_kw, reactive_power_kvar): the formula, positional and
-    without a dict, because ingest calls it once per event."""
-    apparent_kva = (SQRT3 if three_phase else 1.0) * voltage_v * current_a / 1000.0
-    return (
-        apparent_kva,
-        apparent_kva * power_factor,
-        apparent_kva * math.sqrt(max(0.0, 1.0 - power_factor * power_factor)),
-    )
+def derived_columns(
+    *,
+    voltage_v: Sequence[float],
+    current_a: Sequence[float],
+    power_factor: Sequence[float],
+    three_phase: Sequence[bool],
+) -> tuple[list[float], list[float], list[float]]:
+    """(apparent_power_kva, power_kw, reactive_power_kvar) of many readings at once.
 
-
-def derived_signals(
-    *, voltage_v: float, current_a: float, power_factor: float, three_phase: bool
-) -> dict[str, float]:
-    return dict(
-        zip(DERIVED_FIELDS, derived_values(voltage_v, current_a, power_factor, three_phase), strict=True)
-    )
+    Vectorised because ingest derives every event of a batch (a Python call per event was a
+    tenth of a batch's CPU); numpy's float64 products, quotient and square root round exactly
+    as Python's floats do, in the same order, so each value is the one the formula gives for
+    that reading alone.
+    """
+    v = np.asarray(voltage_v, dtype=np.float64)
+    i = np.asarray(current_a, dtype=np.float64)
+    pf = np.asarray(power_factor, dtype=np.float64)
+    apparent = np.where(np.asarray(three_phase, dtype=bool), SQRT3, 1.0) * v * i / 1000.0
+    active = apparent * pf
+    reactive = apparent * np.sqrt(np.maximum(0.0, 1.0 - pf * pf))
+    return apparent.tolist(), active.tolist(), reactive.tolist()

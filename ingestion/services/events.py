@@ -6,12 +6,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from operator import itemgetter
+from operator import add, itemgetter
 
 from django.conf import settings
 from django.db import transaction
 
-from ..derived import DERIVED_FIELDS, derived_values
+from ..derived import DERIVED_FIELDS, derived_columns
 from ..models import Asset, Phase, Tenant
 from ..schemas import SIGNAL_FIELDS, EventBatchInvalid, EventError, SensorEventV1, parse_events
 from ..selectors import assets_by_id
@@ -66,11 +66,13 @@ class AnalyticsHandoffUnavailable(Exception):
 analytics_handoff: Callable[[list[AssetSpan]], None] | None = None
 
 
-# The `events` point of one event: its readings, the derived signals and the event id.
-EVENT_FIELDS = (*SIGNAL_FIELDS, *DERIVED_FIELDS, "event_id")
-EVENT_KINDS = (float,) * (len(SIGNAL_FIELDS) + len(DERIVED_FIELDS)) + (str,)
-_event_values = itemgetter("asset_id", "timestamp", "event_id", *SIGNAL_FIELDS)
-_V, _I, _PF = (SIGNAL_FIELDS.index(n) for n in ("voltage_v", "current_a", "power_factor"))
+# The `events` point of one event: its readings, the event id and the derived signals.
+EVENT_FIELDS = (*SIGNAL_FIELDS, "event_id", *DERIVED_FIELDS)
+EVENT_KINDS = (float,) * len(SIGNAL_FIELDS) + (str,) + (float,) * len(DERIVED_FIELDS)
+_stored_values = itemgetter(*SIGNAL_FIELDS, "event_id")
+_asset_id = itemgetter("asset_id")
+_timestamp = itemgetter("timestamp")
+_V, _I, _PF = (itemgetter(SIGNAL_FIELDS.index(n)) for n in ("voltage_v", "current_a", "power_factor"))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -80,32 +82,35 @@ def event_rows(
 ) -> tuple[PointRows, list[AssetSpan]]:
     """The store rows of validated events, and the event-time span each asset's events cover.
 
-    One pass, no dict per event: this loop and the contract validation are the CPU of a batch.
-    Validated events satisfy every PointRows guarantee (pattern-checked asset ids, finite
-    bounded readings, so finite derived values, UTC times after 2000, unique natural keys).
+    Column at a time, with C loops (itemgetter, map, zip) and no dict per event: this and the
+    contract validation are the CPU of a batch. Validated events satisfy every PointRows
+    guarantee (pattern-checked asset ids, finite bounded readings, so finite derived values,
+    UTC times after 2000, unique natural keys).
     """
     three_phase = {asset_id: asset.phase == Phase.THREE for asset_id, asset in assets.items()}
-    rows = []
-    append = rows.append
-    spans: dict[str, list] = {}
-    for ev in events:
-        # pydantic keeps field values in the instance __dict__; one C call fetches them all.
-        asset_id, ts, event_id, *values = _event_values(ev.__dict__)
-        values += derived_values(values[_V], values[_I], values[_PF], three_phase[asset_id])
-        values.append(event_id)
-        append((asset_id, (ts - _EPOCH) // _MICROSECOND, tuple(values)))
-        span = spans.get(asset_id)
-        if span is None:
-            spans[asset_id] = [ts, ts, 1]
+    # pydantic keeps field values in the instance __dict__; one C call fetches a row of them.
+    fields = [ev.__dict__ for ev in events]
+    stored = list(map(_stored_values, fields))
+    asset_ids = list(map(_asset_id, fields))
+    times = list(map(_timestamp, fields))
+    derived = derived_columns(
+        voltage_v=list(map(_V, stored)),
+        current_a=list(map(_I, stored)),
+        power_factor=list(map(_PF, stored)),
+        three_phase=list(map(three_phase.__getitem__, asset_ids)),
+    )
+    micros = [(ts - _EPOCH) // _MICROSECOND for ts in times]
+    rows = list(zip(asset_ids, micros, map(add, stored, zip(*derived, strict=True)), strict=True))
+    by_asset: dict[str, list[datetime]] = {}
+    for asset_id, ts in zip(asset_ids, times, strict=True):
+        seen = by_asset.get(asset_id)
+        if seen is None:
+            by_asset[asset_id] = [ts]
         else:
-            if ts < span[0]:
-                span[0] = ts
-            elif ts > span[1]:
-                span[1] = ts
-            span[2] += 1
+            seen.append(ts)
     return (
         PointRows("events", EVENT_FIELDS, EVENT_KINDS, rows),
-        [AssetSpan(a, lo, hi, n, assets[a].pk) for a, (lo, hi, n) in sorted(spans.items())],
+        [AssetSpan(a, min(ts), max(ts), len(ts), assets[a].pk) for a, ts in sorted(by_asset.items())],
     )
 
 

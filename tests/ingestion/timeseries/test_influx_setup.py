@@ -19,10 +19,10 @@ from django.core.management import call_command
 from ingestion.timeseries import Point, PointRows, TimeSeriesError, TimeSeriesUnavailable
 from ingestion.timeseries.influx import (
     InfluxStore,
+    _format_rows_serialized,
     escape_tag_value,
     format_field_value,
     format_line,
-    _format_rows_serialized,
     format_rows,
     quote_ident,
     retention_policy_of,
@@ -435,7 +435,9 @@ def parse_line(line: str) -> tuple[str, str, dict, int]:
         else:
             end = min(j for j in (line.find(",", i), line.find(" ", i)) if j != -1)
             raw, i = line[i:end], end
-            fields[name] = int(raw[:-1]) if raw.endswith("i") else {"true": True, "false": False}.get(raw, None)
+            fields[name] = (
+                int(raw[:-1]) if raw.endswith("i") else {"true": True, "false": False}.get(raw, None)
+            )
             if fields[name] is None:
                 fields[name] = float(raw)
         if line[i] == " ":
@@ -473,7 +475,9 @@ def expected_lines(rows: list[tuple]) -> list[tuple]:
     """What format_line (one point at a time) writes for the same rows, parsed."""
     return [
         parse_line(
-            format_line("events", a, {n: v for n, v in zip(ROW_NAMES, vals, strict=True) if v is not None}, us)
+            format_line(
+                "events", a, {n: v for n, v in zip(ROW_NAMES, vals, strict=True) if v is not None}, us
+            )
         )
         for a, us, vals in rows
     ]
@@ -508,7 +512,10 @@ def test_rows_that_json_can_carry_are_formatted_as_the_same_points_line_by_line(
     ],
 )
 def test_rows_json_cannot_carry_token_for_token_are_formatted_by_templates(asset, text):
-    rows = [("M-1", 1_700_000_000_000_000, (1.5, None, "ok", None)), (asset, 1_700_000_000_000_001, (2.5, 4, text, 0.5))]
+    rows = [
+        ("M-1", 1_700_000_000_000_000, (1.5, None, "ok", None)),
+        (asset, 1_700_000_000_000_001, (2.5, 4, text, 0.5)),
+    ]
     table = PointRows("events", ROW_NAMES, ROW_KINDS, rows)
 
     assert _format_rows_serialized(table, rows) is None

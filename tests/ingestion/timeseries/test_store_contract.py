@@ -126,7 +126,16 @@ def test_rows_keep_every_float_bit_for_bit_and_leave_missing_fields_out(store):
     as `numeric` and gives an integral 1e16 back as the int 10000000000000000; -0.0 comes back
     as 0.0 from both stores.)"""
     names, kinds = ("a", "b", "n", "eid"), (float, float, int, str)
-    floats = [5e-324, 2.2250738585072014e-308, 1.2345678901234567e15, -1e-300, 1e15, 1e-7, 0.1 + 0.2, -123.456]
+    floats = [
+        5e-324,
+        2.2250738585072014e-308,
+        1.2345678901234567e15,
+        -1e-300,
+        1e15,
+        1e-7,
+        0.1 + 0.2,
+        -123.456,
+    ]
     values = [
         (floats[i], floats[-1 - i], i - 4, f"id-{i}") if i % 3 else (None, floats[i], None, "null")
         for i in range(len(floats))
