@@ -904,6 +904,13 @@ def parse_args(argv=None):
         "--days", type=float, default=2.0, help="generator days at 60 s per round (50 x 2 d = 144k events)"
     )
     p.add_argument("--rounds", type=int, default=3, help="batch/raw rounds, each on its own --days of events")
+    p.add_argument(
+        "--warmup-batches",
+        type=int,
+        default=None,
+        help="batches sent through both paths before the rounds, not in the medians "
+        "(default: one per gunicorn thread)",
+    )
     p.add_argument("--max-events", type=int, default=None, help="cap the batch phase")
     p.add_argument("--batch-size", type=int, default=5000)
     p.add_argument("--clients", type=int, default=4, help="concurrent client threads (batch and raw)")
@@ -935,6 +942,8 @@ def parse_args(argv=None):
     p.add_argument("--profile-top", type=int, default=35)
     p.add_argument("--profile-clock", choices=("wall", "cpu"), default="wall")
     args = p.parse_args(argv)
+    if args.warmup_batches is None:
+        args.warmup_batches = args.workers * args.threads
     if args.quick:
         args.assets, args.days, args.seconds = (
             min(args.assets, 20),
@@ -1055,7 +1064,9 @@ def main(argv=None) -> int:
     checks: list[dict] = []
     with Setup(args) as setup:
         t = time.perf_counter()
-        events_path, manifest = setup.generate(args.assets, args.days * args.rounds)
+        # The warm-up's batches come on top of the rounds' --days (the last partial day's worth).
+        warm_days = math.ceil(args.warmup_batches * args.batch_size / (args.assets * 1440) * 10) / 10
+        events_path, manifest = setup.generate(args.assets, args.days * args.rounds + warm_days)
         setup.manage("migrate", "--noinput", "-v", "0")
         setup.manage("register_fleet", str(manifest), "--tenant", TENANT, "--create-tenant")
         token = (
@@ -1068,7 +1079,8 @@ def main(argv=None) -> int:
         batches = load_batches(events_path, args.batch_size, args.max_events)
         n_events = sum(len(b) for b in batches)
         log(
-            f"setup: {n_events} events ({args.assets} assets x {args.rounds} x {args.days:g} d at 60 s), "
+            f"setup: {n_events} events ({args.assets} assets x ({args.rounds} x {args.days:g} + {warm_days:g}) d "
+            "at 60 s), "
             f"{len(batches)} batches of <= {args.batch_size}, SQL {setup.db_vendor}, "
             f"influxd {setup.influxd.url}, {time.perf_counter() - t:.1f} s"
         )
@@ -1121,85 +1133,110 @@ def main(argv=None) -> int:
         sampler = Sampler(gun.proc.pid, setup.influxd._proc.pid, setup.env.get("DATABASE_URL"))
         sampler.start()
 
-        # 1 and 2, in --rounds rounds of --days each: batch ingest through the API, then the same
-        # events as raw line protocol straight to influxd. Alternating the phases on slices of
-        # the data keeps both at the same database size and spreads influxd's own slow spells
-        # (compactions, run-to-run swings of +-10 % in its CPU per event) over both.
+        # 1 and 2, in --rounds rounds of --days each: batch ingest through the API and the same
+        # events as raw line protocol straight to influxd, after a warm-up of both. Alternating the
+        # phases on slices of the data keeps both at the same database size and spreads influxd's
+        # own slow spells over both; alternating their order (batch first in odd rounds, raw first
+        # in even ones) cancels what drifts over a run (influxd's heap, ~0.2 GB more per round).
         influx_host, influx_port = urlsplit(setup.influxd.url).hostname, urlsplit(setup.influxd.url).port
-        per_round = -(-len(batches) // args.rounds)
-        rounds, sent, ok = [], 0, True
+        warm_n = min(args.warmup_batches, max(len(batches) - args.rounds, 0))
+        per_round = -(-(len(batches) - warm_n) // args.rounds)
+        sent = {"batch": 0, "raw": 0}
+        ok = True
         batch_latencies: list[float] = []
-        for k in range(args.rounds):
-            part = slice(k * per_round, (k + 1) * per_round)
-            n_part = sum(len(b) for b in batches[part])
-            log(
-                f"round {k + 1}/{args.rounds}, batch: {n_part} events, {len(batch_bodies[part])} POSTs of "
-                f"{args.batch_size}, {args.clients} clients, gunicorn {gun.workers} x {gun.worker_class}"
-                + (f" ({gun.threads} threads)" if gun.threads > 1 else "")
-            )
-            v0 = influxd_vars(setup.influxd.url)
-            meter.start()
-            w0 = time.time()
-            batch = run_closed_loop(
-                host, port, "/api/v1/ingest", auth, batch_bodies[part], args.clients, {201}
-            )
-            w1 = time.time()
-            batch_cpu = meter.stop()
-            windows.append((f"batch {k + 1}", w0, w1, v0, influxd_vars(setup.influxd.url)))
-            batch_latencies += batch["latencies"]
-            log(
-                f"  {n_part / batch['wall_s']:,.0f} events/s ({batch['wall_s']:.2f} s), request p50 "
-                f"{pct(batch['latencies'], 50) * 1000:.0f} ms p99 {pct(batch['latencies'], 99) * 1000:.0f} ms, "
-                f"{len(batch['failures'])} failures, cpu {batch_cpu}"
-            )
-            for f in batch["failures"][:5]:
-                log(f"  failure {f}")
-            sent += n_part
-            ok = ok and not batch["failures"] and verify(server_store, sent, f"batch {k + 1}", checks)
 
-            log(
-                f"round {k + 1}/{args.rounds}, raw: same {n_part} events as line protocol (built in "
-                f"{lp_build_s:.2f} s for all rounds, untimed), {len(raw_bodies[part])} POSTs to /write"
-            )
+        def run_phase(kind: str, label: str, tag: str, part: slice) -> dict:
+            nonlocal ok
+            n_part = sum(len(b) for b in batches[part])
+            if kind == "batch":
+                log(
+                    f"{label}, batch: {n_part} events, {len(batch_bodies[part])} POSTs of "
+                    f"{args.batch_size}, {args.clients} clients, gunicorn {gun.workers} x {gun.worker_class}"
+                    + (f" ({gun.threads} threads)" if gun.threads > 1 else "")
+                )
+                target = (host, port, "/api/v1/ingest", auth, batch_bodies[part])
+                expect, store = {201}, server_store
+            else:
+                log(
+                    f"{label}, raw: same {n_part} events as line protocol (built in "
+                    f"{lp_build_s:.2f} s for all rounds, untimed), {len(raw_bodies[part])} POSTs to /write"
+                )
+                target = (
+                    influx_host,
+                    influx_port,
+                    f"/write?db={RAW_DB}&rp=raw&precision=u",
+                    {"Content-Type": "text/plain; charset=utf-8"},
+                    raw_bodies[part],
+                )
+                expect, store = {204}, raw_store
             v0 = influxd_vars(setup.influxd.url)
             meter.start()
             w0 = time.time()
-            raw = run_closed_loop(
-                influx_host,
-                influx_port,
-                f"/write?db={RAW_DB}&rp=raw&precision=u",
-                {"Content-Type": "text/plain; charset=utf-8"},
-                raw_bodies[part],
-                args.clients,
-                {204},
-            )
+            run = run_closed_loop(*target, args.clients, expect)
             w1 = time.time()
-            raw_cpu = meter.stop()
-            windows.append((f"raw {k + 1}", w0, w1, v0, influxd_vars(setup.influxd.url)))
+            cpu = meter.stop()
+            windows.append((f"{kind} {tag}", w0, w1, v0, influxd_vars(setup.influxd.url)))
+            extra = ""
+            if kind == "batch":
+                extra = (
+                    f", request p50 {pct(run['latencies'], 50) * 1000:.0f} ms "
+                    f"p99 {pct(run['latencies'], 99) * 1000:.0f} ms"
+                )
             log(
-                f"  {n_part / raw['wall_s']:,.0f} events/s ({raw['wall_s']:.2f} s), "
-                f"{len(raw['failures'])} failures, cpu {raw_cpu}"
+                f"  {n_part / run['wall_s']:,.0f} events/s ({run['wall_s']:.2f} s){extra}, "
+                f"{len(run['failures'])} failures, cpu {cpu}"
             )
-            ok = ok and not raw["failures"] and verify(raw_store, sent, f"raw {k + 1}", checks)
-            rounds.append(
-                {
-                    "events": n_part,
-                    "batch_events_per_s": round(n_part / batch["wall_s"]),
-                    "raw_events_per_s": round(n_part / raw["wall_s"]),
-                    "ratio": round(raw["wall_s"] / batch["wall_s"], 3),
-                    "batch_wall_s": round(batch["wall_s"], 3),
-                    "raw_wall_s": round(raw["wall_s"], 3),
-                    "batch_errors": len(batch["failures"]),
-                    "raw_errors": len(raw["failures"]),
-                    "cpu": {"batch": batch_cpu, "raw": raw_cpu},
-                }
+            for f in run["failures"][:5]:
+                log(f"  failure {f}")
+            sent[kind] += n_part
+            ok = ok and not run["failures"] and verify(store, sent[kind], f"{kind} {tag}", checks)
+            return {"n": n_part, "run": run, "cpu": cpu}
+
+        def round_figures(batch: dict, raw: dict, first: str) -> dict:
+            n_part = batch["n"]
+            return {
+                "events": n_part,
+                "first": first,
+                "batch_events_per_s": round(n_part / batch["run"]["wall_s"]),
+                "raw_events_per_s": round(n_part / raw["run"]["wall_s"]),
+                "ratio": round(raw["run"]["wall_s"] / batch["run"]["wall_s"], 3),
+                "batch_wall_s": round(batch["run"]["wall_s"], 3),
+                "raw_wall_s": round(raw["run"]["wall_s"], 3),
+                "batch_errors": len(batch["run"]["failures"]),
+                "raw_errors": len(raw["run"]["failures"]),
+                "cpu": {"batch": batch["cpu"], "raw": raw["cpu"]},
+            }
+
+        # Warm-up: the first requests of a fresh worker cost ~45 % more CPU per event (its heap
+        # grows to the size of a batch, lazy imports and caches fill), and influxd's first writes
+        # to a database create its shards; a service that has run for a minute pays neither.
+        warmup = None
+        if warm_n:
+            part = slice(0, warm_n)
+            warmup = round_figures(
+                run_phase("batch", "warm-up", "warm-up", part),
+                run_phase("raw", "warm-up", "warm-up", part),
+                "batch",
             )
+        rounds = []
+        for k in range(args.rounds):
+            part = slice(warm_n + k * per_round, warm_n + (k + 1) * per_round)
+            label = f"round {k + 1}/{args.rounds}"
+            if k % 2 == 0:
+                batch = run_phase("batch", label, str(k + 1), part)
+                raw = run_phase("raw", label, str(k + 1), part)
+            else:
+                raw = run_phase("raw", label, str(k + 1), part)
+                batch = run_phase("batch", label, str(k + 1), part)
+            batch_latencies += batch["run"]["latencies"]
+            rounds.append(round_figures(batch, raw, "batch" if k % 2 == 0 else "raw"))
         batch_eps = statistics.median(r["batch_events_per_s"] for r in rounds)
         raw_eps = statistics.median(r["raw_events_per_s"] for r in rounds)
         ratio = statistics.median(r["ratio"] for r in rounds)
         # All rounds' raw wall time over all rounds' batch wall time: a lump of influxd work
         # (a Go collection) weighs by its length instead of deciding one round's ratio.
         ratio_of_totals = sum(r["raw_wall_s"] for r in rounds) / sum(r["batch_wall_s"] for r in rounds)
+        rounds_events = sum(r["events"] for r in rounds)
         batch_cpu = _cpu_total([r["cpu"]["batch"] for r in rounds])
         raw_cpu = _cpu_total([r["cpu"]["raw"] for r in rounds])
         log(
@@ -1227,7 +1264,9 @@ def main(argv=None) -> int:
         )
         for f in single["failures"][:5]:
             log(f"  failure {f}")
-        ok = ok and not single["failures"] and verify(server_store, sent + n_single, "single", checks)
+        ok = (
+            ok and not single["failures"] and verify(server_store, sent["batch"] + n_single, "single", checks)
+        )
         gun.stop()
         queued = setup.redis.llen("celery")
         stalls = stall_report(
@@ -1263,11 +1302,12 @@ def main(argv=None) -> int:
             "batch_errors": sum(r["batch_errors"] for r in rounds),
             "raw_errors": sum(r["raw_errors"] for r in rounds),
             "rounds": rounds,
+            "warmup": warmup,
             "stalls": stalls,
             "cpu": {"batch": batch_cpu, "raw": raw_cpu, "single": single_cpu},
-            "gunicorn_cpu_us_per_batch_event": round(batch_cpu["gunicorn_cpu_s"] / sent * 1e6, 1),
-            "influxd_cpu_us_per_batch_event": round(batch_cpu["influxd_cpu_s"] / sent * 1e6, 1),
-            "influxd_cpu_us_per_raw_event": round(raw_cpu["influxd_cpu_s"] / sent * 1e6, 1),
+            "gunicorn_cpu_us_per_batch_event": round(batch_cpu["gunicorn_cpu_s"] / rounds_events * 1e6, 1),
+            "influxd_cpu_us_per_batch_event": round(batch_cpu["influxd_cpu_s"] / rounds_events * 1e6, 1),
+            "influxd_cpu_us_per_raw_event": round(raw_cpu["influxd_cpu_s"] / rounds_events * 1e6, 1),
             "gunicorn_cpu_ms_per_single_request": round(single_cpu["gunicorn_cpu_s"] / n_single * 1e3, 2),
             "goals": {"ratio_ge_0.5": ratio >= 0.5, "single_p99_lt_25ms": p99 < 25},
             "valid": bool(ok),
@@ -1277,6 +1317,7 @@ def main(argv=None) -> int:
                 "assets": args.assets,
                 "days": args.days,
                 "rounds": args.rounds,
+                "warmup_batches": warm_n,
                 "batch_size": args.batch_size,
                 "clients": args.clients,
                 "single_requests": n_single,
