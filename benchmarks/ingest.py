@@ -22,7 +22,13 @@ else the run is invalid and exits 1):
 
 Phases 1 and 2 alternate in --rounds rounds (default 3), each on its own slice of --days of
 generator events, so both phases see the same database size and a slow spell of influxd
-(compactions; its CPU per event swings by +-10 % from run to run here) weighs on both:
+(compactions; its CPU per event swings by +-10 % from run to run here) weighs on both. Odd
+rounds run batch first, even rounds raw first, so what drifts over a run (influxd's heap grows
+by ~0.2 GB a round and its CPU per event with it) does not always fall on the same phase. Before
+the rounds, --warmup-batches batches (default: one per gunicorn thread, on events of their own)
+go through both paths, reported as `warmup` and left out of the medians: a fresh worker's first
+batches cost ~45 % more CPU per event (its heap grows to a batch's size, caches fill), and the
+first writes to a database create its shards.
 
 1. batch  -- the slice's events as JSON arrays of --batch-size events, POSTed to
    /api/v1/ingest by --clients threads (each keeps its connection as long as the server
