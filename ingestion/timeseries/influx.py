@@ -17,7 +17,7 @@ Writes are hand-written line protocol: the `influxdb` package's serializer (`mak
 ran at ~47k points/s for 12-field points, below what one influxd ingests, while this one runs
 at ~120k points/s (benchmarks/timeseries_write.py measures both). The ingest path writes
 `PointRows` (pre-checked, one field list), serialised by orjson and put into line protocol by
-one %-template per chunk (`format_rows`): ~2.4 us per 18-field point instead of ~6.4 us
+one %-template per chunk (`format_rows`): ~2.2 us per 18-field point instead of ~6.7 us
 formatting each float by repr (benchmarks/line_protocol.py).
 
 Transport: for a plain `http://` URL that no proxy applies to, requests go over keep-alive
