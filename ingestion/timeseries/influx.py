@@ -201,7 +201,9 @@ def _format_rows_serialized(rows: PointRows, chunk: list) -> bytes | None:
 
     Returns None where the token count would not hold or where a tag or string would need
     line-protocol escaping that JSON does not give: any comma, bracket, space, equals sign or
-    backslash inside a string (JSON-escaped control characters included).
+    backslash inside a string (JSON-escaped control characters included). It relies on the
+    PointRows guarantee of finite floats: orjson writes NaN and infinities as `null`, which
+    would read here as a missing value.
     """
     try:
         blob = orjson.dumps(chunk)
