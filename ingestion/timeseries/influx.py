@@ -156,21 +156,28 @@ def format_line(measurement: str, asset_id: str, fields: dict[str, FieldValue], 
     return f"{measurement},asset_id={escape_tag_value(asset_id)} {','.join(parts)} {time_us}"
 
 
-def _row_template(measurement: str, names: Sequence[str], kinds: Sequence[type], present) -> str:
-    """The %-format of one line of PointRows: tag, the present fields, time (us)."""
+def _row_template(
+    measurement: str, names: Sequence[str], kinds: Sequence[type], present, *, serialized: bool = False
+) -> str:
+    """The %-format of one line of PointRows, newline included: tag, the present fields, time (us).
+
+    `serialized`: the values arrive as JSON tokens (`_format_rows_serialized`): numbers and
+    already-quoted strings go in as they are. Else floats by repr, strings quoted here.
+    """
+    float_spec, str_spec, time_spec = ("%s", "%s", "%s") if serialized else ("%r", '"%s"', "%d")
     pieces = []
     for name, kind, keep in zip(names, kinds, present, strict=True):
         if not keep:
             continue
         if kind is float:
-            pieces.append(f"{name}=%r")
+            pieces.append(f"{name}={float_spec}")
         elif kind is int:
-            pieces.append(f"{name}=%di")
+            pieces.append(f"{name}=%si" if serialized else f"{name}=%di")
         elif kind is str:
-            pieces.append(f'{name}="%s"')
+            pieces.append(f"{name}={str_spec}")
         else:
             raise ValueError(f"PointRows column {name!r}: unsupported kind {kind!r}")
-    return f"{measurement},asset_id=%s {','.join(pieces)} %d"
+    return f"{measurement},asset_id=%s {','.join(pieces)} {time_spec}\n"
 
 
 def format_rows(rows: PointRows, start: int = 0, stop: int | None = None) -> bytes:
@@ -225,15 +232,7 @@ def _format_rows_serialized(rows: PointRows, chunk: list) -> bytes | None:
     for j in range(k):
         ordered[1 + j :: width] = tokens[2 + j :: width]
     ordered[width - 1 :: width] = tokens[1::width]
-    fields = []
-    for name, kind in zip(names, kinds, strict=True):
-        if kind is float or kind is str:
-            fields.append(f"{name}=%s")
-        elif kind is int:
-            fields.append(f"{name}=%si")
-        else:
-            raise ValueError(f"PointRows column {name!r}: unsupported kind {kind!r}")
-    template = f"{rows.measurement},asset_id=%s {','.join(fields)} %s\n".encode()
+    template = _row_template(rows.measurement, names, kinds, [True] * k, serialized=True).encode()
     body = (template * n) % tuple(ordered)
     # Only a missing value gives `=null`: strings are quoted (and one with `=` fell back).
     if b"null" in unbracketed:
@@ -253,7 +252,7 @@ def _format_rows_templated(rows: PointRows, chunk: list) -> str:
     """format_rows by one %-template per pattern of absent fields (repr for floats, `i` for
     ints, quoted and escaped strings), the tag value escaped once per asset."""
     names, kinds = rows.names, rows.kinds
-    full = _row_template(rows.measurement, names, kinds, [True] * len(names)) + "\n"
+    full = _row_template(rows.measurement, names, kinds, [True] * len(names))
     templates: dict[tuple[bool, ...], str] = {}
     string_cols = [i for i, kind in enumerate(kinds) if kind is str]
     tags: dict[str, str] = {}
@@ -272,7 +271,7 @@ def _format_rows_templated(rows: PointRows, chunk: list) -> str:
             present = tuple([v is not None for v in values])
             template = templates.get(present)
             if template is None:
-                template = templates[present] = _row_template(rows.measurement, names, kinds, present) + "\n"
+                template = templates[present] = _row_template(rows.measurement, names, kinds, present)
             append(template % (tag, *[v for v in values if v is not None], us))
         else:
             append(full % (tag, *values, us))
