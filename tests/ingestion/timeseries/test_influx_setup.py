@@ -471,16 +471,16 @@ def random_rows(rng: random.Random, texts: list[str], assets: list[str], n: int 
 ROW_NAMES, ROW_KINDS = ("v", "n", "s", "w"), (float, int, str, float)
 
 
-def expected_lines(rows: list[tuple]) -> list[tuple]:
-    """What format_line (one point at a time) writes for the same rows, parsed."""
+def point_lines(rows: list[tuple]) -> list[str]:
+    """What format_line (one point at a time) writes for the same rows."""
     return [
-        parse_line(
-            format_line(
-                "events", a, {n: v for n, v in zip(ROW_NAMES, vals, strict=True) if v is not None}, us
-            )
-        )
+        format_line("events", a, {n: v for n, v in zip(ROW_NAMES, vals, strict=True) if v is not None}, us)
         for a, us, vals in rows
     ]
+
+
+def expected_lines(rows: list[tuple]) -> list[tuple]:
+    return [parse_line(line) for line in point_lines(rows)]
 
 
 def test_rows_that_json_can_carry_are_formatted_as_the_same_points_line_by_line():
@@ -529,10 +529,7 @@ def test_rows_with_escapes_are_formatted_exactly_as_the_same_points_line_by_line
     assets = ["M 1", "a,b", "a=b", "x' OR 1=1 --", "PUMP-07"]
     rows = random_rows(rng, texts, assets)
     table = PointRows("events", ROW_NAMES, ROW_KINDS, rows)
-    expected = [
-        format_line("events", a, {n: v for n, v in zip(ROW_NAMES, vals, strict=True) if v is not None}, us)
-        for a, us, vals in rows
-    ]
+    expected = point_lines(rows)
 
     assert lines_of(format_rows(table)) == expected
     assert lines_of(format_rows(table, 100, 150)) == expected[100:150]
