@@ -1,9 +1,9 @@
 """Digital-twin data generator for industrial rotating machines on the Indian grid.
 
-The core (everything in this package except an optional Django ``apps.py``) imports no
-Django: numpy/scipy for the physics, pydantic only through ``ingestion.schemas`` (the
-one event contract) and for scenario validation. Keep this module free of heavy imports
-so that ``import generator`` stays cheap for Django's app loading.
+A library and a CLI, not a Django app: it imports no app of the project and no Django
+(import-linter checks it), only numpy/scipy for the physics, pydantic for scenario
+validation and ``pdm_project.contract`` for the event contract's signal names and ranges.
+The live demo that streams it into the API is ``frontend``'s ``demo`` command.
 
 Entry points:
     python -m generator simulate|stream|invalid ...   (see docs/generator.md)

@@ -54,7 +54,6 @@ INSTALLED_APPS = [
     "assessment",
     "reporting",
     "frontend",
-    "generator",
 ]
 
 MIDDLEWARE = [

@@ -29,7 +29,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ingestion import services
 from ingestion.models import TenantMember
 
-SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "demo.yaml"
+SCENARIO = Path(__file__).resolve().parents[3] / "generator" / "scenarios" / "demo.yaml"
 
 
 class Command(BaseCommand):
