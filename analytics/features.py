@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.running import running_mask
+from pdm_project import contract
 
 __all__ = [
     "ABS_FLOORS",
@@ -58,35 +59,16 @@ __all__ = [
 NS_PER_S = 1_000_000_000
 NS_PER_HOUR = 3600 * NS_PER_S
 
-REQUIRED_SIGNALS: tuple[str, ...] = (
-    "voltage_v",
-    "current_a",
-    "power_factor",
-    "frequency_hz",
-    "temperature_c",
-    "vibration_rms_mm_s",
-    "power_kw",
-)
+#: the inputs: the contract's readings (pdm_project.contract) with the derived power signals;
+#: power_kw is required, the other derived signals are optional like the optional readings
+REQUIRED_SIGNALS: tuple[str, ...] = (*contract.REQUIRED_SIGNALS, "power_kw")
 OPTIONAL_SIGNALS: tuple[str, ...] = (
-    "vibration_peak_g",
-    "vibration_kurtosis",
-    "rpm",
-    "ambient_temperature_c",
-    "apparent_power_kva",
-    "reactive_power_kvar",
-    "vibration_1x_mm_s",
-    "vibration_2x_mm_s",
-    "envelope_bpfo_g",
-    "envelope_bpfi_g",
+    *contract.OPTIONAL_SIGNALS,
+    *(s for s in contract.DERIVED_SIGNALS if s not in REQUIRED_SIGNALS),
 )
 #: spectral band values (optional): only their 15-min mean is kept, for the guidance's symptom
 #: words relative to the healthy baseline (docs/CONTRACTS.md section 15.5)
-SPECTRAL_SIGNALS: tuple[str, ...] = (
-    "vibration_1x_mm_s",
-    "vibration_2x_mm_s",
-    "envelope_bpfo_g",
-    "envelope_bpfi_g",
-)
+SPECTRAL_SIGNALS: tuple[str, ...] = contract.SPECTRAL_SIGNALS
 ROLLING_SIGNALS: tuple[str, ...] = (
     "voltage_v",
     "current_a",

@@ -25,6 +25,7 @@ from django.utils import timezone
 from ingestion.models import Asset
 from ingestion.services.events import AnalyticsHandoffUnavailable, AssetSpan
 from ingestion.timeseries import Point, get_store
+from pdm_project.contract import EVENT_SIGNALS
 
 from .anomaly import AnomalyModel, fit_anomaly_model, scorable_rows
 from .baseline import BaselineError, baseline_fit
@@ -33,25 +34,6 @@ from .models import AnalyticsState, Baseline, BaselineSource, BaselineStatus
 
 logger = logging.getLogger(__name__)
 
-EVENT_COLUMNS = (
-    "voltage_v",
-    "current_a",
-    "power_factor",
-    "frequency_hz",
-    "temperature_c",
-    "vibration_rms_mm_s",
-    "vibration_peak_g",
-    "vibration_kurtosis",
-    "rpm",
-    "ambient_temperature_c",
-    "power_kw",
-    "apparent_power_kva",
-    "reactive_power_kvar",
-    "vibration_1x_mm_s",
-    "vibration_2x_mm_s",
-    "envelope_bpfo_g",
-    "envelope_bpfi_g",
-)
 CHUNK = timedelta(days=2)
 #: events written at [a, b] change every derived point in [a, b + 72 h] (the longest window,
 #: docs/CONTRACTS.md §6 "Recomputation")
@@ -271,7 +253,7 @@ def _frame(points: list[Point], columns: Iterable[str] | None = None) -> pd.Data
 
 def events_frame(*, asset_id: str, start: datetime, end: datetime) -> pd.DataFrame:
     points = get_store().read(measurement="events", asset_id=asset_id, start=start, end=end)
-    return _frame(points, EVENT_COLUMNS)
+    return _frame(points, EVENT_SIGNALS)
 
 
 def features_frame(*, asset_id: str, start: datetime, end: datetime) -> pd.DataFrame:

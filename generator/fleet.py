@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingestion.schemas import SIGNAL_FIELDS
+from pdm_project.contract import SIGNAL_FIELDS
 
 from .faults import (
     ELECTRICAL_REACTIVE_PU,

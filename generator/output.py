@@ -30,7 +30,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from ingestion.schemas import FIELD_RANGES, SCHEMA_VERSION
+from pdm_project.contract import FIELD_RANGES, SCHEMA_VERSION
 
 from . import fastjson as fj
 from .faults import VIBRATION_DEFECTS, threshold_life

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 import numpy as np
 
 SQRT3 = math.sqrt(3.0)
-# The stored field names, in the order `derived_columns` returns them.
-DERIVED_FIELDS = ("apparent_power_kva", "power_kw", "reactive_power_kvar")
 
 
 def derived_columns(
@@ -23,7 +21,8 @@ def derived_columns(
     power_factor: Sequence[float],
     three_phase: Sequence[bool],
 ) -> tuple[list[float], list[float], list[float]]:
-    """(apparent_power_kva, power_kw, reactive_power_kvar) of many readings at once.
+    """(apparent_power_kva, power_kw, reactive_power_kvar) of many readings at once: the
+    columns of `pdm_project.contract.DERIVED_SIGNALS`, in its order.
 
     Vectorised because ingest derives every event of a batch (a Python call per event was a
     tenth of a batch's CPU); numpy's float64 products, quotient and square root round exactly

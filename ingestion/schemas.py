@@ -1,8 +1,9 @@
 """Canonical Sensor Event v1: the one definition shared by the API, the generator and the importers.
 
-This module imports no Django on purpose, so the generator (numpy only) and the bulk
-importer validate with exactly the rules `/api/v1/ingest` applies. The meaning of every
-field is in docs/CONTRACTS.md; change both together.
+This module imports no Django on purpose, so the bulk importer and the tests validate with
+exactly the rules `/api/v1/ingest` applies. Signal names, ranges and the schema version come
+from `pdm_project.contract` (shared with the digital twin). The meaning of every field is in
+docs/CONTRACTS.md; change both together.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from pydantic import (
     ValidationError,
 )
 
-SCHEMA_VERSION = "1.0"
+from pdm_project.contract import FIELD_RANGES, SIGNAL_FIELDS
+
 ASSET_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 MAX_FUTURE_SKEW = timedelta(minutes=5)
 # Devices whose clock lost power report 1970 or 2000-01-01; no real reading predates this.
@@ -42,47 +44,6 @@ EventId = Annotated[str, StringConstraints(pattern=UUID_PATTERN, to_lower=True)]
 # parse_events checks it in one pass over the batch and converts to UTC there: a Python
 # validator per event cost ~0.6 us of the ~12 us CPU an event of a batch costs.
 Timestamp = Annotated[AwareDatetime, Field(ge=MIN_TIMESTAMP)]
-
-# (field, lower, lower_inclusive, upper, upper_inclusive): the single table of ranges.
-# docs/CONTRACTS.md section 1 lists the same numbers; tests/ingestion/test_schemas.py
-# checks every bound from this table in both directions.
-FIELD_RANGES: dict[str, tuple[float, bool, float, bool]] = {
-    "voltage_v": (0.0, False, 1000.0, True),
-    "current_a": (0.0, True, 10_000.0, True),
-    "power_factor": (0.0, True, 1.0, True),
-    "frequency_hz": (45.0, True, 55.0, True),
-    "temperature_c": (-50.0, True, 250.0, True),
-    "vibration_rms_mm_s": (0.0, True, 100.0, True),
-    "vibration_peak_g": (0.0, True, 500.0, True),
-    "vibration_kurtosis": (0.0, True, 1000.0, True),
-    "rpm": (0.0, True, 100_000.0, True),
-    "ambient_temperature_c": (-50.0, True, 80.0, True),
-    "vibration_1x_mm_s": (0.0, True, 100.0, True),
-    "vibration_2x_mm_s": (0.0, True, 100.0, True),
-    "envelope_bpfo_g": (0.0, True, 500.0, True),
-    "envelope_bpfi_g": (0.0, True, 500.0, True),
-}
-
-REQUIRED_SIGNALS = (
-    "voltage_v",
-    "current_a",
-    "power_factor",
-    "frequency_hz",
-    "temperature_c",
-    "vibration_rms_mm_s",
-)
-OPTIONAL_SIGNALS = (
-    "vibration_peak_g",
-    "vibration_kurtosis",
-    "rpm",
-    "ambient_temperature_c",
-    # spectral band values of condition-monitoring sensors: they tell the vibration faults apart
-    "vibration_1x_mm_s",
-    "vibration_2x_mm_s",
-    "envelope_bpfo_g",
-    "envelope_bpfi_g",
-)
-SIGNAL_FIELDS = REQUIRED_SIGNALS + OPTIONAL_SIGNALS
 
 
 def _bounded(name: str) -> Any:
@@ -115,7 +76,7 @@ class SensorEventV1(BaseModel):
     vibration_2x_mm_s: _bounded("vibration_2x_mm_s") | None = None
     envelope_bpfo_g: _bounded("envelope_bpfo_g") | None = None
     envelope_bpfi_g: _bounded("envelope_bpfi_g") | None = None
-    schema_version: Literal["1.0"] | None = None
+    schema_version: Literal["1.0"] | None = None  # pdm_project.contract.SCHEMA_VERSION
 
     def signals(self) -> dict[str, float]:
         """The numeric readings that are present, keyed by contract field name."""

@@ -16,8 +16,9 @@ from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from pdm_project.contract import EVENT_SIGNALS
+
 from .models import ApiToken, Asset, Tenant
-from .schemas import SIGNAL_FIELDS
 from .timeseries import get_store
 from .tokens import token_digest, token_prefix
 
@@ -189,12 +190,7 @@ def assets_by_id(*, asset_ids: set[str]) -> dict[str, Asset]:
 
 # --- time-series reads ------------------------------------------------------------------
 
-SIGNAL_READ_FIELDS = (
-    *SIGNAL_FIELDS,
-    "power_kw",
-    "apparent_power_kva",
-    "reactive_power_kvar",
-)
+SIGNAL_READ_FIELDS = EVENT_SIGNALS  # the readings and the derived signals (CONTRACTS §5.2)
 MAX_RAW_POINTS = 20_000
 AUTO_MAX_BUCKETS = 500
 _LADDER_S = (1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)

@@ -11,9 +11,11 @@ from operator import add, itemgetter
 from django.conf import settings
 from django.db import transaction
 
-from ..derived import DERIVED_FIELDS, derived_columns
+from pdm_project.contract import DERIVED_SIGNALS, SIGNAL_FIELDS
+
+from ..derived import derived_columns
 from ..models import Asset, Phase, Tenant
-from ..schemas import SIGNAL_FIELDS, EventBatchInvalid, EventError, SensorEventV1, parse_events
+from ..schemas import EventBatchInvalid, EventError, SensorEventV1, parse_events
 from ..selectors import assets_by_id
 from ..timeseries import PointRows, TimeSeriesUnavailable, get_store
 from . import spool
@@ -67,8 +69,8 @@ analytics_handoff: Callable[[list[AssetSpan]], None] | None = None
 
 
 # The `events` point of one event: its readings, the event id and the derived signals.
-EVENT_FIELDS = (*SIGNAL_FIELDS, "event_id", *DERIVED_FIELDS)
-EVENT_KINDS = (float,) * len(SIGNAL_FIELDS) + (str,) + (float,) * len(DERIVED_FIELDS)
+EVENT_FIELDS = (*SIGNAL_FIELDS, "event_id", *DERIVED_SIGNALS)
+EVENT_KINDS = (float,) * len(SIGNAL_FIELDS) + (str,) + (float,) * len(DERIVED_SIGNALS)
 _stored_values = itemgetter(*SIGNAL_FIELDS, "event_id")
 _asset_id = itemgetter("asset_id")
 _timestamp = itemgetter("timestamp")
