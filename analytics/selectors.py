@@ -1,12 +1,74 @@
-"""Reads other apps may use: the active baseline of an asset and the anomaly model behind it."""
+"""Reads of the analytics app: stored events and features as frames, the baseline window, the
+active baseline of an asset and the anomaly model behind it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
+import pandas as pd
+from django.conf import settings
+
+from ingestion.models import Asset
+from ingestion.timeseries import Point, get_store
+from pdm_project.contract import EVENT_SIGNALS
+
+from .anomaly import AnomalyModel
 from .baseline import BaselineStats
+from .features import FEATURE_COLUMNS
 from .models import Baseline
+
+EPOCH_START = datetime(2000, 1, 1, tzinfo=UTC)
+FAR_FUTURE = datetime(2262, 1, 1, tzinfo=UTC)
+
+
+# --- reading the store into frames ---------------------------------------------------------
+
+
+def _frame(points: list[Point], columns: Iterable[str] | None = None) -> pd.DataFrame:
+    index = pd.DatetimeIndex([p.time for p in points], tz=UTC) if points else pd.DatetimeIndex([], tz=UTC)
+    if columns is None:
+        frame = pd.DataFrame([p.fields for p in points], index=index)
+    else:
+        cols = list(columns)
+        frame = pd.DataFrame([[p.fields.get(c) for c in cols] for p in points], index=index, columns=cols)
+    return frame.apply(pd.to_numeric, errors="coerce").astype("float64") if len(frame.columns) else frame
+
+
+def events_frame(*, asset_id: str, start: datetime, end: datetime) -> pd.DataFrame:
+    """The stored events of [start, end): one float column per event signal (readings, derived)."""
+    points = get_store().read(measurement="events", asset_id=asset_id, start=start, end=end)
+    return _frame(points, EVENT_SIGNALS)
+
+
+def features_frame(*, asset_id: str, start: datetime, end: datetime) -> pd.DataFrame:
+    """The stored features of [start, end), one column per feature of docs/CONTRACTS.md §6."""
+    points = get_store().read(measurement="features", asset_id=asset_id, start=start, end=end)
+    return _frame(points, FEATURE_COLUMNS)
+
+
+def model_frame(features: pd.DataFrame, events: pd.DataFrame, how: str = "left") -> pd.DataFrame:
+    """Features plus the raw readings they do not already carry, aligned on event time."""
+    extra = events[[c for c in events.columns if c not in features.columns]]
+    return features.join(extra, how=how)
+
+
+def baseline_default_window(*, asset: Asset) -> tuple[datetime, datetime] | None:
+    """[t0, t0 + N h): t0 = first event at or after the commissioning day (or the first event)."""
+    after = EPOCH_START
+    if asset.commissioned_at:
+        after = datetime.combine(asset.commissioned_at, datetime.min.time(), tzinfo=UTC)
+    first = get_store().read(
+        measurement="events", asset_id=asset.asset_id, start=after, end=FAR_FUTURE, limit=1
+    )
+    if not first:
+        return None
+    t0 = first[0].time
+    return t0, t0 + timedelta(hours=settings.BASELINE_DEFAULT_HOURS)
+
+
+# --- baselines -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -45,9 +107,6 @@ def baseline_validation_report(*, asset_id: str, start: datetime, end: datetime)
     model as it is now, over any window the caller knows to be healthy.  Only events of steady
     running are scored (docs/CONTRACTS.md §6.7); the others are counted in ``not_scored``.
     """
-    from .anomaly import AnomalyModel
-    from .services import events_frame, features_frame, model_frame
-
     row = Baseline.objects.filter(asset__asset_id=asset_id, active=True).first()
     if row is None:
         raise LookupError(f"asset {asset_id!r} has no active baseline")

@@ -1,5 +1,9 @@
 """The analytics pipeline of one asset, in event time: features -> baseline -> scores -> assessment.
 
+Analytics sits below assessment (docs/ARCHITECTURE.md): the caller that runs the pipeline
+(`assessment.tasks`) passes the assessment step and the way to enqueue a run as arguments,
+so every stage is visible at that call site.
+
 Work is coalesced per asset in `AnalyticsState`: ingest widens the pending event-time
 range and enqueues a task only when none is queued. A run moves the pending range to
 `inflight_*` before computing and clears it only after every write succeeded, so a worker
@@ -14,7 +18,8 @@ import logging
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -22,15 +27,15 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from ingestion.handoff import AnalyticsHandoffUnavailable, AssetSpan
 from ingestion.models import Asset
-from ingestion.services.events import AnalyticsHandoffUnavailable, AssetSpan
 from ingestion.timeseries import Point, get_store
-from pdm_project.contract import EVENT_SIGNALS
 
 from .anomaly import AnomalyModel, fit_anomaly_model, scorable_rows
 from .baseline import BaselineError, baseline_fit
-from .features import FEATURE_COLUMNS, FLAG_COLUMNS, AssetContext, compute_features, required_history
+from .features import FLAG_COLUMNS, AssetContext, compute_features, required_history
 from .models import AnalyticsState, Baseline, BaselineSource, BaselineStatus
+from .selectors import baseline_default_window, events_frame, features_frame, model_frame
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +45,23 @@ CHUNK = timedelta(days=2)
 RECOMPUTE_AFTER = timedelta(hours=72)
 HOLDOUT_EVERY_NTH_HOUR = 5
 _FLAGS = frozenset(FLAG_COLUMNS)  # stored as integers 0/1, as the contract says
-EPOCH_START = datetime(2000, 1, 1, tzinfo=UTC)
-FAR_FUTURE = datetime(2262, 1, 1, tzinfo=UTC)
 
-# Set by analytics.apps: enqueue the pipeline task for an asset pk (Celery, eager or broker).
-pipeline_enqueue: Callable[[int], None] | None = None
+#: publishes one pipeline run of an asset (by pk): the Celery task's ``delay``
+Enqueue = Callable[[int], object]
+
+
+class AssessStep(Protocol):
+    """The stage after the scores: assess one asset's event-time grid over [start, end]
+    (`assessment.services.assessments_run`); returns the number of assessments written."""
+
+    def __call__(self, *, asset_id: str, start: datetime, end: datetime) -> int: ...
+
+
+class WindowHealthy(Protocol):
+    """Whether the assessment judged an asset healthy throughout [start, end)
+    (`assessment.selectors.asset_window_healthy`)."""
+
+    def __call__(self, *, asset: Asset, start: datetime, end: datetime) -> bool: ...
 
 
 @dataclass
@@ -61,7 +78,7 @@ class PipelineResult:
 # --- hand-off from ingestion -------------------------------------------------------------
 
 
-def analytics_request(spans: Iterable[AssetSpan]) -> list[str]:
+def analytics_request(*, spans: Iterable[AssetSpan], enqueue: Enqueue) -> list[str]:
     """Widen each asset's pending event-time range; enqueue a run where none is queued.
 
     Called by ingest after the events are in the store and before it answers 201, so what
@@ -102,7 +119,7 @@ def analytics_request(spans: Iterable[AssetSpan]) -> list[str]:
     typed = connection.vendor == "postgresql"
     now = stamp(timezone.now())
     row_sql = "(%s::bigint, %s::timestamptz, %s::timestamptz)" if typed else "(%s, %s, %s)"
-    enqueue: list[int] = []
+    woken: list[int] = []
     with connection.cursor() as cursor:
 
         def widen(keys: list[int]) -> dict[int, bool]:
@@ -144,7 +161,7 @@ def analytics_request(spans: Iterable[AssetSpan]) -> list[str]:
                 params,
             )
             inserted = {pk for (pk,) in cursor.fetchall()}
-            enqueue += sorted(inserted)
+            woken += sorted(inserted)
             raced = [pk for pk in absent if pk not in inserted]  # another request inserted it first
             if raced:
                 queued.update(widen(raced))
@@ -155,18 +172,18 @@ def analytics_request(spans: Iterable[AssetSpan]) -> list[str]:
                 f"WHERE asset_id IN ({', '.join(['%s'] * len(idle))}) AND NOT queued RETURNING asset_id",
                 [True, now, *idle],
             )
-            enqueue += sorted(pk for (pk,) in cursor.fetchall())
-    if pipeline_enqueue is not None and enqueue:
+            woken += sorted(pk for (pk,) in cursor.fetchall())
+    if woken:
         if connection.in_atomic_block:  # a caller's transaction: wake workers once it commits
-            for pk in enqueue:
-                transaction.on_commit(lambda pk=pk: pipeline_enqueue(pk))
+            for pk in woken:
+                transaction.on_commit(lambda pk=pk: enqueue(pk))
         else:
-            _wake(enqueue, table)
+            _wake(woken, table, enqueue)
     names = {pk: span.asset_id for pk, span in by_pk.items()}
-    return [names[pk] for pk in enqueue]
+    return [names[pk] for pk in woken]
 
 
-def _wake(pks: list[int], table: str) -> None:
+def _wake(pks: list[int], table: str, enqueue: Enqueue) -> None:
     """Publish one wake-up per asset whose `queued` flag this hand-off set.
 
     If the broker refuses one, the flags of the assets not woken go back to false and
@@ -177,7 +194,7 @@ def _wake(pks: list[int], table: str) -> None:
     """
     for i, pk in enumerate(pks):
         try:
-            pipeline_enqueue(pk)
+            enqueue(pk)
         except Exception as exc:
             rest = pks[i:]
             with connection.cursor() as cursor:
@@ -190,7 +207,7 @@ def _wake(pks: list[int], table: str) -> None:
             ) from exc
 
 
-def analytics_requeue_stalled(*, now: datetime | None = None) -> list[str]:
+def analytics_requeue_stalled(*, enqueue: Enqueue, now: datetime | None = None) -> list[str]:
     """Wake a worker again for assets whose recorded work no message will ever deliver.
 
     The pending range is durable in SQL (`analytics_request`), the broker message is only a
@@ -225,7 +242,7 @@ def analytics_requeue_stalled(*, now: datetime | None = None) -> list[str]:
             ).update(queued=True, queued_at=now)
             == 1
         )
-        if not claimed or pipeline_enqueue is None:
+        if not claimed:
             continue
         logger.warning(
             "analytics of %s stalled (%s since %s); waking a worker again",
@@ -233,38 +250,9 @@ def analytics_requeue_stalled(*, now: datetime | None = None) -> list[str]:
             "queued" if state.queued else "range taken",
             state.queued_at if state.queued else state.taken_at,
         )
-        pipeline_enqueue(state.asset_id)
+        enqueue(state.asset_id)
         woken.append(state.asset.asset_id)
     return woken
-
-
-# --- reading the store into frames ---------------------------------------------------------
-
-
-def _frame(points: list[Point], columns: Iterable[str] | None = None) -> pd.DataFrame:
-    index = pd.DatetimeIndex([p.time for p in points], tz=UTC) if points else pd.DatetimeIndex([], tz=UTC)
-    if columns is None:
-        frame = pd.DataFrame([p.fields for p in points], index=index)
-    else:
-        cols = list(columns)
-        frame = pd.DataFrame([[p.fields.get(c) for c in cols] for p in points], index=index, columns=cols)
-    return frame.apply(pd.to_numeric, errors="coerce").astype("float64") if len(frame.columns) else frame
-
-
-def events_frame(*, asset_id: str, start: datetime, end: datetime) -> pd.DataFrame:
-    points = get_store().read(measurement="events", asset_id=asset_id, start=start, end=end)
-    return _frame(points, EVENT_SIGNALS)
-
-
-def features_frame(*, asset_id: str, start: datetime, end: datetime) -> pd.DataFrame:
-    points = get_store().read(measurement="features", asset_id=asset_id, start=start, end=end)
-    return _frame(points, FEATURE_COLUMNS)
-
-
-def model_frame(features: pd.DataFrame, events: pd.DataFrame, how: str = "left") -> pd.DataFrame:
-    """Features plus the raw readings they do not already carry, aligned on event time."""
-    extra = events[[c for c in events.columns if c not in features.columns]]
-    return features.join(extra, how=how)
 
 
 def _points(
@@ -293,20 +281,6 @@ def asset_context(asset: Asset) -> AssetContext:
         rated_current_a=asset.rated_current_a,
         rated_rpm=asset.rated_rpm,
     )
-
-
-def baseline_default_window(*, asset: Asset) -> tuple[datetime, datetime] | None:
-    """[t0, t0 + N h): t0 = first event at or after the commissioning day (or the first event)."""
-    after = EPOCH_START
-    if asset.commissioned_at:
-        after = datetime.combine(asset.commissioned_at, datetime.min.time(), tzinfo=UTC)
-    first = get_store().read(
-        measurement="events", asset_id=asset.asset_id, start=after, end=FAR_FUTURE, limit=1
-    )
-    if not first:
-        return None
-    t0 = first[0].time
-    return t0, t0 + timedelta(hours=settings.BASELINE_DEFAULT_HOURS)
 
 
 def _next_version(asset: Asset) -> int:
@@ -409,7 +383,7 @@ def baseline_activate(*, baseline: Baseline, by: str, forced: bool) -> Baseline:
     return baseline
 
 
-def baselines_retrain_due(*, now: datetime | None = None) -> list[Baseline]:
+def baselines_retrain_due(*, window_healthy: WindowHealthy, now: datetime | None = None) -> list[Baseline]:
     """Scheduled retraining (opt-in, BASELINE_RETRAIN_DAYS > 0).
 
     For every active baseline activated more than BASELINE_RETRAIN_DAYS ago, train a new
@@ -417,9 +391,8 @@ def baselines_retrain_due(*, now: datetime | None = None) -> list[Baseline]:
     window lies after the current baseline and every assessment in it was Low risk: a drifting
     baseline must not absorb a developing fault. The new version is activated only when its
     hold-out validation passes (as any version); otherwise the current one stays active.
+    ``window_healthy`` is the assessment's judgement of a window (the caller passes it).
     """
-    from assessment.selectors import asset_window_healthy
-
     days = settings.BASELINE_RETRAIN_DAYS
     if days <= 0:
         return []
@@ -435,7 +408,7 @@ def baselines_retrain_due(*, now: datetime | None = None) -> list[Baseline]:
             continue
         end = newest.time + timedelta(microseconds=1)
         start = end - timedelta(hours=settings.BASELINE_DEFAULT_HOURS)
-        if start < current.window_end or not asset_window_healthy(asset=asset, start=start, end=end):
+        if start < current.window_end or not window_healthy(asset=asset, start=start, end=end):
             continue
         trained.append(
             baseline_train(
@@ -508,22 +481,16 @@ def _finish_work(asset_pk: int, start: datetime, end: datetime, error: str = "")
         state.save()
 
 
-def _assess(asset_id: str, start: datetime, end: datetime) -> int:
-    from assessment import services as assessment_services
-
-    run = getattr(assessment_services, "assessments_run", None)
-    return run(asset_id=asset_id, start=start, end=end) if run is not None else 0
-
-
-def asset_pipeline_run(*, asset_pk: int) -> PipelineResult | None:
-    """Process the asset's pending event-time range in chunks, oldest first."""
+def asset_pipeline_run(*, asset_pk: int, assess: AssessStep) -> PipelineResult | None:
+    """Process the asset's pending event-time range in chunks, oldest first: features,
+    baseline (once), scores, then ``assess`` over the chunk."""
     work = _take_work(asset_pk)
     if work is None:
         return None
     asset, start, end = work
     result = PipelineResult(asset_id=asset.asset_id, start=start, end=end)
     try:
-        _run_range(asset, start, _recompute_until(asset, end), result)
+        _run_range(asset, start, _recompute_until(asset, end), result, assess)
     except Exception as exc:
         _finish_work(asset_pk, start, end, error=f"{type(exc).__name__}: {exc}")
         raise
@@ -540,7 +507,9 @@ def _recompute_until(asset: Asset, end: datetime) -> datetime:
     return min(end + RECOMPUTE_AFTER, newest.time)
 
 
-def _run_range(asset: Asset, start: datetime, end: datetime, result: PipelineResult) -> None:
+def _run_range(
+    asset: Asset, start: datetime, end: datetime, result: PipelineResult, assess: AssessStep
+) -> None:
     store = get_store()
     history = required_history()
     context = asset_context(asset)
@@ -555,7 +524,9 @@ def _run_range(asset: Asset, start: datetime, end: datetime, result: PipelineRes
             result.features += store.write(_points("features", asset.asset_id, feats, _FLAGS))
             _maybe_train_baseline(asset, chunk_end, result)
             result.scores += _score(asset, feats, events)
-            result.assessments += _assess(asset.asset_id, chunk_start, chunk_end - timedelta(microseconds=1))
+            result.assessments += assess(
+                asset_id=asset.asset_id, start=chunk_start, end=chunk_end - timedelta(microseconds=1)
+            )
         chunk_start = chunk_end
 
 

@@ -1,35 +1,23 @@
-"""Celery tasks of the analytics app: thin, idempotent, retried on transient store errors."""
+"""Celery tasks of the analytics app: thin, idempotent.
+
+The pipeline's own tasks (a run per asset, the stalled-run sweep, scheduled retraining) live in
+`assessment.tasks`: each run ends with the assessment, which analytics may not import.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from celery import shared_task
 
-from ingestion.timeseries import TimeSeriesUnavailable
+from ingestion.models import Asset
 
 from . import services
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(TimeSeriesUnavailable,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=None,
-    ignore_result=True,
-)
-def asset_pipeline_task(asset_pk: int) -> None:
-    """Features -> baseline -> scores -> assessment for the asset's pending event-time range."""
-    services.asset_pipeline_run(asset_pk=asset_pk)
-
-
 @shared_task(acks_late=True, ignore_result=True)
 def baseline_train_task(baseline_request: dict) -> None:
-    """Train a baseline over an admin-chosen window (from the admin action or the API)."""
-    from datetime import datetime
-
-    from ingestion.models import Asset
-
+    """Train a baseline over an admin-chosen window (docs/CONTRACTS.md §7.1, admin retraining)."""
     asset = Asset.objects.get(pk=baseline_request["asset_pk"])
     services.baseline_train(
         asset=asset,
@@ -38,15 +26,3 @@ def baseline_train_task(baseline_request: dict) -> None:
         source=baseline_request.get("source", "admin"),
         created_by=baseline_request.get("by", "system"),
     )
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def baselines_retrain_due_task() -> int:
-    """Daily: retrain baselines that are due over a recent, assessed-healthy window (opt-in)."""
-    return len(services.baselines_retrain_due())
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def analytics_requeue_stalled_task() -> int:
-    """Every 5 min: wake workers for assets whose wake-up message was lost (Redis restart)."""
-    return len(services.analytics_requeue_stalled())

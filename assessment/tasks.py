@@ -1,20 +1,60 @@
-"""Celery tasks of the assessment app: thin, take ids, call one service, idempotent, acks_late."""
+"""Celery tasks of the assessment app, and the event-time pipeline's entry points.
+
+Thin: each takes ids, calls one service, is idempotent and acks late. The pipeline reads top
+to bottom from here (docs/ARCHITECTURE.md):
+
+1. ingest stores events and calls ``settings.INGEST_HANDOFF``, which is `pipeline_request`:
+   analytics commits each asset's pending event-time range and `asset_pipeline_task` is
+   enqueued where no run is queued;
+2. `asset_pipeline_task` runs analytics (features, baseline, scores) chunk by chunk and
+   hands each chunk to `services.assessments_run` (health, risk, RUL, alerts).
+
+Analytics sits below assessment and imports none of it: this module passes it the task to
+enqueue and the assessment step.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from . import conf, services
+from analytics import services as analytics_services
+from ingestion.handoff import AssetSpan
+from ingestion.timeseries import TimeSeriesUnavailable
+
+from . import conf, selectors, services
 from .explain import parse_rfc3339
 
-# Periodic tasks; merged into CELERY_BEAT_SCHEDULE by the settings.
-BEAT_SCHEDULE = {
-    "assessment-stale-check": {"task": "assessment.tasks.stale_check", "schedule": 60.0},
-    "assessment-alerts-escalate-and-repeat": {
-        "task": "assessment.tasks.alerts_escalate_and_repeat",
-        "schedule": 60.0,
-    },
-}
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(TimeSeriesUnavailable,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=None,
+    ignore_result=True,
+)
+def asset_pipeline_task(asset_pk: int) -> None:
+    """Features -> baseline -> scores -> assessment for the asset's pending event-time range."""
+    analytics_services.asset_pipeline_run(asset_pk=asset_pk, assess=services.assessments_run)
+
+
+def pipeline_request(spans: list[AssetSpan]) -> list[str]:
+    """The ingest hand-off (``settings.INGEST_HANDOFF``): commit each asset's pending range and
+    wake a pipeline run where none is queued; returns the asset ids woken."""
+    return analytics_services.analytics_request(spans=spans, enqueue=asset_pipeline_task.delay)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def pipeline_requeue_stalled_task() -> int:
+    """Every 5 min: wake workers for assets whose wake-up message was lost (Redis restart)."""
+    return len(analytics_services.analytics_requeue_stalled(enqueue=asset_pipeline_task.delay))
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def baselines_retrain_due_task() -> int:
+    """Daily: retrain baselines that are due over a recent, assessed-healthy window (opt-in)."""
+    return len(analytics_services.baselines_retrain_due(window_healthy=selectors.asset_window_healthy))
 
 
 @shared_task(acks_late=True, ignore_result=True)

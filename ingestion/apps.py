@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class IngestionConfig(AppConfig):
@@ -6,7 +7,6 @@ class IngestionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import tasks
-        from .services import spool
+        from .handoff import handoff_check
 
-        spool.replay_enqueue = tasks.spool_replay_task.delay
+        checks.register(handoff_check)

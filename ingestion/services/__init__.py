@@ -1,6 +1,7 @@
 """Writes of the ingestion app: registry, event ingest and the durable spool."""
 
-from .events import AnalyticsHandoffUnavailable, ForeignAssets, IngestResult, events_ingest, events_store
+from ..handoff import AnalyticsHandoffUnavailable
+from .events import ForeignAssets, IngestResult, events_ingest, events_store
 from .registry import (
     api_token_create,
     api_token_revoke,

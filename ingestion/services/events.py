@@ -1,9 +1,9 @@
-"""The event gate: validate, check ownership, derive, store (or spool), hand off to analytics."""
+"""The event gate: validate, check ownership, derive, store (or spool), hand off to the pipeline."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import add, itemgetter
@@ -13,7 +13,9 @@ from django.db import transaction
 
 from pdm_project.contract import DERIVED_SIGNALS, SIGNAL_FIELDS
 
+from .. import tasks
 from ..derived import derived_columns
+from ..handoff import AssetSpan, events_handoff
 from ..models import Asset, Phase, Tenant
 from ..schemas import EventBatchInvalid, EventError, SensorEventV1, parse_events
 from ..selectors import assets_by_id
@@ -33,17 +35,6 @@ class ForeignAssets(Exception):
         self.asset_ids = sorted(asset_ids)
 
 
-@dataclass(frozen=True)
-class AssetSpan:
-    """The event-time range a batch touched for one asset: analytics recompute from `start`."""
-
-    asset_id: str
-    start: datetime
-    end: datetime
-    count: int
-    asset_pk: int | None = None  # known at ingest; the hand-off looks it up when missing
-
-
 @dataclass
 class IngestResult:
     accepted: int
@@ -53,19 +44,6 @@ class IngestResult:
     @property
     def assets(self) -> int:
         return len(self.spans)
-
-
-class AnalyticsHandoffUnavailable(Exception):
-    """The events are stored but no analytics run could be queued for them: answer 503 so the
-    client resends (an idempotent rewrite) instead of 201 (docs/CONTRACTS.md section 17.4)."""
-
-
-# Set by the analytics app at start-up (analytics.apps): called once the events are in the
-# store, with the spans to (re)compute. It commits each asset's pending range in SQL and
-# wakes a worker where none is queued before returning (or raises DatabaseError or
-# AnalyticsHandoffUnavailable), so a response of 201 means the analytics will see these
-# events. Ingestion does not import analytics' internals.
-analytics_handoff: Callable[[list[AssetSpan]], None] | None = None
 
 
 # The `events` point of one event: its readings, the event id and the derived signals.
@@ -163,11 +141,11 @@ def events_store(
             spooled = True
     result = IngestResult(accepted=len(events), spooled=spooled, spans=spans)
     if spooled:
-        transaction.on_commit(spool.spool_replay_request)
-    elif analytics_handoff is not None:
+        transaction.on_commit(tasks.spool_replay_task.delay)
+    else:
         # Not deferred to on_commit: if recording the work fails (a locked database), the
         # request fails with 503 and the client's retry rewrites the same points (idempotent).
-        analytics_handoff(result.spans)
+        events_handoff(result.spans)
     return result
 
 

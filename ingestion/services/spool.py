@@ -25,9 +25,6 @@ logger = logging.getLogger(__name__)
 LOCK_KEY = "pdm:spool-replay-lock"
 LOCK_SECONDS = 600
 
-# Set by ingestion.apps to the Celery task's delay (eager when no broker is configured).
-replay_enqueue: Callable[[], None] | None = None
-
 
 @dataclass(frozen=True)
 class ReplayResult:
@@ -97,9 +94,3 @@ def spool_replay(*, on_replayed: Callable[[list[Point]], None] | None = None) ->
     if entries:
         logger.info("spool: replayed %d entries (%d events), %d remain", entries, events, remaining)
     return ReplayResult(entries, events, remaining, error)
-
-
-def spool_replay_request() -> None:
-    """Ask for a replay soon (a task on the broker, or in-process in eager mode)."""
-    if replay_enqueue is not None:
-        replay_enqueue()

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from .env import env_int, env_str
 
+# What ingest calls once events are stored (ingestion/handoff.py): the pipeline's entry point.
+# Ingestion sits below the pipeline and cannot import it, so this one setting names it; it is
+# wiring, not configuration (no environment variable), and `manage.py check` verifies it.
+INGEST_HANDOFF = "assessment.tasks.pipeline_request"
+
 BASELINE_DEFAULT_HOURS = env_int("BASELINE_DEFAULT_HOURS", 72, minimum=1)
 BASELINE_MIN_EVENTS = env_int("BASELINE_MIN_EVENTS", 500, minimum=10)
 # 0 = never retrain on a schedule; N = retrain baselines older than N days (healthy windows only).

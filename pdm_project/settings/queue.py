@@ -41,9 +41,6 @@ CELERY_BEAT_SCHEDULE = {
     "spool-replay": {"task": "ingestion.tasks.spool_replay_task", "schedule": 30.0},
     "stale-check": {"task": "assessment.tasks.stale_check", "schedule": 60.0},
     "alerts-escalate-and-repeat": {"task": "assessment.tasks.alerts_escalate_and_repeat", "schedule": 60.0},
-    "analytics-requeue-stalled": {
-        "task": "analytics.tasks.analytics_requeue_stalled_task",
-        "schedule": 300.0,
-    },
-    "baselines-retrain-due": {"task": "analytics.tasks.baselines_retrain_due_task", "schedule": 86400.0},
+    "pipeline-requeue-stalled": {"task": "assessment.tasks.pipeline_requeue_stalled_task", "schedule": 300.0},
+    "baselines-retrain-due": {"task": "assessment.tasks.baselines_retrain_due_task", "schedule": 86400.0},
 }

@@ -11,6 +11,8 @@ from django.test import override_settings
 
 from analytics import services
 from analytics.models import AnalyticsState, Baseline
+from assessment.selectors import asset_window_healthy
+from assessment.services import assessments_run
 from ingestion import services as ingest_services
 from ingestion.models import Tenant
 from ingestion.timeseries import get_store, reset_store
@@ -97,7 +99,7 @@ def test_recomputing_a_range_writes_identical_points(fleet):
     state = AnalyticsState.objects.get(asset__asset_id=asset_id)
     state.pending_from, state.pending_until = mid - timedelta(hours=5), mid
     state.save()
-    result = services.asset_pipeline_run(asset_pk=state.asset_id)
+    result = services.asset_pipeline_run(asset_pk=state.asset_id, assess=assessments_run)
     assert result.features > 0 and result.scores > 0
     assert (series("features", asset_id), series("scores", asset_id)) == before
 
@@ -170,7 +172,9 @@ def test_scheduled_retraining_learns_a_recent_healthy_window_and_skips_a_risky_o
     tenant, events, asset_id = fleet
     ingest(tenant, events, batch=5000)
     v1 = Baseline.objects.get(asset__asset_id=asset_id, active=True)
-    assert services.baselines_retrain_due() == []  # activated just now: not due
+    assert (
+        services.baselines_retrain_due(window_healthy=asset_window_healthy) == []
+    )  # activated just now: not due
     Baseline.objects.filter(pk=v1.pk).update(activated_at=timezone.now() - timedelta(days=40))
     newest = datetime.fromisoformat(events[-1]["timestamp"])
     window_start = newest + timedelta(microseconds=1) - timedelta(hours=48)
@@ -184,10 +188,10 @@ def test_scheduled_retraining_learns_a_recent_healthy_window_and_skips_a_risky_o
         and Assessment.objects.filter(asset__asset_id=asset_id).exclude(risk_level="Low").count() == 0
     )
     Assessment.objects.filter(pk=risky.pk).update(risk_level="High")
-    assert services.baselines_retrain_due() == []
+    assert services.baselines_retrain_due(window_healthy=asset_window_healthy) == []
     Assessment.objects.filter(pk=risky.pk).update(risk_level="Low")
 
-    (v2,) = services.baselines_retrain_due()
+    (v2,) = services.baselines_retrain_due(window_healthy=asset_window_healthy)
     assert v2.version == 2 and v2.source == "schedule"
     assert v2.window_start == window_start and v2.window_start >= v1.window_end
     assert v2.active, v2.message

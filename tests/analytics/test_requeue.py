@@ -1,8 +1,8 @@
 """Recorded analytics work whose wake-up message was lost is woken again by the periodic sweep.
 
 The pending range is durable in SQL; the broker message only wakes a worker. These tests lose
-the message on purpose (the hand-off hook publishes nothing) and check that
-`analytics_requeue_stalled` publishes it again once, and only for work that is really stalled.
+the message on purpose (it stays on a queue no worker reads, or is never published) and check
+that `analytics_requeue_stalled` publishes it again once, and only for work that is really stalled.
 The last test does it end to end with a real Redis broker and a real Celery worker process.
 """
 
@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from analytics import services as analytics_services
 from analytics.models import AnalyticsState
+from assessment.tasks import asset_pipeline_task, pipeline_request
 from ingestion import services as ingest_services
+from ingestion.handoff import AssetSpan
 from ingestion.models import Tenant
-from ingestion.services.events import AssetSpan
 from ingestion.timeseries import get_store
 from tests.analytics.fleet import healthy_fleet
 from tests.factories import AssetFactory, TenantFactory
@@ -33,7 +34,12 @@ def asset(transactional_db):
 
 
 def request_work(asset) -> None:
-    analytics_services.analytics_request([AssetSpan(asset.asset_id, T0, T0, 1, asset.pk)])
+    pipeline_request([AssetSpan(asset.asset_id, T0, T0, 1, asset.pk)])
+
+
+def requeue_stalled(now) -> list[str]:
+    """The periodic sweep (assessment.tasks.pipeline_requeue_stalled_task) at wall-clock ``now``."""
+    return analytics_services.analytics_requeue_stalled(enqueue=asset_pipeline_task.delay, now=now)
 
 
 def visibility() -> timedelta:
@@ -45,7 +51,7 @@ def test_wakes_a_queued_asset_once_its_wake_up_is_overdue(asset, woken):
     assert woken == [asset.pk]  # the wake-up that the broker then loses
     later = timezone.now() + timedelta(seconds=settings.ANALYTICS_REQUEUE_AFTER_S + 1)
 
-    assert analytics_services.analytics_requeue_stalled(now=later) == [asset.asset_id]
+    assert requeue_stalled(now=later) == [asset.asset_id]
     assert woken == [asset.pk, asset.pk]
     state = AnalyticsState.objects.get(asset=asset)
     assert state.queued and state.queued_at == later and state.pending_from == T0
@@ -54,9 +60,9 @@ def test_wakes_a_queued_asset_once_its_wake_up_is_overdue(asset, woken):
 def test_does_not_wake_the_same_stalled_asset_twice_in_one_period(asset, woken):
     request_work(asset)
     later = timezone.now() + timedelta(seconds=settings.ANALYTICS_REQUEUE_AFTER_S + 1)
-    analytics_services.analytics_requeue_stalled(now=later)
+    requeue_stalled(now=later)
 
-    assert analytics_services.analytics_requeue_stalled(now=later + timedelta(seconds=1)) == []
+    assert requeue_stalled(now=later + timedelta(seconds=1)) == []
     assert woken == [asset.pk, asset.pk]
 
 
@@ -64,7 +70,7 @@ def test_leaves_a_recently_queued_asset_alone(asset, woken):
     request_work(asset)
     soon = timezone.now() + timedelta(seconds=settings.ANALYTICS_REQUEUE_AFTER_S - 60)
 
-    assert analytics_services.analytics_requeue_stalled(now=soon) == []
+    assert requeue_stalled(now=soon) == []
     assert woken == [asset.pk]
 
 
@@ -75,9 +81,9 @@ def test_wakes_an_asset_whose_taken_range_was_abandoned(asset, woken):
     assert not state.queued and state.inflight_from == T0
 
     within = state.taken_at + visibility() - timedelta(seconds=1)
-    assert analytics_services.analytics_requeue_stalled(now=within) == []
+    assert requeue_stalled(now=within) == []
     after = state.taken_at + visibility() + timedelta(seconds=1)
-    assert analytics_services.analytics_requeue_stalled(now=after) == [asset.asset_id]
+    assert requeue_stalled(now=after) == [asset.asset_id]
     assert woken == [asset.pk, asset.pk]
     assert AnalyticsState.objects.get(asset=asset).queued
 
@@ -88,7 +94,7 @@ def test_an_idle_asset_is_never_woken(asset, woken):
     analytics_services._finish_work(asset.pk, T0, T0)
     far = timezone.now() + timedelta(days=30)
 
-    assert analytics_services.analytics_requeue_stalled(now=far) == []
+    assert requeue_stalled(now=far) == []
 
 
 @pytest.mark.slow
@@ -98,17 +104,16 @@ def test_a_real_worker_processes_work_whose_message_was_lost(influx_settings, ce
     tenant = Tenant.objects.create(name="plant")
     ingest_services.fleet_register(tenant=tenant, entries=manifest["assets"])
     asset_id = manifest["assets"][0]["asset_id"]
-    publish = analytics_services.pipeline_enqueue
-    monkeypatch.setattr(analytics_services, "pipeline_enqueue", lambda pk: None)  # the lost message
-    ingest_services.events_ingest(tenant=tenant, body=json.dumps(events))
+    with monkeypatch.context() as lost:
+        lost.setattr(asset_pipeline_task, "delay", lambda pk: None)  # the broker loses the message
+        ingest_services.events_ingest(tenant=tenant, body=json.dumps(events))
     store = get_store()
     time.sleep(1.0)
     assert store.count(measurement="features", asset_id=asset_id) == 0
     assert AnalyticsState.objects.get(asset__asset_id=asset_id).queued
 
-    monkeypatch.setattr(analytics_services, "pipeline_enqueue", publish)
     later = timezone.now() + timedelta(seconds=settings.ANALYTICS_REQUEUE_AFTER_S + 1)
-    assert analytics_services.analytics_requeue_stalled(now=later) == [asset_id]
+    assert requeue_stalled(now=later) == [asset_id]
 
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

@@ -25,7 +25,7 @@ from assessment.services import (
     notifications_retry_due,
     webhook_signature,
 )
-from assessment.tasks import BEAT_SCHEDULE, notification_send
+from assessment.tasks import notification_send
 from tests.assessment.synth import T0, Scenario, write_scenario
 
 H = timedelta(hours=1)
@@ -247,11 +247,3 @@ def test_escalation_once_and_reminders_in_wall_clock(
     # acknowledged alerts neither escalate nor repeat
     alert_acknowledge(alert_id=alert.pk, tenant=pump.tenant, actor="alice")
     assert tick(opened + timedelta(days=2)) == {"escalated": 0, "reminded": 0, "requeued": 0}
-
-
-def test_beat_schedule_lists_the_periodic_tasks():
-    tasks = {entry["task"]: entry["schedule"] for entry in BEAT_SCHEDULE.values()}
-    assert tasks == {
-        "assessment.tasks.stale_check": 60.0,
-        "assessment.tasks.alerts_escalate_and_repeat": 60.0,
-    }

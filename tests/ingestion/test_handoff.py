@@ -1,9 +1,10 @@
 """The analytics hand-off of ingest: the pending range is committed before 201, and concurrent
 batches naming the same assets neither deadlock, lose a range nor wake a worker twice.
 
-`analytics.services.pipeline_enqueue` (the hook analytics.apps points at the Celery task) is
-replaced by a recorder here: these tests are about which hand-offs wake a worker, not about
-Celery; tests/analytics/test_worker_pipeline.py runs the same hand-off with a real worker.
+The hand-off is `assessment.tasks.pipeline_request`, what `settings.INGEST_HANDOFF` names.
+Its wake-ups go to a real Redis queue that no worker consumes (the `woken` fixture): these
+tests are about which hand-offs wake a worker, not about Celery;
+tests/analytics/test_worker_pipeline.py runs the same hand-off with a real worker.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from django.db import connection
 
 from analytics import services as analytics_services
 from analytics.models import AnalyticsState
-from ingestion.services.events import AssetSpan
+from assessment.tasks import pipeline_request
+from ingestion.handoff import AssetSpan
 from tests.factories import AssetFactory, TenantFactory
 from tests.ingestion.events import T0
 
@@ -39,11 +41,9 @@ def state(asset) -> AnalyticsState:
 
 def test_the_range_is_committed_when_the_hand_off_returns(assets, woken):
     a, b = assets[:2]
-    analytics_services.analytics_request([span(a, T0, T0)])
+    pipeline_request([span(a, T0, T0)])
 
-    analytics_services.analytics_request(
-        [span(a, T0 - timedelta(hours=1), T0), span(b, T0, T0 + timedelta(hours=2))]
-    )
+    pipeline_request([span(a, T0 - timedelta(hours=1), T0), span(b, T0, T0 + timedelta(hours=2))])
 
     # Read through a connection of its own: what another process (a worker) sees now.
     settings = connection.settings_dict
@@ -74,12 +74,9 @@ def test_the_range_is_committed_when_the_hand_off_returns(assets, woken):
 def test_a_queued_asset_is_widened_and_not_woken_again_until_a_run_takes_its_range(assets, woken):
     a = assets[0]
 
-    assert analytics_services.analytics_request([span(a, T0, T0 + timedelta(minutes=1))]) == [a.asset_id]
-    assert analytics_services.analytics_request([span(a, T0 - timedelta(days=1), T0)]) == []
-    assert (
-        analytics_services.analytics_request([span(a, T0 + timedelta(hours=1), T0 + timedelta(hours=1))])
-        == []
-    )
+    assert pipeline_request([span(a, T0, T0 + timedelta(minutes=1))]) == [a.asset_id]
+    assert pipeline_request([span(a, T0 - timedelta(days=1), T0)]) == []
+    assert pipeline_request([span(a, T0 + timedelta(hours=1), T0 + timedelta(hours=1))]) == []
 
     assert woken == [a.pk]
     s = state(a)
@@ -91,9 +88,7 @@ def test_a_queued_asset_is_widened_and_not_woken_again_until_a_run_takes_its_ran
 
     # The run takes the range (and clears `queued`); the next hand-off wakes a worker again.
     assert analytics_services._take_work(a.pk)[1:] == (T0 - timedelta(days=1), T0 + timedelta(hours=1))
-    assert analytics_services.analytics_request(
-        [span(a, T0 + timedelta(hours=2), T0 + timedelta(hours=3))]
-    ) == [a.asset_id]
+    assert pipeline_request([span(a, T0 + timedelta(hours=2), T0 + timedelta(hours=3))]) == [a.asset_id]
     s = state(a)
     assert (s.pending_from, s.pending_until, s.queued) == (
         T0 + timedelta(hours=2),
@@ -106,7 +101,7 @@ def test_a_queued_asset_is_widened_and_not_woken_again_until_a_run_takes_its_ran
 def test_spans_without_the_asset_key_are_resolved_by_asset_id(assets, woken):
     a = assets[0]
 
-    analytics_services.analytics_request([AssetSpan(a.asset_id, T0, T0, 1)])
+    pipeline_request([AssetSpan(a.asset_id, T0, T0, 1)])
 
     assert state(a).pending_from == T0 and woken == [a.pk]
 
@@ -139,7 +134,7 @@ def test_concurrent_batches_naming_the_same_assets_lose_nothing_and_wake_each_as
         try:
             start.wait()
             for spans in batches:
-                analytics_services.analytics_request(spans)
+                pipeline_request(spans)
         except BaseException as exc:  # reported below
             errors.append(exc)
         finally:
