@@ -1,5 +1,6 @@
-"""Admin: read-only assessments, alerts with acknowledge/resolve actions (through the services),
-notification channels with a write-only secret."""
+"""Admin: per-asset threshold overrides on the asset page, read-only assessments, alerts with
+acknowledge/resolve actions (through the services), notification channels with a write-only
+secret."""
 
 from __future__ import annotations
 
@@ -9,15 +10,37 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from ingestion.admin import AssetAdmin as RegistryAssetAdmin
+from ingestion.models import Asset
+
 from . import services
 from .models import (
     ACTIVE_STATES,
     Alert,
     AlertTransition,
     Assessment,
+    AssetThresholds,
     NotificationAttempt,
     NotificationChannel,
 )
+
+
+class AssetThresholdsInline(admin.StackedInline):
+    model = AssetThresholds
+    can_delete = True
+    extra = 0
+    max_num = 1
+
+
+# The thresholds are a health concept owned here, edited on the registry's asset page: the
+# registry's admin (imported above, so it is registered first) is replaced by a subclass that
+# adds them inline.
+admin.site.unregister(Asset)
+
+
+@admin.register(Asset)
+class AssetAdmin(RegistryAssetAdmin):
+    inlines = [*RegistryAssetAdmin.inlines, AssetThresholdsInline]
 
 
 @admin.register(Assessment)

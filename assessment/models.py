@@ -1,4 +1,5 @@
-"""Assessments (health, risk, RUL, explanation), alerts with their audit trail, notifications.
+"""Per-asset limits, assessments (health, risk, RUL, explanation), alerts with their audit
+trail, notifications.
 
 Times: fields documented as *event time* follow the asset's readings (docs/CONTRACTS.md conventions);
 ``created_at``/``updated_at``/``at`` and the notification times are wall clock.
@@ -6,7 +7,9 @@ Times: fields documented as *event time* follow the asset's readings (docs/CONTR
 
 from __future__ import annotations
 
+import math
 import uuid
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
@@ -15,7 +18,96 @@ from django.utils import timezone
 
 from ingestion.models import Asset, Tenant
 
+from .health import FACTORS
+
 CONTRACT_VERSION = "1"
+
+
+def _health_weights_error(weights: Any) -> str | None:
+    """Why a health_weights override is refused (None when it is valid or empty)."""
+    if weights is None or weights == {}:
+        return None
+    if not isinstance(weights, dict):
+        return 'health_weights must be an object such as {"vibration": 1.5}.'
+    unknown = sorted(k for k in weights if k not in FACTORS)
+    if unknown:
+        return (
+            f"health_weights: unknown component(s) {', '.join(unknown)}; components are {', '.join(FACTORS)}."
+        )
+    for name, w in weights.items():
+        if isinstance(w, bool) or not isinstance(w, int | float) or not (math.isfinite(w) and 0 <= w <= 2):
+            return f"health_weights: the weight of {name} must be a number between 0 and 2, got {w!r}."
+    return None
+
+
+class AssetThresholds(models.Model):
+    """Per-asset overrides of the contract's default limits; an empty field keeps the default."""
+
+    asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="thresholds")
+    temperature_warn_c = models.FloatField(null=True, blank=True)
+    temperature_limit_c = models.FloatField(null=True, blank=True)
+    vibration_zone_ab_mm_s = models.FloatField(null=True, blank=True, verbose_name="zone A/B boundary (mm/s)")
+    vibration_zone_bc_mm_s = models.FloatField(null=True, blank=True, verbose_name="zone B/C boundary (mm/s)")
+    vibration_zone_cd_mm_s = models.FloatField(null=True, blank=True, verbose_name="zone C/D boundary (mm/s)")
+    power_factor_limit = models.FloatField(null=True, blank=True)
+    voltage_band_pct = models.FloatField(null=True, blank=True)
+    current_limit_pct = models.FloatField(
+        null=True, blank=True, help_text="Overcurrent starts above this % of rated."
+    )
+    temperature_rise_excess_limit_k = models.FloatField(
+        null=True,
+        blank=True,
+        verbose_name="temperature rise excess limit (K)",
+        help_text="Risk at least High when the rise over ambient exceeds this machine's healthy rise at "
+        "the same load by this much (default 30 K; the penalty starts at 10 K).",
+    )
+    health_weights = models.JSONField(
+        null=True,
+        blank=True,
+        help_text='Weights of health components, 0 to 2 each (default 1), e.g. {"temperature_rise": 0.5}.',
+    )
+    stale_after_minutes = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "asset thresholds"
+
+    def __str__(self) -> str:
+        return f"thresholds of {self.asset.asset_id}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        ranges = {
+            "temperature_warn_c": (-50, 250),
+            "temperature_limit_c": (-50, 250),
+            "vibration_zone_ab_mm_s": (0.1, 100),
+            "vibration_zone_bc_mm_s": (0.1, 100),
+            "vibration_zone_cd_mm_s": (0.1, 100),
+            "power_factor_limit": (0.5, 1.0),
+            "voltage_band_pct": (0.5, 20),
+            "current_limit_pct": (50, 200),
+            "temperature_rise_excess_limit_k": (15, 100),
+            "stale_after_minutes": (1, 7 * 24 * 60),
+        }
+        for name, (lo, hi) in ranges.items():
+            value = getattr(self, name)
+            if value is not None and (not math.isfinite(value) or not lo <= value <= hi):
+                errors[name] = f"{name} must be between {lo:g} and {hi:g}, got {value:g}."
+        warn, limit = self.temperature_warn_c, self.temperature_limit_c
+        if "temperature_warn_c" not in errors and warn is not None and limit is not None and warn >= limit:
+            errors["temperature_warn_c"] = (
+                f"warning temperature ({warn:g} C) must be below the limit ({limit:g} C)."
+            )
+        weights_error = _health_weights_error(self.health_weights)
+        if weights_error:
+            errors["health_weights"] = weights_error
+        zones = [self.vibration_zone_ab_mm_s, self.vibration_zone_bc_mm_s, self.vibration_zone_cd_mm_s]
+        if any(z is not None for z in zones) and not all(z is not None for z in zones):
+            errors["vibration_zone_ab_mm_s"] = "set all three zone boundaries (A/B, B/C, C/D) or none."
+        elif all(z is not None for z in zones) and not zones[0] < zones[1] < zones[2]:
+            errors["vibration_zone_ab_mm_s"] = "zone boundaries must increase: A/B < B/C < C/D."
+        if errors:
+            raise ValidationError(errors)
 
 
 class RiskLevel(models.TextChoices):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import statistics
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -15,9 +16,12 @@ from ingestion.models import Asset, Tenant
 from ingestion.selectors import MAX_RAW_POINTS, RangeTooLarge, bucket_for
 from ingestion.timeseries import get_store
 
+from . import conf
 from .explain import parse_rfc3339
-from .health import FACTORS
-from .models import ACTIVE_STATES, RISK_CODES, Alert, Assessment, RiskLevel
+from .health import FACTORS, Limits
+from .models import ACTIVE_STATES, RISK_CODES, Alert, Assessment, AssetThresholds, RiskLevel
+
+logger = logging.getLogger(__name__)
 
 STALE_WINDOW = timedelta(hours=24)
 HEALTH_NUMERIC_FIELDS = [
@@ -44,11 +48,50 @@ HEALTH_RAW_FIELDS = [
 ]
 
 
+# --- effective per-asset limits: contract defaults plus the asset's overrides (§3.3) ----------
+
+_OVERRIDES = (
+    "temperature_warn_c",
+    "temperature_limit_c",
+    "vibration_zone_ab_mm_s",
+    "vibration_zone_bc_mm_s",
+    "vibration_zone_cd_mm_s",
+    "power_factor_limit",
+    "voltage_band_pct",
+    "current_limit_pct",
+    "temperature_rise_excess_limit_k",
+    "health_weights",
+)
+
+
+def _thresholds(asset: Asset) -> AssetThresholds | None:
+    try:
+        return asset.thresholds
+    except AssetThresholds.DoesNotExist:
+        return None
+
+
+def limits_for_asset(*, asset: Asset) -> Limits:
+    """The Limits the assessment applies; an inconsistent override set falls back to the defaults."""
+    th = _thresholds(asset)
+    overrides = {name: getattr(th, name, None) for name in _OVERRIDES} if th is not None else {}
+    try:
+        return Limits.for_asset(asset.iso_group, asset.foundation, **overrides)
+    except ValueError as exc:
+        logger.warning("asset %s: threshold overrides ignored (%s)", asset.asset_id, exc)
+        return Limits.for_asset(asset.iso_group, asset.foundation)
+
+
+def stale_after_minutes(*, asset: Asset) -> float:
+    th = _thresholds(asset)
+    if th is not None and th.stale_after_minutes:
+        return float(th.stale_after_minutes)
+    return conf.stale_after_minutes_default()
+
+
 def stale_after_seconds(*, asset: Asset, newest_event_time: datetime) -> float:
     """``max(stale_after_minutes x 60, 3 x median interval)`` over the 24 h ending at the newest
     event (docs/CONTRACTS.md §12); fewer than 3 events in that window: the minutes alone."""
-    from .services.limits import stale_after_minutes
-
     base = stale_after_minutes(asset=asset) * 60.0
     latest = (
         Assessment.objects.filter(asset=asset).order_by("-as_of").values_list("inputs", flat=True).first()

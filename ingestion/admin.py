@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 
 from . import services
-from .models import ApiToken, Asset, AssetThresholds, SpoolEntry, Tenant, TenantMember, TokenScope
+from .models import ApiToken, Asset, SpoolEntry, Tenant, TenantMember, TokenScope
 
 
 class TenantMemberInline(admin.TabularInline):
@@ -23,15 +23,11 @@ class TenantAdmin(admin.ModelAdmin):
     inlines = [TenantMemberInline]
 
 
-class AssetThresholdsInline(admin.StackedInline):
-    model = AssetThresholds
-    can_delete = True
-    extra = 0
-    max_num = 1
-
-
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
+    """The registry's asset page. Apps above extend it with their per-asset rows (assessment adds
+    the threshold overrides inline) by registering a subclass in its place."""
+
     list_display = [
         "asset_id",
         "name",
@@ -46,7 +42,6 @@ class AssetAdmin(admin.ModelAdmin):
     ]
     list_filter = ["tenant", "asset_type", "phase", "iso_group", "foundation", "active"]
     search_fields = ["asset_id", "name", "location"]
-    inlines = [AssetThresholdsInline]
     fieldsets = [
         (
             None,

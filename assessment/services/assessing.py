@@ -58,10 +58,10 @@ from ..rul import (
     estimate_rul,
     estimate_rul_health,
 )
+from ..selectors import limits_for_asset, stale_after_minutes
 from ..supply import at_similar_load
 from .alerts import AlertBook, CauseInputs, causes_present, no_data_hit
 from .guidance import guidance_build, knowledge_index_for
-from .limits import limits_for_asset, stale_after_minutes
 from .supply import SUPPLY_CAUSES, SupplyEvidence
 
 logger = logging.getLogger(__name__)

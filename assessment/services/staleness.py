@@ -20,7 +20,6 @@ from .. import selectors
 from ..models import ACTIVE_STATES, Alert, AlertCause
 from .alerts import alert_no_data_open
 from .guidance import guidance_build, knowledge_index_for
-from .limits import stale_after_minutes
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +46,7 @@ def assets_stale_check(*, now: datetime | None = None) -> int:
         if point is None or asset.asset_id in active_no_data:
             continue  # never sent data (not alerted, §12), or already alerted
         age_s = (now - point.time).total_seconds()
-        if age_s <= stale_after_minutes(asset=asset) * 60.0:
+        if age_s <= selectors.stale_after_minutes(asset=asset) * 60.0:
             continue  # stale_after is at least this, so not stale
         stale_after = selectors.stale_after_seconds(asset=asset, newest_event_time=point.time)
         if age_s <= stale_after:

@@ -23,6 +23,7 @@ from ingestion.timeseries import get_store
 
 from ..health import Limits
 from ..models import AlertCause, SiteSupplyState
+from ..selectors import limits_for_asset
 from ..supply import (
     LOCAL_MARGIN,
     MEAN_WINDOW_US,
@@ -38,7 +39,6 @@ from ..supply import (
     window_steady_mean,
 )
 from .alerts import AlertBook, CauseHit, frequency_hit
-from .limits import limits_for_asset
 
 US = timedelta(microseconds=1)
 SUPPLY_CAUSES = (AlertCause.VOLTAGE_BAND, AlertCause.FREQUENCY_BAND)

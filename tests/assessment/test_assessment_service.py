@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from analytics.baseline import baseline_fit
 from analytics.selectors import ActiveBaseline
 from assessment.explain import explain
-from assessment.models import Alert, AlertTransition, Assessment, AssessmentState
+from assessment.models import Alert, AlertTransition, Assessment, AssessmentState, AssetThresholds
 from assessment.services import (
     IllegalTransition,
     alert_acknowledge,
@@ -26,7 +26,6 @@ from assessment.services import (
     grid_points,
 )
 from assessment.services.assessing import guidance_baseline_evidence
-from ingestion.models import AssetThresholds
 from tests.assessment.explain_check import check_explanation
 from tests.assessment.synth import T0, Scenario, const, make_baseline, write_scenario
 from tests.factories import AssetFactory

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from ingestion.models import ApiToken, Asset, AssetThresholds
+from assessment.models import AssetThresholds
+from ingestion.models import ApiToken, Asset
 from ingestion.tokens import token_digest
 from tests.factories import AssetFactory, TenantFactory
 
