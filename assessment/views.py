@@ -8,11 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ingestion.api_errors import ERROR_RESPONSE, asset_or_404, error_response
 from ingestion.auth import ApiPrincipal
-from ingestion.models import Asset, TokenScope
-from ingestion.selectors import RangeTooLarge, asset_get
-from ingestion.timeseries import TimeSeriesUnavailable
-from ingestion.views import ERROR_RESPONSE
+from ingestion.models import TokenScope
 
 from . import selectors, services
 from .models import Alert
@@ -30,24 +28,6 @@ from .serializers import (
 )
 
 
-def _error(status_code: int, detail: str, errors: list[dict] | None = None, **headers) -> Response:
-    body: dict = {"detail": detail}
-    if errors is not None:
-        body["errors"] = errors
-    return Response(body, status=status_code, headers=headers or None)
-
-
-def _unavailable(exc: Exception) -> Response:
-    return _error(503, f"time-series store unreachable: {exc}", **{"Retry-After": "30"})
-
-
-def _asset_or_404(request: Request, asset_id: str) -> Asset:
-    asset = asset_get(tenant=request.user.tenant, asset_id=asset_id)
-    if asset is None:
-        raise NotFound(f"no asset {asset_id!r} in this tenant")
-    return asset
-
-
 def _actor(principal: ApiPrincipal) -> str:
     return principal.username or f"token:{principal.token_id}"
 
@@ -61,11 +41,7 @@ class AssetHealthView(APIView):
         summary="Latest health, risk and RUL of one asset (stale evaluated now)",
     )
     def get(self, request: Request, asset_id: str) -> Response:
-        asset = _asset_or_404(request, asset_id)
-        try:
-            data = selectors.asset_health(asset=asset)
-        except TimeSeriesUnavailable as exc:
-            return _unavailable(exc)
+        data = selectors.asset_health(asset=asset_or_404(request, asset_id))
         return Response(AssetHealthSerializer(data).data)
 
 
@@ -84,15 +60,10 @@ class AssetHealthHistoryView(APIView):
         summary="Health history of one asset, raw or downsampled (UTC)",
     )
     def get(self, request: Request, asset_id: str) -> Response:
-        asset = _asset_or_404(request, asset_id)
+        asset = asset_or_404(request, asset_id)
         query = HealthHistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        try:
-            data = selectors.health_history(asset=asset, **query.validated_data)
-        except RangeTooLarge as exc:
-            return _error(400, str(exc), [{"field": "resolution", "message": str(exc)}])
-        except TimeSeriesUnavailable as exc:
-            return _unavailable(exc)
+        data = selectors.health_history(asset=asset, **query.validated_data)
         return Response(HealthHistorySerializer(data).data)
 
 
@@ -164,7 +135,7 @@ class AlertAcknowledgeView(APIView):
         except Alert.DoesNotExist:
             raise NotFound(f"no alert {alert_id} in this tenant") from None
         except services.IllegalTransition as exc:
-            return _error(409, str(exc), [{"field": "state", "message": str(exc)}])
+            return error_response(409, str(exc), [{"field": "state", "message": str(exc)}])
         return Response(AlertDetailSerializer(_alert_or_404(request, alert_id)).data)
 
 
@@ -190,9 +161,9 @@ class AlertResolveView(APIView):
         except Alert.DoesNotExist:
             raise NotFound(f"no alert {alert_id} in this tenant") from None
         except ValueError as exc:
-            return _error(400, str(exc), [{"field": "note", "message": str(exc)}])
+            return error_response(400, str(exc), [{"field": "note", "message": str(exc)}])
         except services.IllegalTransition as exc:
-            return _error(409, str(exc), [{"field": "state", "message": str(exc)}])
+            return error_response(409, str(exc), [{"field": "state", "message": str(exc)}])
         return Response(AlertDetailSerializer(_alert_or_404(request, alert_id)).data)
 
 
@@ -209,8 +180,5 @@ class FleetHealthView(APIView):
         summary="Latest health of every active asset and counts per risk level",
     )
     def get(self, request: Request) -> Response:
-        try:
-            data = selectors.fleet_health(tenant=request.user.tenant)
-        except TimeSeriesUnavailable as exc:
-            return _unavailable(exc)
+        data = selectors.fleet_health(tenant=request.user.tenant)
         return Response(FleetHealthSerializer(data).data)

@@ -10,7 +10,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -19,8 +19,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors, services
+from .api_errors import ERROR_RESPONSE, asset_or_404, error_parts, error_response
 from .auth import ApiPrincipal, bearer_token, principal_has_scope, token_principal
-from .models import Asset, TokenScope
+from .models import TokenScope
 from .schemas import MAX_BATCH_BYTES, EventBatchInvalid, SensorEventV1
 from .serializers import AssetPatchSerializer, AssetSerializer, SignalsQuerySerializer
 from .throttling import TokenRateThrottle
@@ -56,13 +57,6 @@ INGEST_REQUEST_SCHEMA = {
         {"type": "array", "items": _event_schema, "minItems": 1, "maxItems": 10000},
     ]
 }
-ERROR_RESPONSE = inline_serializer(
-    "ErrorBody",
-    {
-        "detail": serializers.CharField(),
-        "errors": serializers.ListField(child=serializers.DictField(), required=False),
-    },
-)
 
 
 class RawJSONParser(BaseParser):
@@ -72,20 +66,6 @@ class RawJSONParser(BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None) -> bytes:
         return stream.read() if stream is not None else b""
-
-
-def _error(status_code: int, detail: str, errors: list[dict] | None = None, **headers) -> Response:
-    body, status_code, headers = _error_parts(status_code, detail, errors, **headers)
-    return Response(body, status=status_code, headers=headers)
-
-
-def _error_parts(
-    status_code: int, detail: str, errors: list[dict] | None = None, **headers
-) -> tuple[dict, int, dict | None]:
-    body: dict = {"detail": detail}
-    if errors is not None:
-        body["errors"] = errors
-    return body, status_code, headers or None
 
 
 def _validation_errors(exc: DjangoValidationError) -> list[dict]:
@@ -102,46 +82,44 @@ def _ingest(*, tenant, content_length: str, read_body: Callable[[], object]) -> 
     """POST /api/v1/ingest once the caller is authenticated, allowed and not throttled:
     (body, status, headers), the same for the DRF view and the fast path."""
     if _is_number(content_length) and int(content_length) > MAX_BATCH_BYTES:
-        return _error_parts(
+        return error_parts(
             413, f"body is {content_length} bytes; the limit is {MAX_BATCH_BYTES} bytes (10 MB)"
         )
     try:
         body = read_body()
     except ParseError as exc:
-        return _error_parts(400, str(exc))
+        return error_parts(400, str(exc))
     if not isinstance(body, bytes | str) or not body:
-        return _error_parts(
+        return error_parts(
             422,
             "empty body",
             [{"index": None, "field": "$", "rule": "json_invalid", "message": "empty body"}],
         )
     if len(body) > MAX_BATCH_BYTES:
-        return _error_parts(413, f"body is larger than {MAX_BATCH_BYTES} bytes (10 MB)")
+        return error_parts(413, f"body is larger than {MAX_BATCH_BYTES} bytes (10 MB)")
     try:
         result = services.events_ingest(tenant=tenant, body=body)
     except EventBatchInvalid as exc:
         errors = [e.as_dict() for e in exc.errors]
         if any(e["rule"] == "batch_too_large" for e in errors):
-            return _error_parts(413, errors[0]["message"], errors)
+            return error_parts(413, errors[0]["message"], errors)
         shown = errors[:1000]
         detail = f"{len(errors)} contract violation(s); nothing was stored"
         if len(errors) > len(shown):
             detail += f" (first {len(shown)} listed)"
-        return _error_parts(422, detail, shown)
+        return error_parts(422, detail, shown)
     except services.ForeignAssets as exc:
-        return _error_parts(403, f"{exc}; nothing was stored")
+        return error_parts(403, f"{exc}; nothing was stored")
     except DatabaseError as exc:
         # The events may be in the store already; resending them is safe (idempotent).
         logger.warning("ingest: SQL database busy or unreachable: %s", exc)
-        return _error_parts(
+        return error_parts(
             503, "database busy or unreachable; retry the same request", **{"Retry-After": "2"}
         )
     except services.AnalyticsHandoffUnavailable as exc:
         # Stored, but no worker could be told: the resend's hand-off queues the run.
         logger.warning("ingest: %s", exc)
-        return _error_parts(
-            503, "analytics queue unreachable; retry the same request", **{"Retry-After": "5"}
-        )
+        return error_parts(503, "analytics queue unreachable; retry the same request", **{"Retry-After": "5"})
     body_out = {"accepted": result.accepted, "assets": result.assets, "spooled": result.spooled}
     if result.spooled:
         body_out["detail"] = "time-series store unreachable: events are spooled and will be replayed in order"
@@ -275,16 +253,8 @@ class AssetListView(APIView):
         try:
             asset = services.asset_create(tenant=request.user.tenant, data=ser.validated_data)
         except DjangoValidationError as exc:
-            return _error(400, "invalid asset; nothing was stored", _validation_errors(exc))
+            return error_response(400, "invalid asset; nothing was stored", _validation_errors(exc))
         return Response(AssetSerializer(asset).data, status=status.HTTP_201_CREATED)
-
-
-def _asset_or_404(request: Request, asset_id: str) -> Asset:
-    asset = selectors.asset_get(tenant=request.user.tenant, asset_id=asset_id)
-    if asset is None:
-        # Another tenant's asset is reported exactly like a missing one: no existence leak.
-        raise NotFound(f"no asset {asset_id!r} in this tenant")
-    return asset
 
 
 class AssetDetailView(APIView):
@@ -293,20 +263,20 @@ class AssetDetailView(APIView):
 
     @extend_schema(responses={200: AssetSerializer, 404: ERROR_RESPONSE}, summary="One asset")
     def get(self, request: Request, asset_id: str) -> Response:
-        return Response(AssetSerializer(_asset_or_404(request, asset_id)).data)
+        return Response(AssetSerializer(asset_or_404(request, asset_id)).data)
 
     @extend_schema(
         request=AssetPatchSerializer,
         responses={200: AssetSerializer, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE},
     )
     def patch(self, request: Request, asset_id: str) -> Response:
-        asset = _asset_or_404(request, asset_id)
+        asset = asset_or_404(request, asset_id)
         ser = AssetPatchSerializer(asset, data=request.data, partial=True)
         ser.is_valid(raise_exception=True)
         try:
             asset = services.asset_update(asset=asset, data=ser.validated_data)
         except DjangoValidationError as exc:
-            return _error(400, "invalid asset; nothing was changed", _validation_errors(exc))
+            return error_response(400, "invalid asset; nothing was changed", _validation_errors(exc))
         return Response(AssetSerializer(asset).data)
 
 
@@ -324,16 +294,10 @@ class AssetSignalsView(APIView):
         summary="Signals of one asset, raw or downsampled (UTC)",
     )
     def get(self, request: Request, asset_id: str) -> Response:
-        asset = _asset_or_404(request, asset_id)
+        asset = asset_or_404(request, asset_id)
         query = SignalsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        try:
-            data = selectors.signals_read(asset=asset, **query.validated_data)
-        except selectors.RangeTooLarge as exc:
-            return _error(400, str(exc), [{"field": "resolution", "message": str(exc)}])
-        except TimeSeriesUnavailable as exc:
-            return _error(503, f"time-series store unreachable: {exc}", **{"Retry-After": "30"})
-        return Response(data)
+        return Response(selectors.signals_read(asset=asset, **query.validated_data))
 
 
 class AssetLatestView(APIView):
@@ -349,13 +313,10 @@ class AssetLatestView(APIView):
         summary="The newest event of one asset",
     )
     def get(self, request: Request, asset_id: str) -> Response:
-        asset = _asset_or_404(request, asset_id)
-        try:
-            data = selectors.signals_latest(asset=asset)
-        except TimeSeriesUnavailable as exc:
-            return _error(503, f"time-series store unreachable: {exc}", **{"Retry-After": "30"})
+        asset = asset_or_404(request, asset_id)
+        data = selectors.signals_latest(asset=asset)
         if data is None:
-            return _error(404, f"asset {asset_id!r} has no events yet")
+            return error_response(404, f"asset {asset_id!r} has no events yet")
         return Response(data)
 
 
