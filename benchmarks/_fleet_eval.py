@@ -313,7 +313,7 @@ def extract(out: Path) -> None:
     django.setup()
     from analytics.models import Baseline
     from assessment.models import Alert, Assessment
-    from assessment.services.limits import limits_for_asset
+    from assessment.selectors import limits_for_asset
     from ingestion.models import Asset
     from ingestion.timeseries import get_store
 

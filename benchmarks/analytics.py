@@ -3,7 +3,7 @@
 Builds a synthetic fleet (default 10 assets x 30 days at a 10 s interval) with numpy,
 fits one anomaly model per asset on its first 7 days (not timed in the throughput), then
 times ``compute_features`` + scoring over the whole series of every asset, as the pipeline
-does it: the features joined with the events' own readings (``analytics.services.model_frame``;
+does it: the features joined with the events' own readings (``analytics.selectors.model_frame``;
 the instantaneous residuals need them), then ``AnomalyModel.score_frame``.  The machines never
 stop, so every event is scored (stopped events are not scored in the product, which would
 only make this faster).
@@ -87,7 +87,7 @@ def synthetic_asset(days: float, interval_s: float, seed: int, start: str = "202
 
 
 def model_frame(feats: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-    """The pipeline's model frame (analytics.services.model_frame, without Django)."""
+    """The pipeline's model frame (analytics.selectors.model_frame, without Django)."""
     return feats.join(events[[c for c in events.columns if c not in feats.columns]])
 
 
