@@ -8,6 +8,7 @@ from .registry import (
     asset_update,
     fleet_register,
     manifest_asset_fields,
+    site_save,
     tenant_get_or_create,
 )
 from .spool import spool_replay
@@ -24,6 +25,7 @@ __all__ = [
     "events_store",
     "fleet_register",
     "manifest_asset_fields",
+    "site_save",
     "spool_replay",
     "tenant_get_or_create",
 ]
