@@ -50,3 +50,13 @@ def baselines_retrain_due_task() -> int:
 def analytics_requeue_stalled_task() -> int:
     """Every 5 min: wake workers for assets whose wake-up message was lost (Redis restart)."""
     return len(services.analytics_requeue_stalled())
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def energy_rollups_rebuild_task(asset_pk: int) -> int:
+    """Recompute an asset's hourly energy rollups from its stored events (admin action)."""
+    from ingestion.models import Asset
+
+    from .energy.services import energy_rollups_rebuild
+
+    return energy_rollups_rebuild(asset=Asset.objects.get(pk=asset_pk))
