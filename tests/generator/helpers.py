@@ -27,6 +27,8 @@ FAULT_TTF_DAYS = 16.0
 
 
 def fault_scenario(with_faults: bool = True) -> dict:
+    """The failure-mode fleet. Its faults follow the exponential law of rate 5 (the IMS-like shape the
+    signature tests describe); tests/generator/test_laws.py covers the other families."""
     return {
         "seed": 11,
         "start": "2025-03-03T00:00:00Z",
@@ -34,7 +36,13 @@ def fault_scenario(with_faults: bool = True) -> dict:
         "interval_s": 600,
         "assets": [{"type": "motor", "count": len(FAULT_PLAN) + 1}],
         "faults": [
-            {"asset": i, "mode": m, "onset_days": FAULT_ONSET_DAYS, "time_to_failure_days": FAULT_TTF_DAYS}
+            {
+                "asset": i,
+                "mode": m,
+                "onset_days": FAULT_ONSET_DAYS,
+                "time_to_failure_days": FAULT_TTF_DAYS,
+                "law": {"family": "exponential", "rate": 5},
+            }
             for i, m in enumerate(FAULT_PLAN)
         ]
         if with_faults
