@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from rest_framework import serializers
 
-from ingestion.serializers import AwareDateTimeField
+from ingestion.schemas import MIN_TIMESTAMP
+from ingestion.serializers import MAX_QUERY_TIME, AwareDateTimeField
 
 from .calendar import BUCKETS, on_block_grid
 from .models import TARIFF_FIELDS, Tariff
@@ -35,6 +36,14 @@ class EnergyQuerySerializer(serializers.Serializer):
                 raise serializers.ValidationError(
                     {name: f"{name} must be on a whole half-hour (energy is kept in 30-minute blocks)"}
                 )
+        if start < MIN_TIMESTAMP:
+            raise serializers.ValidationError(
+                {"start": f"start must be at or after {MIN_TIMESTAMP.isoformat()}"}
+            )
+        if end > MAX_QUERY_TIME:
+            raise serializers.ValidationError(
+                {"end": f"end must be at or before {MAX_QUERY_TIME.isoformat()}"}
+            )
         if start >= end:
             raise serializers.ValidationError({"end": "end must be after start"})
         if end - start > MAX_PERIOD:

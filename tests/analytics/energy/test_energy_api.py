@@ -144,6 +144,10 @@ def test_month_with_a_data_gap_and_night_slot_across_site_midnight(plant):
         ({"scope": "site", "id": "main", "start": "2025-01-01T00:10:00Z"}, "start"),
         ({"scope": "site", "id": "main", "end": "2024-12-01T00:00:00Z"}, "end"),
         ({"scope": "site", "id": "main", "end": "2026-06-01T00:00:00Z"}, "end"),
+        (
+            {"scope": "site", "id": "main", "start": "1999-12-01T00:00:00Z", "end": "2000-01-01T00:00:00Z"},
+            "start",
+        ),
     ],
 )
 def test_bad_query_is_400_naming_the_field(params, field, db):
