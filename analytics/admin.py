@@ -11,6 +11,7 @@ from django.shortcuts import render
 
 from . import services
 from .baseline import BaselineError
+from .energy import admin as energy_admin  # noqa: F401 - registers the energy admin pages
 from .models import AnalyticsState, Baseline, BaselineSource
 
 

@@ -77,3 +77,18 @@ class AnalyticsState(models.Model):
 
     def __str__(self) -> str:
         return f"analytics state of {self.asset.asset_id}"
+
+
+# The energy subpackage keeps its models beside its code; importing them here registers them
+# with the analytics app (migrations in analytics/migrations).
+from .energy.models import HealthyPowerFit, SiteEnergy, Tariff  # noqa: E402
+
+__all__ = [
+    "AnalyticsState",
+    "Baseline",
+    "BaselineSource",
+    "BaselineStatus",
+    "HealthyPowerFit",
+    "SiteEnergy",
+    "Tariff",
+]

@@ -33,6 +33,7 @@ from ingestion.timeseries import Point, get_store
 
 from .anomaly import AnomalyModel, fit_anomaly_model, scorable_rows
 from .baseline import BaselineError, baseline_fit
+from .energy.services import energy_rollups_refresh
 from .features import FLAG_COLUMNS, AssetContext, compute_features, required_history
 from .models import AnalyticsState, Baseline, BaselineSource, BaselineStatus
 from .selectors import baseline_default_window, events_frame, features_frame, model_frame
@@ -73,6 +74,7 @@ class PipelineResult:
     scores: int = 0
     baseline_version: int | None = None
     assessments: int = 0
+    energy_hours: int = 0
 
 
 # --- hand-off from ingestion -------------------------------------------------------------
@@ -490,7 +492,10 @@ def asset_pipeline_run(*, asset_pk: int, assess: AssessStep) -> PipelineResult |
     asset, start, end = work
     result = PipelineResult(asset_id=asset.asset_id, start=start, end=end)
     try:
-        _run_range(asset, start, _recompute_until(asset, end), result, assess)
+        until = _recompute_until(asset, end)
+        _run_range(asset, start, until, result, assess)
+        # hourly energy rollups of every hour the recomputed range touches (CONTRACTS §18.3)
+        result.energy_hours = energy_rollups_refresh(asset=asset, start=start, end=until)
     except Exception as exc:
         _finish_work(asset_pk, start, end, error=f"{type(exc).__name__}: {exc}")
         raise

@@ -13,6 +13,7 @@ from celery import shared_task
 from ingestion.models import Asset
 
 from . import services
+from .energy.services import energy_rollups_rebuild
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -26,3 +27,9 @@ def baseline_train_task(baseline_request: dict) -> None:
         source=baseline_request.get("source", "admin"),
         created_by=baseline_request.get("by", "system"),
     )
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def energy_rollups_rebuild_task(asset_pk: int) -> int:
+    """Recompute an asset's hourly energy rollups from its stored events (admin action)."""
+    return energy_rollups_rebuild(asset=Asset.objects.get(pk=asset_pk))

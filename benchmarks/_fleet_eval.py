@@ -45,6 +45,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 MODES = ("bearing_outer", "bearing_inner", "imbalance", "misalignment", "overheating", "electrical")
+# the generator's degradation-law families (generator/laws.py FAMILIES)
+FAMILIES = ("exponential", "power_law", "logistic", "linear_accelerating", "step_ramp", "intermittent")
 # Asset types, in fleet order: the faulty slots first (a mode is rotated over them by seed, so
 # each mode meets different machine types across seeds), then the healthy ones.
 FAULTY_TYPES = ("motor", "pump", "fan", "compressor", "motor", "pump")
@@ -71,6 +73,10 @@ class FleetConfig:
     # gives an hour one window's worth of information; the RUL fit's level scatter came from it
     # (docs/benchmarks.md, "anchor interval").
     anchor_interval_s: float = 0.0
+    # Degradation-law families the faults draw from (docs/generator.md, "Degradation laws"); empty =
+    # the generator's default, all six. One family gives a fleet whose every fault follows it, e.g. the
+    # held-out fleets of a leave-one-family-out evaluation.
+    families: tuple[str, ...] = ()
 
     @property
     def start(self) -> datetime:
@@ -96,7 +102,7 @@ class FleetConfig:
                     "time_to_failure_days": ttf,
                 }
             )
-        return {
+        doc = {
             "seed": self.seed,
             "start": self.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "duration_days": self.days,
@@ -105,6 +111,9 @@ class FleetConfig:
             "assets": assets,
             "faults": faults,
         }
+        if self.families:
+            doc["degradation"] = {"families": list(self.families)}
+        return doc
 
 
 def default_end(today: date | None = None) -> str:
@@ -480,6 +489,7 @@ class Fault:
     degrading_start: float
     failure: float
     record: dict = field(repr=False)
+    family: str | None = None  # the degradation law's family (labels before the families: None)
 
     @property
     def degradation_s(self) -> float:
@@ -509,6 +519,7 @@ def faults_of(fleet: dict) -> tuple[list[Fault], list[str]]:
                     degrading_start=ts(lab["degrading_start"]),
                     failure=ts(lab["failure_time"]),
                     record=rec,
+                    family=(lab.get("law") or {}).get("family"),
                 )
             )
     return faults, healthy
@@ -541,6 +552,13 @@ def add_common_args(p) -> None:
         default=0.0,
         help="generator waveform.anchor_interval_s (default 0: one waveform per reading; 3600 before 2026-12-01)",
     )
+    p.add_argument(
+        "--families",
+        nargs="+",
+        choices=FAMILIES,
+        metavar="FAMILY",
+        help=f"degradation-law families the faults draw from (default all: {', '.join(FAMILIES)})",
+    )
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="fleets run at once")
     p.add_argument("--no-cache", action="store_true", help="re-run fleets even when a cached result exists")
     p.add_argument("--keep", action="store_true", help="keep each fleet's temp dir (SQLite, files, log)")
@@ -557,7 +575,10 @@ def configs_from_args(args) -> list[FleetConfig]:
     else:
         seeds = args.seeds or [1, 2, 3, 4, 5, 6]
         kw = dict(days=args.days or 14.0, n_healthy=args.healthy if args.healthy is not None else 4)
-    return fleet_configs(seeds, end=args.end, anchor_interval_s=args.anchor_interval_s, **kw)
+    families = tuple(args.families or ())
+    return fleet_configs(
+        seeds, end=args.end, anchor_interval_s=args.anchor_interval_s, families=families, **kw
+    )
 
 
 def describe(configs: list[FleetConfig]) -> dict:
@@ -573,6 +594,7 @@ def describe(configs: list[FleetConfig]) -> dict:
         "onset_days": list(c.onset_days),
         "ttf_days": list(c.ttf_days),
         "ends": [x.end for x in configs],
+        "families": list(c.families) or "all",
     }
 
 

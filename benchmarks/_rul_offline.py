@@ -19,7 +19,8 @@ that the vibration estimator generalises beyond the benchmark's seeds.
 
     python benchmarks/_rul_offline.py [--seeds 7 8 ... 30] [--end YYYY-MM-DD] [--anchor-interval-s S] [--by-mode]
 
-`--anchor-interval-s S` overrides the generator's `waveform.anchor_interval_s` for every asset
+`--families F ...` restricts the faults' degradation laws to these families (default all six; one family
+gives fleets whose faults all follow it). `--anchor-interval-s S` overrides the generator's `waveform.anchor_interval_s` for every asset
 (default: the evaluation fleets' own, `_fleet_eval.FleetConfig.anchor_interval_s`: 0 = exact
 mode, one synthesised window per event, since 2026-12-01; 3600 before); `--by-mode` adds `within_20pct` per failure mode and checkpoint.
 """
@@ -44,7 +45,7 @@ from analytics.running import running_mask  # noqa: E402
 from assessment.rul import estimate_rul  # noqa: E402
 from generator.faults import VIBRATION_DEFECTS  # noqa: E402
 from generator.fleet import asset_schedule, simulate_asset, simulate_site  # noqa: E402
-from generator.output import threshold_time_s  # noqa: E402
+from generator.labels import threshold_time_s  # noqa: E402
 from generator.scenario import build_fleet, validate_scenario  # noqa: E402
 
 DAY = 86400.0
@@ -115,6 +116,7 @@ def evaluate_seed(cfg: fe.FleetConfig) -> tuple[list[dict], list[float | None]]:
                     "seed": cfg.seed,
                     "asset_id": a.asset_id,
                     "mode": tm.mode,
+                    "family": tm.law.family,
                     "checkpoint": f,
                     "true_days": (thr - h) / DAY,
                     "rul_days": r.rul_days,
@@ -127,13 +129,14 @@ def evaluate_seed(cfg: fe.FleetConfig) -> tuple[list[dict], list[float | None]]:
     return cells, healthy
 
 
-def by_mode(cells: list[dict]) -> dict:
-    """within_20pct (of all cells, a missing number counted as a miss) per mode and checkpoint; printed."""
+def by_mode(cells: list[dict], key: str = "mode") -> dict:
+    """within_20pct (of all cells, a missing number counted as a miss) per `key` (mode or law family)
+    and checkpoint; printed."""
     out: dict = {}
-    for mode in sorted({c["mode"] for c in cells}):
+    for mode in sorted({c[key] for c in cells}):
         row = {}
         for f in CHECKPOINTS:
-            cs = [c for c in cells if c["mode"] == mode and c["checkpoint"] == f]
+            cs = [c for c in cells if c[key] == mode and c["checkpoint"] == f]
             hit = [
                 c["rul_days"] is not None and abs(c["rul_days"] - c["true_days"]) <= 0.2 * c["true_days"]
                 for c in cs
@@ -153,13 +156,24 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         help="override waveform.anchor_interval_s for every asset (default: the evaluation fleets' own, 0 = exact mode)",
     )
-    p.add_argument("--by-mode", action="store_true", help="also print within_20pct per failure mode")
+    p.add_argument(
+        "--by-mode", action="store_true", help="also print within_20pct per failure mode and per law family"
+    )
+    p.add_argument(
+        "--families",
+        nargs="+",
+        choices=fe.FAMILIES,
+        metavar="FAMILY",
+        help="degradation-law families the faults draw from (default: all six)",
+    )
     p.add_argument(
         "--dump", type=Path, help="write every checkpoint cell (estimate, interval, truth) to this JSON file"
     )
     args = p.parse_args(argv)
     cells, healthy = [], []
     sensor = {} if args.anchor_interval_s is None else {"anchor_interval_s": args.anchor_interval_s}
+    if args.families:
+        sensor["families"] = tuple(args.families)
     for cfg in fe.fleet_configs(args.seeds, end=args.end, **sensor):
         c, h = evaluate_seed(cfg)
         cells += c
@@ -193,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.by_mode:
         result["by_mode"] = by_mode(cells)
+        result["by_family"] = by_mode(cells, "family")
     num = [x for x in healthy if x is not None]
     result["healthy"] = {
         "hours": len(healthy),

@@ -188,7 +188,13 @@ def main(argv: list[str] | None = None) -> int:
             c = f.degrading_start + frac * f.degradation_s
             old = cell(f, c, f.failure)
             old_cells.append(old)
-            d = {"seed": f.fleet, "asset_id": f.asset_id, "mode": f.mode, "checkpoint": frac}
+            d = {
+                "seed": f.fleet,
+                "asset_id": f.asset_id,
+                "mode": f.mode,
+                "family": f.family,
+                "checkpoint": frac,
+            }
             if (f.fleet, f.asset_id) in vib:
                 t_thr = thr[(f.fleet, f.asset_id)]
                 new = cell(f, c, t_thr)
@@ -239,6 +245,17 @@ def main(argv: list[str] | None = None) -> int:
         for m, per in per_mode.items()
     }
 
+    # per degradation-law family (vibration faults against threshold_time, the others against failure_time)
+    result["per_family"] = {}
+    for fam in sorted({d["family"] or "unknown" for d in detail}):
+        result["per_family"][fam] = {}
+        for frac in CHECKPOINTS:
+            ds = [d for d in detail if (d["family"] or "unknown") == fam and d["checkpoint"] == frac]
+            v = figures(ds)
+            result["per_family"][fam][f"at_{int(frac * 100)}"] = {
+                x: v[x] for x in ("n", "coverage", "within_20pct", "mae_days", "interval_coverage")
+            }
+
     # healthy assets: false prognoses
     n_h = n_num = n_short = 0
     for rec in healthy_recs:
@@ -277,6 +294,15 @@ def main(argv: list[str] | None = None) -> int:
             f"  {m:14} "
             + "  ".join(
                 f"{fmt(v[k]['within_20pct'], '.2f')} ({fmt(v[k]['coverage'], '.2f')})" if v[k] else "-"
+                for k in ("at_25", "at_50", "at_75")
+            )
+        )
+    print("\nper degradation-law family, within 20 % (coverage) at 25 / 50 / 75 %:")
+    for fam, v in result["per_family"].items():
+        print(
+            f"  {fam:20} "
+            + "  ".join(
+                f"{fmt(v[k]['within_20pct'], '.2f')} ({fmt(v[k]['coverage'], '.2f')})"
                 for k in ("at_25", "at_50", "at_75")
             )
         )

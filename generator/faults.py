@@ -1,24 +1,24 @@
 """Failure modes: progression in time and what each does to the signals.
 
-Progression (all modes). With normalised life u = (t - onset) / (failure - onset):
-    severity s(u) = (exp(beta u) - 1) / (exp(beta) - 1)     0 before onset, 1 at failure
-which gives the run-to-failure shape of the NASA IMS bearing tests: a long healthy phase,
-an incipient phase (u < incipient_fraction, default 0.5: s < 0.08, RMS barely moves) and
-an accelerating, exponential growth until failure. Phases: healthy (t < onset),
-incipient, degrading, failed (t >= failure).
+Progression (all modes). With normalised life u = (t - onset) / (failure - onset), the fault's
+severity s(u) follows its degradation law (`laws.py`: exponential, power law, logistic,
+linear-then-accelerating, step then ramp, intermittent bursts), 0 before onset and 1 at failure.
+Phases: healthy (t < onset), incipient (u < incipient_fraction, default 0.5), degrading, failed
+(t >= failure). Every channel a mode touches follows the same s(u).
 
 What each mode touches (everything else is left exactly as the healthy twin):
 * bearing_outer / bearing_inner: impulse trains at BPFO / BPFI (inner race modulated at
-  1x) ringing the resonance; their amplitude steps up over the first 10 % of the life
-  (kurtosis and envelope-spectrum peaks appear while RMS is still flat) and then grows
-  with s; in-band velocity grows with s (broadband wear + lines at the defect frequency
-  and harmonics) so the RMS reaches zone D at failure; the noise floor grows 1 + 2 s.
+  1x) ringing the resonance; their amplitude steps up as the defect initiates (`Law.initiation`:
+  kurtosis and envelope-spectrum peaks appear while RMS is still flat) and then grows with s;
+  in-band velocity grows with s (broadband wear + lines at the defect frequency and harmonics) so
+  the RMS reaches zone D at failure; the noise floor grows 1 + 2 s.
 * imbalance: the 1x component grows (added in quadrature) to zone D at failure.
 * misalignment: 2x grows (with 1x at 0.35 and 3x at 0.25 of its growth) to zone D.
 * overheating (cooling loss): the frame thermal rise is multiplied by 1 + 1.8 s.
 * electrical (supply unbalance/sag at the terminals and insulation degradation):
   terminal voltage x (1 - 0.08 s), extra reactive current 0.35 s (per unit of rated),
   so current rises and PF falls; temperature follows the higher current.
+* the losses the lossy modes add to the input power (and their heat): `energy.py`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .laws import Law
 from .scenario import AssetSpec
 from .vibration import (
     DEFECT_BALL,
@@ -50,18 +51,11 @@ PHASE_HEALTHY, PHASE_INCIPIENT, PHASE_DEGRADING, PHASE_FAILED = 0, 1, 2, 3
 OVERHEAT_GAIN = 1.8
 ELECTRICAL_VOLTAGE_DROP = 0.08
 ELECTRICAL_REACTIVE_PU = 0.35
-IMPACT_RAMP = 0.10
-MAX_LIFE = 1.25  # severity stops growing this far past failure
 
 
 def life_fraction(t_rel: np.ndarray, onset_s: float, failure_s: float) -> np.ndarray:
     """u: < 0 before onset, 0 at onset, 1 at failure."""
     return (np.asarray(t_rel, dtype=np.float64) - onset_s) / (failure_s - onset_s)
-
-
-def severity(u: np.ndarray, growth_rate: float) -> np.ndarray:
-    u = np.clip(np.asarray(u, dtype=np.float64), 0.0, MAX_LIFE)
-    return np.expm1(growth_rate * u) / math.expm1(growth_rate)
 
 
 def design_rms(profile: VibrationProfile, s: float) -> float:
@@ -73,22 +67,15 @@ def design_rms(profile: VibrationProfile, s: float) -> float:
     return math.sqrt(h * h + s * s * (f * f - h * h))
 
 
-def threshold_life(profile: VibrationProfile, boundary_mm_s: float, growth_rate: float) -> float | None:
-    """Life fraction u at which the design RMS (``design_rms``) reaches ``boundary_mm_s``: the end
-    of useful life for a platform whose failure threshold is that boundary (the RUL ground truth,
-    docs/generator.md).  None when the design RMS never reaches it (healthy level already at or
-    above it, or failure RMS below it)."""
+def threshold_life(profile: VibrationProfile, boundary_mm_s: float, law: Law) -> float | None:
+    """First life fraction u at which the design RMS (``design_rms``) reaches ``boundary_mm_s``,
+    e.g. the C/D boundary, the end of useful life for the platform's RUL (docs/generator.md). None
+    when the design RMS never reaches it from below (healthy level already at or above it, or the
+    failure RMS below it)."""
     h, f = profile.healthy_rms, profile.fail_rms
     if not h < boundary_mm_s <= f:
         return None
-    s = math.sqrt((boundary_mm_s**2 - h * h) / (f * f - h * h))
-    return math.log1p(s * math.expm1(growth_rate)) / growth_rate
-
-
-def impact_level(u: np.ndarray) -> np.ndarray:
-    """Smooth step 0 -> 1 over the first IMPACT_RAMP of the life."""
-    x = np.clip(np.asarray(u, dtype=np.float64) / IMPACT_RAMP, 0.0, 1.0)
-    return x * x * (3 - 2 * x)
+    return law.first_crossing(math.sqrt((boundary_mm_s**2 - h * h) / (f * f - h * h)))
 
 
 def phase_codes(u: np.ndarray, incipient_fraction: float) -> np.ndarray:
@@ -169,7 +156,7 @@ def window_params(
     profile: VibrationProfile,
     mode: str | None,
     life: np.ndarray,
-    growth_rate: float,
+    law: Law,
     shaft_hz: np.ndarray,
     line_hz: np.ndarray,
     amplitude_factor: np.ndarray,
@@ -178,7 +165,7 @@ def window_params(
     """Inputs of `vibration.synthesize` for windows in the given states (arrays (W,))."""
     w = shaft_hz.shape[0]
     g = np.where(running, amplitude_factor, 0.0)
-    s = severity(life, growth_rate) if mode is not None else np.zeros(w)
+    s = law.severity(life) if mode is not None else np.zeros(w)
     v1 = np.full(w, profile.vel_1x)
     v2 = np.full(w, profile.vel_2x)
     v3 = np.full(w, profile.vel_3x)
@@ -215,7 +202,7 @@ def window_params(
         active = (np.asarray(life) >= 0) & running
         impact = np.where(
             active,
-            profile.accel_ref_g * (profile.impact_incipient * impact_level(life) + profile.impact_late * s),
+            profile.accel_ref_g * (profile.impact_incipient * law.initiation(life) + profile.impact_late * s),
             0.0,
         )
         vbb = np.hypot(vbb, s * profile.bearing_broadband)

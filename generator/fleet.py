@@ -26,43 +26,42 @@ import numpy as np
 
 from pdm_project.contract import SIGNAL_FIELDS
 
-from .faults import (
-    ELECTRICAL_REACTIVE_PU,
-    ELECTRICAL_VOLTAGE_DROP,
-    OVERHEAT_GAIN,
-    VIBRATION_DEFECTS,
-    VibrationProfile,
-    life_fraction,
-    phase_codes,
-    severity,
-    vibration_profile,
-    window_params,
-)
+from .faults import VIBRATION_DEFECTS, VibrationProfile, life_fraction, vibration_profile, window_params
 from .grid import (
     GRID_FREQ,
     GRID_SAG,
     GRID_SWELL,
-    VOLTAGE_SOFT_LIMIT,
     GridEvent,
     bus_voltage_raw,
     event_mask,
     frequency_series,
     grid_events,
-    soft_limit,
 )
-from .load import load_profile, local_clock, motor_electrical, shaft_speed_rpm
+from .laws import REFERENCE_LAW, Law
+from .load import load_profile, local_clock
 from .scenario import KEY_FLEET, AssetSpec, FaultSpec, Fleet, stream_rng
-from .thermal import frame_temperature, loss_fraction, site_ambient
+from .streams import (
+    F_AMBIENT,
+    F_BUS,
+    F_EVENTS,
+    F_FREQ,
+    S_FAULT,
+    S_IDLE,
+    S_IDS,
+    S_JITTER,
+    S_LOAD,
+    S_PHYSICS,
+    S_VIB,
+)
+from .thermal import site_ambient
+from .truth import AssetTruth, asset_truth
 from .vibration import band_features, bearing_frequencies, synthesize, waveform_features
 
-# per-asset random stream purposes
-_S_PHYSICS, _S_LOAD, _S_VOLT, _S_ELEC, _S_THERM, _S_VIB, _S_FAULT, _S_JITTER, _S_IDS, _S_AMB = range(1, 11)
-STREAM_EVENT_IDS = _S_IDS
-# fleet-wide
-_F_EVENTS, _F_BUS, _F_FREQ, _F_AMBIENT = 11, 12, 13, 14
+STREAM_EVENT_IDS = S_IDS
 
 SYNTH_BLOCK = 256  # windows per synthesis block (memory ~ block * n * 4 B per array)
 BACKGROUND_WINDOWS = 8
+EDGE_S = 0.5  # anchor mode: a law's jump is held between windows this far either side of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +87,7 @@ def window_samples(fleet: Fleet) -> tuple[float, int]:
 
 def asset_physics(fleet: Fleet, asset: AssetSpec) -> AssetPhysics:
     fs, n = window_samples(fleet)
-    rng = stream_rng(fleet.seed, asset.index, _S_PHYSICS)
+    rng = stream_rng(fleet.seed, asset.index, S_PHYSICS)
     vib = vibration_profile(asset, rng, fs, n)
     power = asset.rated_power_kw
     return AssetPhysics(
@@ -125,7 +124,7 @@ def simulate_site(fleet: Fleet) -> SiteSeries:
     start_epoch = sc.start.timestamp()
     site = sc.site
     events = grid_events(
-        stream_rng(fleet.seed, KEY_FLEET, _F_EVENTS),
+        stream_rng(fleet.seed, KEY_FLEET, F_EVENTS),
         fleet.duration_s,
         site.sag_rate_per_week,
         site.swell_rate_per_week,
@@ -133,14 +132,14 @@ def simulate_site(fleet: Fleet) -> SiteSeries:
     )
     hour, _ = local_clock(t_rel, start_epoch, site.utc_offset_h)
     _, prod_day = local_clock(t_rel - sc.schedule.shift_starts_h[0] * 3600.0, start_epoch, site.utc_offset_h)
-    bus = bus_voltage_raw(stream_rng(fleet.seed, KEY_FLEET, _F_BUS), hour, prod_day, dt)
-    freq, fmask = frequency_series(stream_rng(fleet.seed, KEY_FLEET, _F_FREQ), t_rel, dt, events)
+    bus = bus_voltage_raw(stream_rng(fleet.seed, KEY_FLEET, F_BUS), hour, prod_day, dt)
+    freq, fmask = frequency_series(stream_rng(fleet.seed, KEY_FLEET, F_FREQ), t_rel, dt, events)
     sag, sag_mag = event_mask(t_rel, events, "sag")
     swell, swell_mag = event_mask(t_rel, events, "swell")
     vfactor = np.where(sag, sag_mag, 1.0) * np.where(swell, swell_mag, 1.0)
     bits = (sag * GRID_SAG) | (swell * GRID_SWELL) | (fmask * GRID_FREQ)
     ambient = site_ambient(
-        stream_rng(fleet.seed, KEY_FLEET, _F_AMBIENT),
+        stream_rng(fleet.seed, KEY_FLEET, F_AMBIENT),
         t_rel,
         start_epoch,
         hour,
@@ -171,6 +170,8 @@ class FaultTiming:
     failure_s: float  # effective: moved to the next running sample if the machine was stopped
     degrading_s: float
     end_s: float  # events stop (machine tripped) at this time, exclusive
+    law: Law = REFERENCE_LAW
+    extra_loss_pct: float = 0.0
 
 
 STEADY_RUN_S = 7200.0
@@ -197,7 +198,15 @@ def fault_timing(fleet: Fleet, fault: FaultSpec, running: np.ndarray, load: np.n
                 failure = (k + int(nxt[0])) * dt
     deg = fleet.scenario.degradation
     degrading = fault.onset_s + deg.incipient_fraction * (failure - fault.onset_s)
-    return FaultTiming(fault.mode, fault.onset_s, failure, degrading, failure + deg.post_failure_s)
+    return FaultTiming(
+        fault.mode,
+        fault.onset_s,
+        failure,
+        degrading,
+        failure + deg.post_failure_s,
+        fault.law,
+        fault.extra_loss_pct,
+    )
 
 
 @dataclass
@@ -218,9 +227,10 @@ def asset_schedule(fleet: Fleet, asset: AssetSpec, site: SiteSeries) -> AssetSch
         site.start_epoch,
         fleet.scenario.site.utc_offset_h,
         site.dt,
-        stream_rng(fleet.seed, asset.index, _S_LOAD),
+        stream_rng(fleet.seed, asset.index, S_LOAD),
         phys.shift_offset_min,
         phys.load_factor,
+        stream_rng(fleet.seed, asset.index, S_IDLE),
     )
     fault = fleet.faults.get(asset.index)
     timing = fault_timing(fleet, fault, running, load) if fault is not None else None
@@ -248,80 +258,31 @@ class AssetSeries:
     phase: np.ndarray  # int8 phase codes
     emit: np.ndarray  # bool: sample is emitted (False after the trip)
     running: np.ndarray
-    load: np.ndarray
+    load: np.ndarray  # process load, fraction of rated output
     severity: np.ndarray
+    truth: AssetTruth  # noise-free state, input power and that of the healthy twin
 
 
 def simulate_asset(
     fleet: Fleet, asset: AssetSpec, site: SiteSeries, schedule: AssetSchedule | None = None
 ) -> AssetSeries:
     sch = schedule or asset_schedule(fleet, asset, site)
-    phys, load, running, startup, timing = sch.physics, sch.load, sch.running, sch.startup, sch.timing
-    t = site.t_rel
-    n = t.shape[0]
-    deg = fleet.scenario.degradation
-    if timing is not None:
-        life = life_fraction(t, timing.onset_s, timing.failure_s)
-        sev = severity(life, deg.growth_rate)
-        phase = phase_codes(life, deg.incipient_fraction)
-        emit = t < timing.end_s
-        mode = timing.mode
-    else:
-        life = np.full(n, -1.0)
-        sev = np.zeros(n)
-        phase = np.zeros(n, dtype=np.int8)
-        emit = np.ones(n, dtype=bool)
-        mode = None
-    s_elec = sev if mode == "electrical" else 0.0
-    s_heat = sev if mode == "overheating" else 0.0
-
-    rng_v = stream_rng(fleet.seed, asset.index, _S_VOLT)
-    raw = site.bus_raw + phys.tap_bias - phys.feeder_drop * load + rng_v.normal(0.0, 0.0015, n)
-    v_pu = (
-        (1.0 + soft_limit(raw, VOLTAGE_SOFT_LIMIT))
-        * site.voltage_factor
-        * (1.0 - ELECTRICAL_VOLTAGE_DROP * s_elec)
+    tr = asset_truth(fleet, asset, site, sch)
+    running, noise = sch.running, tr.noise
+    vib = vibration_series(
+        fleet, asset, sch.physics, site, tr.life, sch.timing, sch.load, running, tr.rpm, tr.frequency_hz
     )
-    voltage = asset.rated_voltage_v * v_pu
-
-    start_fraction = min(1.0, phys.start_s / site.dt)
-    extra_q = ELECTRICAL_REACTIVE_PU * s_elec * running
-    current, pf = motor_electrical(asset, load, v_pu, running, startup, start_fraction, extra_q)
-    rng_e = stream_rng(fleet.seed, asset.index, _S_ELEC)
-    i_noise = rng_e.normal(0.0, 0.005, n)
-    pf_noise = rng_e.normal(0.0, 0.003, n)
-    rpm_noise = rng_e.normal(0.0, 0.3, n)
-    f_noise = rng_e.normal(0.0, 0.0004, n)
-    freq = np.where(site.grid_bits & GRID_FREQ, site.freq, np.clip(site.freq + f_noise, 49.901, 50.049))
-    rpm = shaft_speed_rpm(asset, load, v_pu, freq, running)
-
-    rng_a = stream_rng(fleet.seed, asset.index, _S_AMB)
-    ambient = site.ambient + phys.room_offset_c + rng_a.normal(0.0, 0.1, n)
-    i_pu = current / asset.rated_current_a
-    temp = frame_temperature(
-        ambient,
-        loss_fraction(i_pu, running),
-        phys.rise_rated_k,
-        phys.tau_s,
-        site.dt,
-        1.0 + OVERHEAT_GAIN * s_heat,
-    )
-    rng_t = stream_rng(fleet.seed, asset.index, _S_THERM)
-    temp = temp + rng_t.normal(0.0, 0.15, n)
-
-    vib = vibration_series(fleet, asset, phys, site, life, timing, load, running, rpm, freq)
-
     signals = {
-        "voltage_v": voltage,
-        "current_a": current * (1.0 + i_noise),
-        "power_factor": np.where(running, np.clip(pf + pf_noise, 0.0, 1.0), 0.0),
-        "frequency_hz": freq,
-        "temperature_c": temp,
-        "rpm": np.where(running, rpm + rpm_noise, 0.0),
-        "ambient_temperature_c": ambient,
+        "voltage_v": tr.voltage_v,
+        "current_a": tr.current_a * (1.0 + noise["current"]),
+        "power_factor": np.where(running, np.clip(tr.power_factor + noise["pf"], 0.0, 1.0), 0.0),
+        "frequency_hz": tr.frequency_hz,
+        "temperature_c": tr.temperature_c + noise["temperature"],
+        "rpm": np.where(running, tr.rpm + noise["rpm"], 0.0),
+        "ambient_temperature_c": tr.ambient_c,
         **vib,
     }
-    return AssetSeries(asset, timing, signals, phase, emit, running, load, sev)
+    return AssetSeries(asset, sch.timing, signals, tr.phase, tr.emit, running, sch.load, tr.severity, tr)
 
 
 def _amplitude_factor(load: np.ndarray, ref_load: float) -> np.ndarray:
@@ -368,11 +329,11 @@ def vibration_series(
     """The `WAVEFORM_FEATURES` series of one asset (see the module docstring)."""
     fs, n = window_samples(fleet)
     mode = timing.mode if timing is not None else None
-    growth = fleet.scenario.degradation.growth_rate
+    law = timing.law if timing is not None else Law.reference()
     vib_mode = mode if mode in VIBRATION_DEFECTS else None
     prof = phys.vibration
-    rng_noise = stream_rng(fleet.seed, asset.index, _S_VIB)
-    rng_fault = stream_rng(fleet.seed, asset.index, _S_FAULT)
+    rng_noise = stream_rng(fleet.seed, asset.index, S_VIB)
+    rng_fault = stream_rng(fleet.seed, asset.index, S_FAULT)
     ref_load = phys.reference_load(asset)
     gfac = _amplitude_factor(load, ref_load)
     anchor = fleet.scenario.waveform.anchor_interval_s
@@ -380,41 +341,48 @@ def vibration_series(
     b = asset.bearing
     per_hz = bearing_frequencies(b.n_balls, b.ball_diameter_mm, b.pitch_diameter_mm, b.contact_angle_deg, 1.0)
     if anchor <= 0 or anchor <= site.dt:
-        params = window_params(asset, prof, vib_mode, life, growth, rpm / 60.0, freq, gfac, running)
+        params = window_params(asset, prof, vib_mode, life, law, rpm / 60.0, freq, gfac, running)
         values = synthesize_features(params, prof.structure, fs, n, rng_noise, rng_fault, per_hz)
         return dict(zip(WAVEFORM_FEATURES, values, strict=True))
 
-    n_anchor = math.ceil(fleet.duration_s / anchor) + 1
-    tau = np.arange(n_anchor) * anchor
-    if timing is not None:
-        life_a = life_fraction(tau, timing.onset_s, timing.failure_s)
-    else:
-        life_a = np.full(n_anchor, -1.0)
     p = asset.pole_pairs
     sync = 3000.0 / p
     slip_r = max(0.002, (sync - asset.rated_rpm) / sync)
     shaft_ref = sync * (1.0 - slip_r * ref_load) / 60.0
-    ones = np.ones(n_anchor)
-    params = window_params(
-        asset,
-        prof,
-        vib_mode,
-        life_a,
-        growth,
-        shaft_ref * ones,
-        50.0 * ones,
-        ones,
-        np.ones(n_anchor, dtype=bool),
-    )
-    a_vals = synthesize_features(params, prof.structure, fs, n, rng_noise, rng_fault, per_hz)
+
+    def reference_windows(times: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Features of windows at the reference running condition and the fault state of `times`."""
+        w = times.shape[0]
+        life_a = (
+            np.full(w, -1.0) if timing is None else life_fraction(times, timing.onset_s, timing.failure_s)
+        )
+        ones = np.ones(w)
+        params = window_params(
+            asset, prof, vib_mode, life_a, law, shaft_ref * ones, 50.0 * ones, ones, np.ones(w, dtype=bool)
+        )
+        return synthesize_features(params, prof.structure, fs, n, rng_noise, rng_fault, per_hz)
+
+    tau = np.arange(math.ceil(fleet.duration_s / anchor) + 1) * anchor
+    a_vals = reference_windows(tau)
     nb = BACKGROUND_WINDOWS
     bg = window_params(
-        asset, prof, None, np.full(nb, -1.0), growth, np.zeros(nb), np.full(nb, 50.0), np.zeros(nb),
+        asset, prof, None, np.full(nb, -1.0), law, np.zeros(nb), np.full(nb, 50.0), np.zeros(nb),
         np.zeros(nb, dtype=bool),
     )  # fmt: skip
     b_vals = synthesize_features(bg, prof.structure, fs, n, rng_noise, rng_fault, per_hz, shaft_ref)
+    if vib_mode is not None and timing is not None:
+        # the law's jumps (a step, burst edges) get a window on each side, synthesised after the
+        # others (so that the draws of those do not change), so interpolation keeps them sharp
+        edges = timing.onset_s + np.asarray(law.breakpoints()) * (timing.failure_s - timing.onset_s)
+        edges = edges[(edges > EDGE_S) & (edges < fleet.duration_s)]
+        if edges.size:
+            extra_t = np.concatenate([edges - EDGE_S, edges + EDGE_S])
+            extra = reference_windows(extra_t)
+            order = np.argsort(np.concatenate([tau, extra_t]), kind="stable")
+            tau = np.concatenate([tau, extra_t])[order]
+            a_vals = tuple(np.concatenate([a, e])[order] for a, e in zip(a_vals, extra, strict=True))
 
-    rng_j = stream_rng(fleet.seed, asset.index, _S_JITTER)
+    rng_j = stream_rng(fleet.seed, asset.index, S_JITTER)
     m = t.shape[0]
     j_rms = np.exp(0.03 * rng_j.standard_normal(m))
     j_peak = np.exp(0.05 * rng_j.standard_normal(m))
@@ -444,13 +412,15 @@ def acceleration_window(
     seed: int = 0,
     sample_rate_hz: float | None = None,
     window_s: float | None = None,
+    law: Law | None = None,
 ) -> tuple[float, np.ndarray]:
     """Raw acceleration windows (g), shape (n_windows, n), of one asset in a given state.
 
     `mode` is a failure mode, or "bearing_ball" / "bearing_cage" (rolling-element and cage
     defects, available here for analysis though not as fleet failure modes), None for
-    healthy; `life` is the normalised fault life (0 onset, 1 failure). Load defaults to the asset's reference load and shaft speed to
-    the slip-law speed at that load. Returns (sample rate Hz, windows).
+    healthy; `life` is the normalised fault life (0 onset, 1 failure) and `law` its degradation law
+    (default the reference exponential, rate 5). Load defaults to the asset's reference load and
+    shaft speed to the slip-law speed at that load. Returns (sample rate Hz, windows).
     """
     asset = fleet.assets[asset_index]
     phys = asset_physics(fleet, asset)
@@ -470,12 +440,12 @@ def acceleration_window(
         phys.vibration,
         vib_mode,
         np.full(w, float(life) if mode else -1.0),
-        fleet.scenario.degradation.growth_rate,
+        law or Law.reference(),
         np.full(w, float(shaft_hz)),
         np.full(w, float(line_hz)),
         _amplitude_factor(np.full(w, x_load), ref),
         np.ones(w, dtype=bool),
     )
-    rng_noise = stream_rng(seed, asset.index, _S_VIB)
-    rng_fault = stream_rng(seed, asset.index, _S_FAULT)
+    rng_noise = stream_rng(seed, asset.index, S_VIB)
+    rng_fault = stream_rng(seed, asset.index, S_FAULT)
     return fs, synthesize(params, phys.vibration.structure, fs, n, rng_noise, rng_fault)

@@ -2,7 +2,8 @@
 
 Load (fraction of rated output) follows the plant's three shifts in local time
 (default IST 06-14, 14-22, 22-06) with per-asset shift loads, a changeover idle at each
-shift start and a meal break four hours in (machines idle-run at `idle_load`), the weekly
+shift start and a meal break four hours in (machines idle-run at `idle_load`), random idle
+spells of 10-60 min (waiting for material or an operator; `idle_spells_per_week`), the weekly
 off day (stop, reduced or run, per asset type; the off day runs 06:00 to 06:00 so the
 night shift before it finishes), random unplanned stops of 1-8 h, an OU fluctuation of a
 few per cent, and for compressors load/unload cycling (loaded ~8 min, unloaded ~4 min).
@@ -11,6 +12,7 @@ Electrical model (per-unit of rated current, phasor sum of an active and a react
     I_active   = (a0 + (pf_r - a0) x) / v          constant shaft power: sags raise current
     I_reactive = q0 v + (sin(phi_r) - q0) x^2      magnetising + leakage reactive current
     PF = I_active / |I|
+(a fault adds active and reactive current on top: generator/energy.py, generator/faults.py)
 which reproduces the usual induction-motor behaviour: PF ~0.85 at rated load, ~0.7 at
 half load and ~0.2 at no load, with current never below the magnetising current.
 A start-up sample averages the locked-rotor inrush (6.5x rated for the start time) into
@@ -47,8 +49,10 @@ def load_profile(
     rng: np.random.Generator,
     shift_offset_min: float,
     load_factor: float,
+    rng_idle: np.random.Generator | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(load fraction, running mask, start-up mask), each shape (T,)."""
+    """(load fraction, running mask, start-up mask), each shape (T,). `rng_idle` (its own stream,
+    so that the other draws do not depend on it) places the idle spells."""
     n = t_rel.shape[0]
     hour, _ = local_clock(t_rel + shift_offset_min * 60.0, start_epoch, utc_offset_h)
     s0, s1, s2 = schedule.shift_starts_h
@@ -68,6 +72,8 @@ def load_profile(
             base = np.where(off, 0.5 * base, base)
     idle = since < schedule.changeover_minutes / 60.0
     idle |= (since >= 4.0) & (since < 4.0 + schedule.break_minutes / 60.0)
+    if rng_idle is not None:
+        idle |= _spells(rng_idle, t_rel, dt, schedule.idle_spells_per_week, 600.0, 3600.0)
     # unplanned stops
     weeks = (n * dt) / (7 * 86_400)
     count = rng.poisson(schedule.unplanned_stops_per_week * weeks)
@@ -88,6 +94,21 @@ def load_profile(
     startup[1:] &= ~running[:-1]
     startup[0] = False
     return load, running, startup
+
+
+def _spells(
+    rng: np.random.Generator, t_rel: np.ndarray, dt: float, per_week: float, lo_s: float, hi_s: float
+) -> np.ndarray:
+    """Mask of Poisson-placed spells (count ~ Poisson(per_week x weeks), length U(lo_s, hi_s))."""
+    n = t_rel.shape[0]
+    mask = np.zeros(n, dtype=bool)
+    count = rng.poisson(per_week * (n * dt) / (7 * 86_400))
+    starts = rng.uniform(0, n * dt, count)
+    durs = rng.uniform(lo_s, hi_s, count)
+    for s, d in zip(starts, durs, strict=True):
+        lo, hi = np.searchsorted(t_rel, [s, s + d])
+        mask[lo:hi] = True
+    return mask
 
 
 def _telegraph(rng: np.random.Generator, t_rel: np.ndarray, mean_on: float, mean_off: float) -> np.ndarray:
@@ -115,14 +136,17 @@ def motor_electrical(
     startup: np.ndarray,
     start_fraction: float,
     extra_reactive_pu: np.ndarray | float = 0.0,
+    extra_active_pu: np.ndarray | float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(line current A, power factor) from load fraction and per-unit terminal voltage."""
+    """(line current A, power factor) from load fraction and per-unit terminal voltage; a fault's
+    extra reactive current (per unit of rated current) and extra input power (per unit of the rated
+    apparent input power S_r = k V_r I_r, so its active current is extra_active_pu / v)."""
     pf_r = asset.rated_pf
     sin_r = math.sqrt(1 - pf_r * pf_r)
     a0 = 0.06
     q0 = magnetising_pu(asset)
     v = np.maximum(v_pu, 0.3)
-    i_a = (a0 + (pf_r - a0) * load) / v
+    i_a = (a0 + (pf_r - a0) * load + extra_active_pu) / v
     i_q = q0 * v + (sin_r - q0) * load * load + extra_reactive_pu
     mag = np.hypot(i_a, i_q)
     pf = i_a / mag

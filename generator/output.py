@@ -6,25 +6,17 @@ from numpy columns with a fixed %-template (fixed decimals per field), so the sa
 seed and scenario give byte-identical files. Event ids are random-looking UUIDs (version
 4 layout) drawn from the asset's own seeded stream: never uuid4().
 
-Labels (JSON lines):
-  {"type":"asset", "asset_id", "mode" (null if healthy), "onset", "degrading_start",
-   "threshold_time" (vibration modes: design RMS reaches zone C/D; else null),
-   "failure_time", "events_end"}                                     one per asset, first
-  {"type":"grid_event", "kind" (sag|swell|freq_excursion), "start", "end", "magnitude"}
+Labels (JSON lines): `labels.py` writes every line but the per-event ones,
   {"type":"event", "asset_id", "timestamp", "phase", "grid": [...]}   one per event, same
                                                                       order as the events
-`labels_format="intervals"` replaces the per-event lines by
-  {"type":"phase", "asset_id", "phase", "start", "end"}  (end exclusive)
-which is much smaller for long runs.
+which `labels_format="intervals"` replaces by phase spans (much smaller for long runs).
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,7 +25,6 @@ import numpy as np
 from pdm_project.contract import FIELD_RANGES, SCHEMA_VERSION
 
 from . import fastjson as fj
-from .faults import VIBRATION_DEFECTS, threshold_life
 from .fleet import (
     SIGNALS,
     STREAM_EVENT_IDS,
@@ -45,7 +36,8 @@ from .fleet import (
     simulate_site,
 )
 from .grid import GRID_FREQ, GRID_SAG, GRID_SWELL
-from .scenario import PHASES, AssetSpec, Fleet, stream_rng
+from .labels import label_head_lines
+from .scenario import PHASES, Fleet, stream_rng
 
 # decimals per field; every value is clipped into the contract's range before formatting
 DECIMALS = {
@@ -80,10 +72,6 @@ def _clip_bounds(name: str) -> tuple[float, float]:
 
 _BOUNDS = {name: _clip_bounds(name) for name in SIGNALS}
 _INT_DIGITS = {name: fj.int_digits_for(*_BOUNDS[name]) for name in SIGNALS}
-
-
-def iso_utc(epoch_s: float) -> str:
-    return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def timestamp_strings(start_epoch: float, t_rel: np.ndarray) -> list[str]:
@@ -336,83 +324,6 @@ def manifest(fleet: Fleet) -> dict[str, Any]:
     return {"assets": out}
 
 
-def threshold_time_s(fleet: Fleet, asset: AssetSpec, schedule: AssetSchedule) -> float | None:
-    """Seconds from the start at which a vibration fault's design in-band RMS (reference running
-    condition, no noise) reaches the asset's ISO 10816-3 zone C/D boundary, the failure threshold of
-    the platform's RUL (docs/CONTRACTS.md §11); None for healthy assets and for modes that leave
-    vibration unchanged (overheating, electrical).  The machines fail later, at 1.3-1.5 x C/D."""
-    timing = schedule.timing
-    if timing is None or timing.mode not in VIBRATION_DEFECTS:
-        return None
-    u = threshold_life(schedule.physics.vibration, asset.zones[2], fleet.scenario.degradation.growth_rate)
-    if u is None:
-        return None
-    return timing.onset_s + u * (timing.failure_s - timing.onset_s)
-
-
-def asset_label_lines(fleet: Fleet, site: SiteSeries, schedules: dict[int, AssetSchedule]) -> list[str]:
-    lines = []
-    start = site.start_epoch
-    for a in fleet.assets:
-        timing = schedules[a.index].timing
-        if timing is None:
-            rec = {"type": "asset", "asset_id": a.asset_id, "mode": None, "onset": None,
-                   "degrading_start": None, "threshold_time": None, "failure_time": None,
-                   "events_end": None}  # fmt: skip
-        else:
-            end = min(timing.end_s, fleet.duration_s)
-            thr = threshold_time_s(fleet, a, schedules[a.index])
-            rec = {
-                "type": "asset",
-                "asset_id": a.asset_id,
-                "mode": timing.mode,
-                "onset": iso_utc(start + math.ceil(timing.onset_s)),
-                "degrading_start": iso_utc(start + math.ceil(timing.degrading_s)),
-                "threshold_time": None if thr is None else iso_utc(start + math.ceil(thr)),
-                "failure_time": iso_utc(start + math.ceil(timing.failure_s)),
-                "events_end": iso_utc(start + math.ceil(end)),
-            }
-        lines.append(json.dumps(rec, separators=(",", ":")))
-    for ev in site.events:
-        lines.append(
-            json.dumps(
-                {
-                    "type": "grid_event",
-                    "kind": ev.kind,
-                    "start": iso_utc(start + ev.start_s),
-                    "end": iso_utc(start + ev.end_s),
-                    "magnitude": round(ev.magnitude, 4),
-                },
-                separators=(",", ":"),
-            )
-        )
-    return lines
-
-
-def phase_interval_lines(fleet: Fleet, site: SiteSeries, schedules: dict[int, AssetSchedule]) -> list[str]:
-    lines = []
-    dt = site.dt
-    n = site.t_rel.shape[0]
-    for a in fleet.assets:
-        timing = schedules[a.index].timing
-        if timing is None:
-            bounds = [("healthy", 0.0, n * dt)]
-        else:
-            end = min(timing.end_s, n * dt)
-            cuts = [0.0, timing.onset_s, timing.degrading_s, timing.failure_s, end]
-            bounds = []
-            for name, lo, hi in zip(PHASES, cuts[:-1], cuts[1:], strict=True):
-                lo_k = math.ceil(max(lo, 0.0) / dt)
-                hi_k = math.ceil(min(hi, end) / dt)
-                if hi_k > lo_k:
-                    bounds.append((name, lo_k * dt, hi_k * dt))
-        for name, lo, hi in bounds:
-            rec = {"type": "phase", "asset_id": a.asset_id, "phase": name,
-                   "start": iso_utc(site.start_epoch + lo), "end": iso_utc(site.start_epoch + hi)}  # fmt: skip
-            lines.append(json.dumps(rec, separators=(",", ":")))
-    return lines
-
-
 @dataclass
 class SimulateResult:
     events: int
@@ -441,9 +352,7 @@ def write_simulation(
     count = 0
     with _open(events_out) as ev_f, _open(labels_out) as lab_f:
         if lab_f is not None:
-            head = asset_label_lines(fleet, site, schedules)
-            if labels_format == "intervals":
-                head += phase_interval_lines(fleet, site, schedules)
+            head = label_head_lines(fleet, site, schedules, labels_format)
             lab_f.write(("\n".join(head) + "\n").encode())
         per_event = lab_f is not None and labels_format == "events"
         for ev, lab, n in _iter_block_bytes(fleet, site, schedules, per_event, workers):

@@ -21,6 +21,10 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .energy import DEFAULT_IDLE_LOAD_FACTOR, draw_extra_loss_pct
+from .laws import FAMILIES, REFERENCE_LAW, Law, draw_law
+from .scenario_laws import UNION_TAGS, FamilyName, LawModel
+
 FAULT_MODES = ("bearing_outer", "bearing_inner", "imbalance", "misalignment", "overheating", "electrical")
 ASSET_TYPES = ("motor", "pump", "fan", "compressor")
 PHASES = ("healthy", "incipient", "degrading", "failed")
@@ -140,6 +144,13 @@ class FaultModel(_Strict):
     onset_days: float | None = Field(default=None, ge=0)
     failure: AwareDatetime | None = None
     time_to_failure_days: float | None = Field(default=None, gt=0)
+    law: LawModel | None = None  # a family name or {family, params...}; None: drawn from the seed
+    extra_loss_pct: float | None = Field(default=None, ge=0, le=20)  # None: drawn (generator/energy.py)
+
+    @field_validator("law", mode="before")
+    @classmethod
+    def _family_name(cls, value: Any) -> Any:
+        return {"family": value} if isinstance(value, str) else value
 
 
 class SiteModel(_Strict):
@@ -163,6 +174,7 @@ class ScheduleModel(_Strict):
     break_minutes: float = Field(default=30.0, ge=0, le=120)
     idle_load: float = Field(default=0.12, ge=0.02, le=0.5)
     unplanned_stops_per_week: float = Field(default=0.5, ge=0, le=50)
+    idle_spells_per_week: float = Field(default=2.0, ge=0, le=100)  # 10-60 min idle running (waiting)
 
     @field_validator("shift_starts_h")
     @classmethod
@@ -180,9 +192,24 @@ class WaveformModel(_Strict):
 
 
 class DegradationModel(_Strict):
-    growth_rate: float = Field(default=5.0, ge=1, le=12)
+    families: tuple[FamilyName, ...] = FAMILIES  # a fault without `law` draws its family from these
+    growth_rate: float | None = Field(default=None, ge=1, le=12)  # fixes the exponential family's rate
     incipient_fraction: float = Field(default=0.5, gt=0, lt=1)
     post_failure_s: float = Field(default=3600.0, ge=0, le=30 * 86_400)
+
+    @field_validator("families")
+    @classmethod
+    def _families(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("give at least one law family")
+        if len(set(value)) != len(value):
+            raise ValueError("law families must be unique")
+        return value
+
+
+class EnergyModel(_Strict):
+    # idle running: running with power_kw / rated_power_kw (CONTRACTS §6.3 load_factor) below this
+    idle_load_factor: float = Field(default=DEFAULT_IDLE_LOAD_FACTOR, gt=0, lt=1)
 
 
 class ScenarioModel(_Strict):
@@ -194,6 +221,7 @@ class ScenarioModel(_Strict):
     schedule: ScheduleModel = ScheduleModel()
     waveform: WaveformModel = WaveformModel()
     degradation: DegradationModel = DegradationModel()
+    energy: EnergyModel = EnergyModel()
     assets: list[AssetGroupModel] = Field(default_factory=lambda: [AssetGroupModel(type="motor")])
     faults: list[FaultModel] = Field(default_factory=list)
 
@@ -219,7 +247,12 @@ def _pydantic_to_scenario_error(exc: ValidationError, prefix: str) -> ScenarioEr
             loc += f"[{part}]"
         else:
             # Union branches show up as extra loc parts; keep only real keys.
-            if part in ("str", "int", "BearingModel", "literal['stop','reduced','run']"):
+            if (
+                part in ("str", "int", "BearingModel", "literal['stop','reduced','run']")
+                or part in UNION_TAGS
+            ):
+                continue
+            if part.startswith(("literal[", "tagged-union[")):
                 continue
             loc += f".{part}" if loc else str(part)
     rules = {
@@ -231,6 +264,8 @@ def _pydantic_to_scenario_error(exc: ValidationError, prefix: str) -> ScenarioEr
         "less_than": ("range", err["msg"].lower()),
         "less_than_equal": ("range", err["msg"].lower()),
         "timezone_aware": ("timezone_required", "timestamp needs a timezone (use ...Z for UTC)"),
+        "union_tag_invalid": ("choice", f"unknown law family; valid: {', '.join(FAMILIES)}"),
+        "union_tag_not_found": ("required", "a law needs its family"),
         "value_error": ("value", err["msg"].removeprefix("Value error, ")),
     }
     rule, message = rules.get(err["type"], ("type", err["msg"].lower()))
@@ -384,6 +419,8 @@ class FaultSpec:
     mode: str
     onset_s: float
     failure_s: float
+    law: Law = REFERENCE_LAW
+    extra_loss_pct: float = 0.0  # extra loss at failure, % of rated output (generator/energy.py)
 
 
 @dataclass(frozen=True)
@@ -536,10 +573,27 @@ def build_fleet(scenario: ScenarioModel) -> Fleet:
             failure_s = max(fail_frac * duration, onset_s + 0.5 * (duration - onset_s))
         if failure_s <= onset_s:
             raise ScenarioError(f"--scenario faults[{idx}]", "order", "failure must come after onset")
-        faults[idx] = FaultSpec(idx, f.mode, float(onset_s), float(failure_s))
+        faults[idx] = FaultSpec(
+            idx,
+            f.mode,
+            float(onset_s),
+            float(failure_s),
+            _fault_law(scenario, idx, f),
+            draw_extra_loss_pct(stream_rng(scenario.seed, idx, 92), f.mode, f.extra_loss_pct),
+        )
     rng = stream_rng(scenario.seed, KEY_FLEET, 7)
     commissioned = tuple((start - timedelta(days=float(rng.uniform(180, 12 * 365)))).date() for _ in assets)
     return Fleet(scenario=scenario, assets=assets, faults=faults, commissioned=commissioned)
+
+
+def _fault_law(scenario: ScenarioModel, idx: int, f: FaultModel) -> Law:
+    """The fault's law from its own stream (seed, asset, 91): the family as given or drawn from
+    `degradation.families`, then its parameters (docs/generator.md, "Degradation laws")."""
+    deg = scenario.degradation
+    rng = stream_rng(scenario.seed, idx, 91)
+    if f.law is None:
+        return draw_law(rng, families=deg.families, exponential_rate=deg.growth_rate)
+    return draw_law(rng, family=f.law.family, fixed=f.law.fixed(), exponential_rate=deg.growth_rate)
 
 
 def scenario_from_flags(
@@ -552,6 +606,7 @@ def scenario_from_flags(
     faults: list[str] | None = None,
     start: datetime | None = None,
     anchor_interval_s: float | None = None,
+    families: list[str] | None = None,
 ) -> ScenarioModel:
     """Build (or override) a scenario from CLI flags. Raises ScenarioError naming the flag."""
     data: dict[str, Any] = base.model_dump(mode="json") if base is not None else {}
@@ -565,6 +620,8 @@ def scenario_from_flags(
         data["start"] = start.isoformat()
     if anchor_interval_s is not None:
         data.setdefault("waveform", {})["anchor_interval_s"] = anchor_interval_s
+    if families:
+        data.setdefault("degradation", {})["families"] = list(families)
     if assets is not None:
         data["assets"] = parse_assets_flag(assets)
         data["faults"] = []
@@ -592,6 +649,7 @@ def scenario_from_flags(
             "interval_s": "--interval-s",
             "start": "--start",
             "waveform.anchor_interval_s": "--anchor-interval-s",
+            "degradation.families": "--families",
         }.get(err.option.removeprefix("--scenario ").strip())
         if flag:
             raise ScenarioError(flag, err.rule, err.message) from None

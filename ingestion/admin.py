@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 
 from . import services
-from .models import ApiToken, Asset, SpoolEntry, Tenant, TenantMember, TokenScope
+from .models import ApiToken, Asset, Site, SpoolEntry, Tenant, TenantMember, TokenScope
 
 
 class TenantMemberInline(admin.TabularInline):
@@ -79,6 +79,31 @@ class AssetAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Asset | None = None):
         # Stored series are keyed by asset_id; renaming would orphan them.
         return ["asset_id"] if obj is not None else []
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    """Sites' local time, shifts, emission factor and contract demand; tariffs are edited under
+    Analytics > Tariff versions. The model's clean() names the field and rule of a bad value."""
+
+    list_display = ["code", "name", "tenant", "timezone", "contract_demand_kva", "grid_factor_t_per_mwh"]
+    list_filter = ["tenant", "timezone"]
+    search_fields = ["code", "name"]
+    fields = [
+        "tenant",
+        "code",
+        "name",
+        "timezone",
+        "grid_factor_t_per_mwh",
+        "contract_demand_kva",
+        "idle_below_load_pct",
+        "shifts",
+        "weekly_off_days",
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Site | None = None):
+        # The code is the assets' supply_site: renaming it would detach them.
+        return ["tenant", "code"] if obj is not None else []
 
 
 class ApiTokenForm(forms.ModelForm):

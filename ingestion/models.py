@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from . import site_rules
 from .schemas import ASSET_ID_PATTERN
 
 
@@ -159,6 +160,73 @@ class Asset(models.Model):
     @property
     def has_bearing_geometry(self) -> bool:
         return all(getattr(self, f) is not None for f in BEARING_FIELDS)
+
+
+def _default_shifts() -> list[dict[str, str]]:
+    return [dict(s) for s in site_rules.DEFAULT_SHIFTS]
+
+
+def _default_weekly_off() -> list[str]:
+    return list(site_rules.DEFAULT_WEEKLY_OFF)
+
+
+class Site(models.Model):
+    """One electrical supply of a tenant (the assets' `supply_site` code): its local time,
+    shifts, grid emission factor and contract demand, which energy figures and tariffs use.
+
+    A code that assets use without a row here has the defaults (docs/CONTRACTS.md §3.4).
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="sites")
+    code = models.CharField(max_length=64, help_text="the assets' supply_site value")
+    name = models.CharField(max_length=200, blank=True)
+    timezone = models.CharField(
+        max_length=64,
+        default=site_rules.DEFAULT_TIMEZONE,
+        help_text="IANA zone for time-of-day slots, shifts and billing months (storage stays UTC)",
+    )
+    grid_factor_t_per_mwh = models.FloatField(
+        default=site_rules.DEFAULT_GRID_FACTOR_T_PER_MWH,
+        verbose_name="grid emission factor (tCO2/MWh)",
+        help_text="default: CEA CO2 Baseline Database v20, weighted average 0.727",
+    )
+    contract_demand_kva = models.FloatField(null=True, blank=True, verbose_name="contract demand (kVA)")
+    idle_below_load_pct = models.FloatField(
+        default=site_rules.DEFAULT_IDLE_BELOW_LOAD_PCT,
+        verbose_name="idle below (% of rated power)",
+        help_text="a running machine drawing less than this share of its rated power is idle running",
+    )
+    shifts = models.JSONField(
+        default=_default_shifts,
+        help_text='site-local shifts covering the day, e.g. [{"name": "A", "start": "06:00", "end": "14:00"}, ...]',
+    )
+    weekly_off_days = models.JSONField(
+        default=_default_weekly_off, blank=True, help_text='e.g. ["sunday"]; a shift belongs to its start day'
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["tenant__name", "code"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "code"], name="site_tenant_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.name})" if self.name else self.code
+
+    def clean(self) -> None:
+        problems = site_rules.site_problems(
+            code=self.code,
+            timezone=self.timezone,
+            grid_factor_t_per_mwh=self.grid_factor_t_per_mwh,
+            contract_demand_kva=self.contract_demand_kva,
+            idle_below_load_pct=self.idle_below_load_pct,
+            shifts=self.shifts,
+            weekly_off_days=self.weekly_off_days,
+        )
+        if problems:
+            raise ValidationError(
+                {name: f"{message} (rule: {rule})" for name, (rule, message) in problems.items()}
+            )
 
 
 class TokenScope(models.TextChoices):

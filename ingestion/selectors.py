@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from pdm_project.contract import EVENT_SIGNALS
 
-from .models import ApiToken, Asset, Tenant
+from .models import ApiToken, Asset, Site, Tenant
 from .timeseries import get_store
 from .tokens import token_digest, token_prefix
 
@@ -186,6 +186,26 @@ def assets_by_id(*, asset_ids: set[str]) -> dict[str, Asset]:
             if cached:
                 _registry.put("assets", row.asset_id, row, epoch)
     return found
+
+
+def site_get(*, tenant: Tenant, code: str) -> Site | None:
+    """The tenant's site with this code: its row, or (unsaved, with the defaults of
+    docs/CONTRACTS.md §3.4) when only assets name it as their supply_site; else None."""
+    row = Site.objects.filter(tenant=tenant, code=code).first()
+    if row is not None:
+        return row
+    if Asset.objects.filter(tenant=tenant, supply_site=code).exists():
+        return Site(tenant=tenant, code=code)
+    return None
+
+
+def site_list(*, tenant: Tenant) -> list[Site]:
+    """Every site of the tenant: rows plus (unsaved, with defaults) codes only assets name."""
+    rows = {s.code: s for s in Site.objects.filter(tenant=tenant)}
+    used = Asset.objects.filter(tenant=tenant).values_list("supply_site", flat=True).distinct()
+    for code in used:
+        rows.setdefault(code, Site(tenant=tenant, code=code))
+    return [rows[code] for code in sorted(rows)]
 
 
 # --- time-series reads ------------------------------------------------------------------

@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("ingestion.urls")),
     path("api/v1/", include("assessment.urls")),
+    path("api/v1/", include("analytics.energy.urls")),
 ]

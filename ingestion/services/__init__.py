@@ -9,6 +9,7 @@ from .registry import (
     asset_update,
     fleet_register,
     manifest_asset_fields,
+    site_save,
     tenant_get_or_create,
 )
 from .spool import spool_replay
@@ -25,6 +26,7 @@ __all__ = [
     "events_store",
     "fleet_register",
     "manifest_asset_fields",
+    "site_save",
     "spool_replay",
     "tenant_get_or_create",
 ]

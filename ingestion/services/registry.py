@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import ApiToken, Asset, Tenant
+from ..models import ApiToken, Asset, Site, Tenant
 from ..tokens import token_generate
 
 ASSET_WRITABLE_FIELDS = (
@@ -86,6 +86,30 @@ def asset_update(*, asset: Asset, data: Mapping[str, Any]) -> Asset:
     _asset_apply(asset, data)
     asset.save()
     return asset
+
+
+SITE_WRITABLE_FIELDS = (
+    "name",
+    "timezone",
+    "grid_factor_t_per_mwh",
+    "contract_demand_kva",
+    "idle_below_load_pct",
+    "shifts",
+    "weekly_off_days",
+)
+
+
+def site_save(*, site: Site, data: Mapping[str, Any] | None = None) -> Site:
+    """Validate and store a site (a new row for a code only assets named so far, or an update);
+    an invalid value raises ValidationError naming the field and rule, and nothing changes."""
+    unknown = sorted(set(data or {}) - set(SITE_WRITABLE_FIELDS))
+    if unknown:
+        raise ValidationError({unknown[0]: f"unknown field(s): {', '.join(unknown)}"})
+    for key, value in (data or {}).items():
+        setattr(site, key, value)
+    site.full_clean()
+    site.save()
+    return site
 
 
 def manifest_asset_fields(entry: Mapping[str, Any]) -> dict[str, Any]:

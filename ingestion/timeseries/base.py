@@ -24,7 +24,7 @@ FieldValue = float | int | bool | str
 
 # Which measurements exist and which retention policy holds each (docs/CONTRACTS.md).
 RAW_MEASUREMENTS = frozenset({"events"})
-DERIVED_MEASUREMENTS = frozenset({"features", "scores", "health"})
+DERIVED_MEASUREMENTS = frozenset({"features", "scores", "health", "energy"})
 SCRATCH_MEASUREMENT = "pdm_check"
 MEASUREMENTS = RAW_MEASUREMENTS | DERIVED_MEASUREMENTS | {SCRATCH_MEASUREMENT}
 

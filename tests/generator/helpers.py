@@ -27,6 +27,8 @@ FAULT_TTF_DAYS = 16.0
 
 
 def fault_scenario(with_faults: bool = True) -> dict:
+    """The failure-mode fleet. Its faults follow the exponential law of rate 5 (the IMS-like shape the
+    signature tests describe); tests/generator/test_laws.py covers the other families."""
     return {
         "seed": 11,
         "start": "2025-03-03T00:00:00Z",
@@ -34,7 +36,13 @@ def fault_scenario(with_faults: bool = True) -> dict:
         "interval_s": 600,
         "assets": [{"type": "motor", "count": len(FAULT_PLAN) + 1}],
         "faults": [
-            {"asset": i, "mode": m, "onset_days": FAULT_ONSET_DAYS, "time_to_failure_days": FAULT_TTF_DAYS}
+            {
+                "asset": i,
+                "mode": m,
+                "onset_days": FAULT_ONSET_DAYS,
+                "time_to_failure_days": FAULT_TTF_DAYS,
+                "law": {"family": "exponential", "rate": 5},
+            }
             for i, m in enumerate(FAULT_PLAN)
         ]
         if with_faults
@@ -70,3 +78,48 @@ def daily_medians(t_s: np.ndarray, values: np.ndarray, mask: np.ndarray) -> tupl
             days.append(d)
             meds.append(float(np.median(values[sel])))
     return np.array(days), np.array(meds)
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def documented_severity(law: dict, u) -> np.ndarray:
+    """s(u) of a labelled law, written from the formulas of docs/generator.md ("Degradation laws"),
+    independently of generator/laws.py."""
+    u = np.clip(np.asarray(u, dtype=float), 0.0, 1.25)
+    f = law["family"]
+    if f == "exponential":
+        r = law["rate"]
+        s = (np.exp(r * u) - 1) / (np.exp(r) - 1)
+    elif f == "power_law":
+        s = u ** law["exponent"]
+    elif f == "logistic":
+        k, m = law["steepness"], law["midpoint"]
+        s = (_sigmoid(k * (u - m)) - _sigmoid(-k * m)) / (_sigmoid(k * (1 - m)) - _sigmoid(-k * m))
+    elif f == "linear_accelerating":
+        r, knee, q = law["linear_share"], law["knee"], law["exponent"]
+        s = r * u + (1 - r) * (np.maximum(0.0, u - knee) / (1 - knee)) ** q
+    elif f == "step_ramp":
+        a, h = law["step_at"], law["step_height"]
+        s = np.where(u < a, 0.0, h + (1 - h) * (u - a) / (1 - a))
+    elif f == "intermittent":
+        inside = np.zeros(u.shape, dtype=bool)
+        for lo, hi in law["bursts"]:
+            inside |= (u >= lo) & (u < hi)
+        s = u ** law["exponent"] * np.where(inside, 1.0, law["quiet_level"])
+    else:
+        raise AssertionError(f)
+    return np.where(u > 0, s, 0.0)
+
+
+def life(label: dict, t_s) -> np.ndarray:
+    """u = (t - onset) / (failure - onset) from an asset label (t in epoch seconds)."""
+    onset, failure = epoch(label["onset"]), epoch(label["failure_time"])
+    return (np.asarray(t_s, dtype=float) - onset) / (failure - onset)
+
+
+def epoch(stamp: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()

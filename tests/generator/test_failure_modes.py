@@ -312,11 +312,23 @@ def test_electrical_fault_changes_current_pf_and_voltage_without_vibration_chang
 
 
 @pytest.mark.parametrize("mode", FAULT_PLAN[:4])
-def test_vibration_faults_leave_electrical_and_thermal_signals_alone(faulty_run, twin_run, mode):
+def test_vibration_faults_touch_the_supply_side_only_through_their_extra_shaft_load(
+    faulty_run, twin_run, mode
+):
+    """Friction and vibration losses load the shaft: current and speed follow that load and the
+    frame warms by their heat, from onset on; the supply (voltage, frequency) and ambient never change."""
     s = faulty_run.by_mode(mode)
     twin = twin_run.series[s.asset.index]
-    for name in (*ELECTRICAL, "temperature_c", "rpm", "frequency_hz", "ambient_temperature_c"):
+    for name in ("voltage_v", "frequency_hz", "ambient_temperature_c"):
         np.testing.assert_array_equal(s.signals[name], twin.signals[name], err_msg=name)
+    early = phase_mask(s, [0])
+    for name in (*ELECTRICAL, "temperature_c", "rpm"):
+        np.testing.assert_array_equal(s.signals[name][early], twin.signals[name][early], err_msg=name)
+    late = phase_mask(s, [2, 3]) & (faulty_run_time(faulty_run) > s.timing.failure_s - 86_400)
+    sig, ref = s.signals, twin.signals
+    assert np.all(sig["current_a"][late] > ref["current_a"][late])  # more torque, more current
+    assert np.all(sig["rpm"][late] < ref["rpm"][late])  # and more slip
+    assert np.median(sig["temperature_c"][late] - ref["temperature_c"][late]) > 0.3
 
 
 def test_the_healthy_asset_of_the_fault_fleet_equals_its_twin(faulty_run, twin_run):

@@ -1,0 +1,167 @@
+"""Reads of the energy subpackage: the energy summary of an asset, a site or the fleet, and
+a site's tariff versions. Figures come from the hourly rollups, never from raw events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ingestion.models import Asset, Site, Tenant
+from ingestion.selectors import asset_get, site_get, site_list
+from ingestion.timeseries import get_store
+
+from .blocks import ROLLUP_FIELDS, Blocks, blocks_from_hours
+from .calendar import BUCKETS, SiteCalendar, block_of, block_start
+from .ledger import Ledger, billing_range, ledger_build
+from .models import Tariff
+from .services import ROLLUP_MEASUREMENT, SiteSettings
+from .summary import summarize
+
+SCOPES = ("asset", "site", "fleet")
+
+
+class EnergyQueryError(Exception):
+    """A request the summary cannot answer as asked (400 naming the field)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ScopeNotFound(Exception):
+    """No such asset or site in the caller's tenant (404, the same as another tenant's)."""
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A ledger to build: a site (its assets summed) or one asset (stand alone)."""
+
+    site: Site
+    settings: SiteSettings
+    asset_ids: tuple[str, ...]
+    stand_alone: bool
+
+
+def tariff_versions(*, site: Site) -> list[Tariff]:
+    if site.pk is None:
+        return []
+    return list(Tariff.objects.filter(site=site).order_by("effective_from"))
+
+
+def rollup_blocks(*, asset_id: str, first: int, end: int) -> Blocks:
+    """Per-block quantities of one asset over blocks [first, end), from its hourly rollups."""
+    points = get_store().read(
+        measurement=ROLLUP_MEASUREMENT,
+        asset_id=asset_id,
+        start=_block_time(first - first % 2),
+        end=_block_time(end + end % 2),
+        fields=list(ROLLUP_FIELDS),
+    )
+    hours = [(int(p.time.timestamp()) // 3600, p.fields) for p in points]
+    return blocks_from_hours(first, end - first, hours)
+
+
+def _block_time(block: int) -> datetime:
+    return block_start(block)
+
+
+def _ledger(unit: _Unit, first: int, end: int) -> Ledger:
+    lo, hi = billing_range(unit.settings.calendar, first, end)
+    blocks = Blocks.zeros(lo, hi - lo)
+    for asset_id in unit.asset_ids:
+        one = rollup_blocks(asset_id=asset_id, first=lo, end=hi)
+        for name, values in one.values.items():
+            blocks.values[name] += values
+    versions = [t.version() for t in tariff_versions(site=unit.site)]
+    return ledger_build(
+        site=unit.settings.code,
+        calendar=unit.settings.calendar,
+        grid_factor_t_per_mwh=unit.settings.grid_factor_t_per_mwh,
+        blocks=blocks,
+        versions=versions,
+        contract_demand_kva=unit.settings.contract_demand_kva,
+        stand_alone=unit.stand_alone,
+    )
+
+
+def _units(tenant: Tenant, scope: str, scope_id: str | None) -> tuple[list[_Unit], dict]:
+    if scope == "asset":
+        asset = asset_get(tenant=tenant, asset_id=scope_id or "")
+        if asset is None:
+            raise ScopeNotFound(f"no asset {scope_id!r} in this tenant")
+        site = site_get(tenant=tenant, code=asset.supply_site) or Site(tenant=tenant, code=asset.supply_site)
+        return [_Unit(site, SiteSettings.of(site), (asset.asset_id,), True)], {
+            "asset_id": asset.asset_id,
+            "site": site.code,
+        }
+    if scope == "site":
+        site = site_get(tenant=tenant, code=scope_id or "")
+        if site is None:
+            raise ScopeNotFound(f"no site {scope_id!r} in this tenant")
+        ids = _active_asset_ids(tenant, site.code)
+        return [_Unit(site, SiteSettings.of(site), ids, False)], {"site": site.code, "assets": list(ids)}
+    units = []
+    for site in site_list(tenant=tenant):
+        ids = _active_asset_ids(tenant, site.code)
+        if ids:
+            units.append(_Unit(site, SiteSettings.of(site), ids, False))
+    return units, {"sites": [u.settings.code for u in units]}
+
+
+def _active_asset_ids(tenant: Tenant, code: str) -> tuple[str, ...]:
+    return tuple(
+        Asset.objects.filter(tenant=tenant, supply_site=code, active=True)
+        .order_by("asset_id")
+        .values_list("asset_id", flat=True)
+    )
+
+
+def _common_calendar(units: list[_Unit], bucket: str) -> SiteCalendar:
+    calendars = {u.settings.calendar for u in units}
+    if len(calendars) == 1:
+        return calendars.pop()
+    zones = {c.timezone for c in calendars}
+    if bucket == "shift":
+        raise EnergyQueryError(
+            "bucket", "the fleet's sites keep different shift calendars: ask per site for bucket=shift"
+        )
+    if len(zones) == 1:
+        zone = zones.pop()
+    else:
+        zone = "UTC"
+    first = next(iter(calendars))
+    return SiteCalendar(zone, first.shifts, frozenset())
+
+
+def energy_summary(
+    *, tenant: Tenant, scope: str, scope_id: str | None, start: datetime, end: datetime, bucket: str
+) -> dict:
+    """Totals, the bucket series, cost breakdown, coverage and billing months of [start, end)."""
+    if scope not in SCOPES:
+        raise EnergyQueryError("scope", f"scope must be one of {', '.join(SCOPES)}")
+    if bucket not in BUCKETS:
+        raise EnergyQueryError("bucket", f"bucket must be one of {', '.join(BUCKETS)}")
+    units, subject = _units(tenant, scope, scope_id)
+    first, end_block = block_of(start), block_of(end)
+    calendar = (
+        _common_calendar(units, bucket) if units else SiteSettings.of(Site(tenant=tenant, code="-")).calendar
+    )
+    ledgers = [_ledger(u, first, end_block) for u in units]
+    n_assets = sum(len(u.asset_ids) for u in units)
+    result = summarize(
+        ledgers=ledgers, calendar=calendar, first=first, end=end_block, bucket=bucket, n_assets=n_assets
+    )
+    return {
+        "scope": scope,
+        "id": scope_id if scope != "fleet" else None,
+        **subject,
+        "start": start,
+        "end": end,
+        "bucket": bucket,
+        "timezone": calendar.timezone,
+        "currency": "INR",
+        **result,
+    }
+
+
+__all__ = ["EnergyQueryError", "ScopeNotFound", "energy_summary", "rollup_blocks", "tariff_versions"]

@@ -1,0 +1,311 @@
+"""Energy summaries from hourly rollups against the same answer from raw events, on InfluxDB.
+
+    python benchmarks/energy.py [--assets 200] [--days-raw 30] [--repeat 3]
+
+A throwaway influxd (pdm_project.devservices) and a temporary SQLite registry hold a fleet of
+``--assets`` machines on one site with the worked-example tariff (docs/CONTRACTS.md §18.10).
+Each machine gets a 60-s load profile (three shifts, idle changeovers, a weekly off day, noise)
+over the 12 site-local months ending with the last complete one; its hourly rollups
+(measurement ``energy``) for the whole year are computed from that profile by the platform's
+own integration (``analytics.energy.blocks``) and written, and the last month is also written
+as raw events (with their features' ``energy_gap_s``), as the pipeline would have left them.
+Then, in the same run:
+
+* ``fleet_month_s``: ``GET /api/v1/energy?scope=fleet`` for the last month, through the
+  selector (reads the month's rollups of every asset);
+* ``raw_fleet_month_s``: the same answer computed from the month's raw events (read events and
+  features per asset, integrate, bill) - what the platform would do without rollups;
+* ``ratio`` = raw / rollups (claim: >= 20); the two answers are checked equal (1e-9);
+* ``asset_year_daily_s``: one asset, the 12 months by day (claim: < 0.2 s).
+
+Timings are the median of ``--repeat`` runs (the raw-event answer, minutes long, runs once). The
+last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+IST = ZoneInfo("Asia/Kolkata")
+STEP_S = 60
+TARIFF = {
+    "effective_from": "2020-01-01",
+    "billing_basis": "kvah",
+    "energy_rate": 8.0,
+    "tod_slots": [
+        {"name": "peak", "start": "18:00", "end": "22:00", "multiplier": 1.5},
+        {"name": "night", "start": "22:00", "end": "06:00", "multiplier": 0.75},
+    ],
+    "pf_reference": 0.95,
+    "pf_incentive_pct_per_step": 0.5,
+    "pf_penalty_pct_per_step": 0.5,
+    "pf_penalty_threshold": 0.9,
+    "pf_steep_penalty_pct_per_step": 1.0,
+    "demand_rate_per_kva": 350.0,
+    "demand_min_share": 0.75,
+    "fixed_monthly": 2000.0,
+}
+
+
+def month_start(day: date) -> datetime:
+    return datetime(day.year, day.month, 1, tzinfo=IST).astimezone(UTC)
+
+
+def periods(today: date) -> tuple[datetime, datetime, datetime]:
+    """(year start, last month start, last month end): the 12 IST months ending with the last
+    complete one."""
+    last_end = month_start(today)
+    first_of_last = (datetime(today.year, today.month, 1) - timedelta(days=1)).date().replace(day=1)
+    y, m = first_of_last.year, first_of_last.month - 11
+    while m < 1:
+        y, m = y - 1, m + 12
+    return month_start(date(y, m, 1)), month_start(first_of_last), last_end
+
+
+def profile(index: int, t_s: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """(kW, kVA, kvar, current A) of one 15 kW machine: IST shifts 06/14/22 at 80/75/55 % load,
+    15-min changeover idling at 12 %, Sunday stopped, a few % of noise."""
+    local = t_s + 19_800
+    hour = (local % 86_400) / 3600.0
+    weekday = ((local // 86_400) + 3) % 7
+    load = np.where(hour < 6, 0.55, np.where(hour < 14, 0.80, np.where(hour < 22, 0.75, 0.55)))
+    since = np.mod(hour - np.where(hour < 6, -2, np.where(hour < 14, 6, np.where(hour < 22, 14, 22))), 24)
+    load = np.where(since < 0.25, 0.12, load) * (0.9 + 0.004 * index)
+    load = load * (1 + 0.03 * rng.standard_normal(t_s.size))
+    running = weekday != 6
+    kw = np.where(running, 15.0 / 0.91 * (0.06 + 0.79 * load) / 0.85, 0.0)
+    pf = np.where(running, np.clip(0.85 - 0.25 * (0.8 - load), 0.2, 0.95), 0.0)
+    kva = np.where(running, kw / np.where(pf > 0, pf, 1), 0.0)
+    kvar = kva * np.sqrt(1 - pf * pf)
+    current = np.where(running, kva * 1000 / (np.sqrt(3) * 415), 0.0)
+    return kw, kva, kvar, current
+
+
+def setup_django(influx_url: str, data_dir: str) -> None:
+    for name in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        PDM_DATA_DIR=data_dir,
+        INFLUXDB_URL=influx_url,
+        INFLUXDB_DATABASE="bench",
+        DJANGO_SETTINGS_MODULE="pdm_project.settings",
+    )
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def load_fleet(
+    n_assets: int, year_start: datetime, raw_start: datetime, end: datetime
+) -> tuple[object, list]:
+    from analytics.energy.blocks import ROLLUP_FIELDS, IntervalInput, hour_fields, integrate
+    from analytics.energy.models import Tariff
+    from ingestion.models import Asset, Site, Tenant
+    from ingestion.timeseries import PointRows, get_store
+
+    store = get_store()
+    store.setup()
+    tenant = Tenant.objects.create(name="bench")
+    site = Site.objects.create(tenant=tenant, code="main", contract_demand_kva=2000.0)
+    Tariff.objects.create(site=site, **TARIFF)
+    assets = Asset.objects.bulk_create(
+        Asset(
+            tenant=tenant, asset_id=f"M-{i:03d}", name=f"Motor {i}", asset_type="motor", phase="three",
+            rated_voltage_v=415.0, rated_current_a=28.0, rated_power_kw=15.0, rated_rpm=1480.0,
+            iso_group=2, foundation="rigid", supply_site="main",
+        )
+        for i in range(n_assets)
+    )  # fmt: skip
+    t0, t1, tr = (int(x.timestamp()) for x in (year_start, end, raw_start))
+    t_s = np.arange(t0, t1 + STEP_S, STEP_S, dtype=np.int64)
+    first_block = t0 // 1800 - (t0 // 1800) % 2  # rollup points sit on whole UTC hours
+    n_blocks = (t1 // 1800 - first_block + 1) // 2 * 2
+    raw = t_s >= tr
+    started = time.perf_counter()
+    for i, asset in enumerate(assets):
+        rng = np.random.default_rng(i)
+        kw, kva, kvar, current = profile(i, t_s, rng)
+        n = t_s.size
+        data = IntervalInput(
+            t_s * 10**9,
+            kw,
+            kva,
+            kvar,
+            np.zeros(n, bool),
+            current >= 2.8,
+            (current >= 2.8) & (kw < 4.5),
+            np.full(n, np.nan),
+        )
+        blocks = integrate(data, first_block, n_blocks)
+        rows = [
+            (
+                asset.asset_id,
+                (first_block + 2 * h) * 1800 * 10**6,
+                (*hour_fields(blocks, 2 * h).values(), 0),
+            )
+            for h in range(n_blocks // 2)
+        ]
+        store.write_rows(
+            PointRows(
+                "energy", (*ROLLUP_FIELDS, "baseline_version"), (float,) * len(ROLLUP_FIELDS) + (int,), rows
+            )
+        )
+        us = (t_s[raw] * 10**6).tolist()
+        ev = list(
+            zip(kw[raw].tolist(), kva[raw].tolist(), kvar[raw].tolist(), current[raw].tolist(), strict=True)
+        )
+        store.write_rows(
+            PointRows(
+                "events",
+                ("power_kw", "apparent_power_kva", "reactive_power_kvar", "current_a"),
+                (float,) * 4,
+                [(asset.asset_id, u, v) for u, v in zip(us, ev, strict=True)],
+            )
+        )
+        store.write_rows(
+            PointRows("features", ("energy_gap_s",), (float,), [(asset.asset_id, u, (0.0,)) for u in us])
+        )
+        if i % 20 == 0:
+            print(
+                f"  loaded {i + 1}/{len(assets)} assets ({time.perf_counter() - started:.0f} s)", flush=True
+            )
+    return tenant, assets
+
+
+def raw_fleet_month(tenant, assets, lo: datetime, hi: datetime) -> dict:
+    """The fleet-month summary computed from raw events and features, without rollups."""
+    from analytics.energy.blocks import Blocks, integrate
+    from analytics.energy.calendar import block_of
+    from analytics.energy.ledger import billing_range, ledger_build
+    from analytics.energy.selectors import tariff_versions
+    from analytics.energy.services import SiteSettings, interval_input
+    from analytics.energy.summary import summarize
+    from ingestion.models import Site
+
+    site = Site.objects.get(tenant=tenant, code="main")
+    settings = SiteSettings.of(site)
+    first, end = block_of(lo), block_of(hi)
+    b0, b1 = billing_range(settings.calendar, first, end)
+    total = Blocks.zeros(b0, b1 - b0)
+    for asset in assets:
+        found = interval_input(asset, settings, lo, hi)
+        if found is None:
+            continue
+        blocks = integrate(found[0], b0, b1 - b0)
+        for name, values in blocks.values.items():
+            total.values[name] += values
+    ledger = ledger_build(
+        site="main", calendar=settings.calendar, grid_factor_t_per_mwh=settings.grid_factor_t_per_mwh,
+        blocks=total, versions=[t.version() for t in tariff_versions(site=site)],
+        contract_demand_kva=settings.contract_demand_kva, stand_alone=False,
+    )  # fmt: skip
+    return summarize(
+        ledgers=[ledger],
+        calendar=settings.calendar,
+        first=first,
+        end=end,
+        bucket="month",
+        n_assets=len(assets),
+    )
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--assets", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="20 assets, 1 repeat")
+    args = parser.parse_args()
+    n_assets, repeat = (20, 1) if args.quick else (args.assets, args.repeat)
+
+    from pdm_project.devservices import InfluxdServer
+
+    year_start, raw_start, end = periods(datetime.now(IST).date())
+    with (
+        tempfile.TemporaryDirectory(prefix="pdm-energy-bench-") as data_dir,
+        InfluxdServer.launch() as server,
+    ):
+        setup_django(server.url, data_dir)
+        from analytics.energy.selectors import energy_summary
+
+        print(
+            f"fleet of {n_assets} assets, rollups {year_start:%Y-%m-%d} .. {end:%Y-%m-%d}, raw from {raw_start:%Y-%m-%d}"
+        )
+        started = time.perf_counter()
+        tenant, assets = load_fleet(n_assets, year_start, raw_start, end)
+        load_s = time.perf_counter() - started
+        print(f"loaded in {load_s:.0f} s")
+
+        fleet_s, from_rollups = timed(
+            lambda: energy_summary(
+                tenant=tenant, scope="fleet", scope_id=None, start=raw_start, end=end, bucket="month"
+            ),
+            repeat,
+        )
+        raw_s, from_raw = timed(lambda: raw_fleet_month(tenant, assets, raw_start, end), 1)
+        a, b = from_rollups["totals"], from_raw["totals"]
+        for key in ("energy_kwh", "apparent_energy_kvah", "max_demand_kva"):
+            assert abs(a[key] - b[key]) <= 1e-9 * abs(b[key]), (key, a[key], b[key])
+        for key in ("energy", "time_of_day", "pf_adjustment", "demand", "fixed", "total"):
+            assert abs(a["cost"][key] - b["cost"][key]) <= 1e-9 * abs(b["cost"][key]) + 1e-9, key
+        year_s, yearly = timed(
+            lambda: energy_summary(
+                tenant=tenant,
+                scope="asset",
+                scope_id=assets[0].asset_id,
+                start=year_start,
+                end=end,
+                bucket="day",
+            ),
+            max(repeat, 3),
+        )
+        ratio = raw_s / fleet_s
+        print(
+            f"fleet month from rollups: {fleet_s:.3f} s; from raw events: {raw_s:.2f} s; ratio {ratio:.1f} (claim >= 20)"
+        )
+        print(f"asset year by day: {year_s:.3f} s for {len(yearly['series'])} days (claim < 0.2 s)")
+        print(
+            f"fleet month: {a['energy_kwh']:.1f} kWh, cost {a['cost']['total']:.2f} INR (same from raw events)"
+        )
+        print(
+            json.dumps(
+                {
+                    "assets": n_assets,
+                    "fleet_month_s": round(fleet_s, 4),
+                    "raw_fleet_month_s": round(raw_s, 3),
+                    "ratio": round(ratio, 1),
+                    "asset_year_daily_s": round(year_s, 4),
+                    "asset_year_days": len(yearly["series"]),
+                    "load_s": round(load_s, 1),
+                    "ratio_ok": ratio >= 20,
+                    "asset_year_ok": year_s < 0.2,
+                }
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
