@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from .laws import FAMILIES
 from .scenario import (
     FAULT_MODES,
     RAW_RETENTION_DAYS,
@@ -90,6 +91,18 @@ def _faults(text: str) -> list[str]:
     return modes
 
 
+def _families(text: str) -> list[str]:
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("needs at least one law family (rule: choice)")
+    for m in names:
+        if m not in FAMILIES:
+            raise argparse.ArgumentTypeError(
+                f"unknown law family {m!r}; valid: {', '.join(FAMILIES)} (rule: choice)"
+            )
+    return names
+
+
 def _utc(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
@@ -144,6 +157,12 @@ def _scenario_flags(p: argparse.ArgumentParser) -> None:
         type=_faults,
         metavar="MODE[,MODE...]",
         help=f"give these failure modes to that many assets (seeded choice); modes: {', '.join(FAULT_MODES)}",
+    )
+    g.add_argument(
+        "--families",
+        type=_families,
+        metavar="FAMILY[,FAMILY...]",
+        help=f"degradation-law families the faults draw from (default all): {', '.join(FAMILIES)}",
     )
     g.add_argument(
         "--start",
@@ -222,6 +241,7 @@ def _scenario(args: argparse.Namespace, *, default_start: datetime | None = None
         faults=args.faults,
         start=start,
         anchor_interval_s=args.anchor_interval_s,
+        families=args.families,
     )
     return resolve_start(scenario)
 

@@ -70,6 +70,17 @@ def test_simulate_reads_a_yaml_scenario_and_flags_override_it(tmp_path):
                                     "contact_angle_deg": 0.0}  # fmt: skip
 
 
+def test_the_families_flag_restricts_the_laws_the_faults_draw(tmp_path):
+    labels = tmp_path / "lab.jsonl"
+    code = main(["simulate", "--seed", "3", "--assets", "6", "--days", "1", "--interval-s", "600",
+                 "--faults", "imbalance,electrical,overheating,misalignment", "--families", "step_ramp",
+                 "--start", "2025-02-03T00:00:00Z", "--out", str(tmp_path / "ev.jsonl"),
+                 "--labels", str(labels), "--labels-format", "intervals"])  # fmt: skip
+    assert code == 0
+    laws = [json.loads(x)["law"] for x in labels.read_text().splitlines() if '"type":"asset"' in x]
+    assert [law["family"] for law in laws if law] == ["step_ramp"] * 4
+
+
 def test_invalid_command_writes_the_corpus(tmp_path):
     out = tmp_path / "bad.jsonl"
     assert main(["invalid", "--out", str(out)]) == 0
@@ -90,6 +101,7 @@ def test_invalid_command_writes_the_corpus(tmp_path):
         (["--start", "next tuesday"], "--start", "iso_datetime"),
         (["--start", "2099-01-01T00:00:00Z"], "--start/--days", "future_timestamp"),
         (["--labels-format", "csv"], "--labels-format", "choice"),
+        (["--families", "logistic,sawtooth"], "--families", "choice"),
         (["--bogus-flag", "1"], "--bogus-flag", "usage"),
     ],
 )
@@ -118,6 +130,32 @@ def test_bad_simulate_flags_exit_2_naming_the_option_and_rule(tmp_path, capsys, 
         ),
         ('{"faults": [{"asset": 0, "mode": "rust"}]}', ".json", "faults[0].mode", "choice"),
         ('{"waveform": {"sample_rate_hz": 8000}}', ".json", "waveform.sample_rate_hz", "range"),
+        (
+            '{"faults": [{"asset": 0, "mode": "imbalance", "law": "sawtooth"}]}',
+            ".json",
+            "faults[0].law",
+            "choice",
+        ),
+        (
+            '{"faults": [{"asset": 0, "mode": "imbalance", "law": {"family": "logistic", "steepness": 99}}]}',
+            ".json",
+            "faults[0].law.steepness",
+            "range",
+        ),
+        (
+            '{"faults": [{"asset": 0, "mode": "imbalance", "law": {"family": "power_law", "rate": 3}}]}',
+            ".json",
+            "faults[0].law.rate",
+            "unknown_key",
+        ),
+        (
+            '{"faults": [{"asset": 0, "mode": "imbalance", "law": {"midpoint": 0.5}}]}',
+            ".json",
+            "faults[0].law",
+            "required",
+        ),
+        ('{"degradation": {"families": []}}', ".json", "degradation.families", "value"),
+        ('{"energy": {"idle_load_factor": 1.5}}', ".json", "energy.idle_load_factor", "range"),
         ("seed: [1, 2", ".yaml", "--scenario", "yaml_invalid"),
         ("{nope", ".json", "--scenario", "json_invalid"),
     ],

@@ -7,7 +7,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from generator.output import write_simulation
-from generator.scenario import build_fleet, default_start, scenario_from_flags
+from generator.scenario import build_fleet, default_start, scenario_from_flags, validate_scenario
 
 START = datetime(2025, 8, 4, tzinfo=UTC)
 
@@ -57,3 +57,22 @@ def test_without_a_start_the_run_covers_the_days_just_before_today_utc():
     fleet = build_fleet(scenario_from_flags(seed=1, assets="1", days=1, interval_s=600))
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     assert fleet.start in (today - timedelta(days=1), today - timedelta(days=2))  # (run across midnight)
+
+
+def test_a_faults_law_and_losses_come_from_its_own_stream():
+    """The law and the extra loss of a fault depend on the seed and its asset only: other faults,
+    their order and the CLI's seeded assignment leave them unchanged; another seed changes them."""
+    base = {
+        "seed": 17,
+        "start": "2025-08-04T00:00:00Z",
+        "duration_days": 4,
+        "assets": [{"type": "motor", "count": 4}],
+    }
+
+    def first(faults, seed=17):
+        fleet = build_fleet(validate_scenario({**base, "seed": seed, "faults": faults}))
+        return fleet.faults[0].law, fleet.faults[0].extra_loss_pct
+
+    one = first([{"asset": 0, "mode": "imbalance"}])
+    assert one == first([{"asset": 2, "mode": "electrical"}, {"asset": 0, "mode": "imbalance"}])
+    assert one != first([{"asset": 0, "mode": "imbalance"}], seed=18)
