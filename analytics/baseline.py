@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.features import ABS_FLOORS as FEATURE_ABS_FLOORS
+from analytics.feature_catalogue import ABS_FLOORS as FEATURE_ABS_FLOORS
 
 __all__ = [
     "ABS_FLOORS",
