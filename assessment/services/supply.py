@@ -37,7 +37,8 @@ from ..supply import (
     window_means,
     window_steady_mean,
 )
-from .alerts import AlertBook, CauseHit, frequency_hit
+from .alert_causes import CauseHit, frequency_hit
+from .alerts import AlertBook
 from .limits import limits_for_asset
 
 US = timedelta(microseconds=1)

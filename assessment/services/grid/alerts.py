@@ -17,7 +17,8 @@ from ingestion.models import Asset
 from ...health import Limits
 from ...knowledge import KnowledgeIndex
 from ...models import AlertCause
-from ..alerts import AlertBook, CauseHit, CauseInputs, causes_present, no_data_hit
+from ..alert_causes import CauseHit, CauseInputs, causes_present, no_data_hit
+from ..alerts import AlertBook
 from ..guidance import guidance_build, knowledge_index_for
 from ..supply import SUPPLY_CAUSES, SupplyEvidence
 from .evidence import baseline_stat
