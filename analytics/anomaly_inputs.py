@@ -130,7 +130,8 @@ class FittedResidual:
         pred = np.full(len(frame), self.coef[0])
         for j, term in enumerate(self._terms(frame)):
             pred += self.coef[j + 1] * term
-        return _target(frame, self.target) - pred
+        residual: np.ndarray = _target(frame, self.target) - pred
+        return residual
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,7 +151,8 @@ def column(frame: pd.DataFrame, name: str) -> np.ndarray:
     col = frame[name]
     if col.dtype != np.float64:
         col = pd.to_numeric(col, errors="coerce")
-    return col.to_numpy(dtype=np.float64, na_value=np.nan)
+    values: np.ndarray = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    return values
 
 
 def finite_share(values: np.ndarray) -> float:
@@ -163,7 +165,8 @@ def scorable_rows(frame: pd.DataFrame) -> np.ndarray:
     no rated current, or a frame without the column, e.g. pure-math callers) every row counts."""
     if SCORABLE_COLUMN not in frame.columns:
         return np.ones(len(frame), dtype=bool)
-    return column(frame, SCORABLE_COLUMN) != 0.0
+    scorable: np.ndarray = column(frame, SCORABLE_COLUMN) != 0.0
+    return scorable
 
 
 def fit_residual(spec: ResidualSpec, frame: pd.DataFrame, min_share: float) -> FittedResidual | None:

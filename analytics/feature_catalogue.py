@@ -412,4 +412,5 @@ def required_history(params: FeatureParams | None = None) -> timedelta:
         p.slope_window,
         p.energy_sum_window + p.energy_median_window,
     )
-    return (longest + p.history_margin).to_pytimedelta()
+    history: timedelta = (longest + p.history_margin).to_pytimedelta()
+    return history

@@ -178,7 +178,8 @@ def _column(events: pd.DataFrame, name: str, n: int) -> np.ndarray:
         series = events[name]
         if series.dtype != np.float64:
             series = pd.to_numeric(series, errors="coerce")
-        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+        values: np.ndarray = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        return values
     return np.full(n, np.nan)
 
 
@@ -246,8 +247,12 @@ def _rolling_statistics(table: _Table, inp: _Input, p: FeatureParams) -> dict[in
         for lo in range(first, n, ROW_CHUNK):
             hi = min(lo + ROW_CHUNK, n)
             if width == spike_width:
-                incl, prev = window_stats(blocks, cum, cnt_map, shift, lo, hi, with_exclusive=True)
-                table.values[spike_rows, lo - first : hi - first] = _spikes(x[:, lo:hi], *prev, p)
+                incl, (nprev, mprev, sprev) = window_stats(
+                    blocks, cum, cnt_map, shift, lo, hi, with_exclusive=True
+                )
+                table.values[spike_rows, lo - first : hi - first] = _spikes(
+                    x[:, lo:hi], nprev, mprev, sprev, p
+                )
             else:
                 incl = window_stats(blocks, cum, cnt_map, shift, lo, hi)
             if wname in WINDOWS:
@@ -384,7 +389,8 @@ def _spikes(
     with np.errstate(invalid="ignore"):
         floor = np.maximum(np.maximum(p.spike_min_floor, p.spike_rel_floor * np.abs(mprev)), abs_floor)
         scale = np.fmax(sprev, floor)
-        return (nprev >= p.spike_min_points) & (np.abs(x - mprev) > p.spike_k * scale)
+        flags: np.ndarray = (nprev >= p.spike_min_points) & (np.abs(x - mprev) > p.spike_k * scale)
+        return flags
 
 
 def _energy(

@@ -14,6 +14,7 @@ every window width cost more in page faults than in arithmetic.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, overload
 
 import numpy as np
 
@@ -218,6 +219,34 @@ def _combine_stats(
     return nn, mean, std
 
 
+#: (count, mean, sample std) per channel and row
+Stats = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+@overload
+def window_stats(
+    blocks: Blocks,
+    cum: np.ndarray,
+    cnt_map: np.ndarray,
+    shift_seg: np.ndarray,
+    lo: int,
+    hi: int,
+    with_exclusive: Literal[False] = False,
+) -> Stats: ...
+
+
+@overload
+def window_stats(
+    blocks: Blocks,
+    cum: np.ndarray,
+    cnt_map: np.ndarray,
+    shift_seg: np.ndarray,
+    lo: int,
+    hi: int,
+    with_exclusive: Literal[True],
+) -> tuple[Stats, Stats]: ...
+
+
 def window_stats(
     blocks: Blocks,
     cum: np.ndarray,
@@ -226,7 +255,7 @@ def window_stats(
     lo: int,
     hi: int,
     with_exclusive: bool = False,
-) -> tuple:
+) -> Stats | tuple[Stats, Stats]:
     """(count, mean, std) over (t - W, t] for rows [lo, hi), and optionally the same over
     (t - W, t) without the row itself (previous-window statistics for the spike test)."""
     rows = blocks.rows(lo, hi, exclusive=with_exclusive)
@@ -236,6 +265,7 @@ def window_stats(
     incl = _combine_stats(left, cum[:, lo:hi], cl, cr, cnt_map)
     if not with_exclusive:
         return incl
+    assert rows.excl_idx is not None and rows.excl_mask is not None  # rows(..., exclusive=True)
     right_x = np.take(cum, rows.excl_idx, axis=1)
     right_x *= rows.excl_mask
     return incl, _combine_stats(left, right_x, cl, cr, cnt_map)

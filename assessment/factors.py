@@ -78,7 +78,7 @@ class Factor:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Factor:
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})  # type: ignore[arg-type]
 
 
 def finite(x: Any) -> float | None:

@@ -193,7 +193,7 @@ def _to_days(times: Any, now: Any) -> tuple[np.ndarray, float | None]:
         now_ns = (
             np.datetime64(now, "ns") if not isinstance(now, np.datetime64) else now.astype("datetime64[ns]")
         )
-        return days, float((now_ns - origin).astype("timedelta64[ns]").astype(np.float64) / 86_400e9)
+        return days, float((now_ns - origin).astype("timedelta64[ns]").astype(np.float64) / 86_400e9)  # type: ignore[union-attr]
     days = t.astype(np.float64)
     return days, (None if now is None else float(now))
 

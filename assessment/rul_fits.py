@@ -151,16 +151,19 @@ class _Quadrature:
     def share(self, p: np.ndarray) -> np.ndarray:
         """The defect's share of the mean square, a^2 / (v_h^2 + a^2) = d ln v / d alpha."""
         q2 = 2.0 * (p[0] + p[1] * self.dt)
-        return np.exp(q2 - np.logaddexp(self.lvh2, q2))
+        share: np.ndarray = np.exp(q2 - np.logaddexp(self.lvh2, q2))
+        return share
 
     def resid(self, p: np.ndarray) -> np.ndarray:
         r = 0.5 * np.logaddexp(self.lvh2, 2.0 * (p[0] + p[1] * self.dt)) - self.y
-        return r if self.xo is None else r + p[2] * self.xo
+        out: np.ndarray = r if self.xo is None else r + p[2] * self.xo
+        return out
 
     def jac(self, p: np.ndarray, sw: np.ndarray) -> np.ndarray:
         sh = self.share(p)
         cols = [sh, sh * self.dt] if self.xo is None else [sh, sh * self.dt, self.xo]
-        return np.column_stack(cols) * sw[:, None]
+        jac: np.ndarray = np.column_stack(cols) * sw[:, None]
+        return jac
 
     def solve(self, p0: np.ndarray, sw: np.ndarray) -> Any:
         return optimize.least_squares(

@@ -7,10 +7,12 @@ Kept apart from the state machine (``assessment.services.alerts``): adding a cau
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeGuard
 
 from ..explain import EN_DASH, rfc3339
 from ..health import Limits, temperature_rise_excess
@@ -67,7 +69,7 @@ def voltage_hit(vv: float, vr: float, band_pct: float, *, subject: str = "Voltag
         AlertCause.VOLTAGE_BAND,
         vv,
         "V",
-        lambda x, vr=vr: abs(x - vr),
+        functools.partial(_distance_from, vr),
         f"{subject} 15-min mean {vv:.1f} V is {dev:+.1f}% from rated {vr:.1f} V, outside the "
         f"±{band_pct:.1f}% band at two consecutive grid points.",
     )
@@ -78,12 +80,20 @@ def frequency_hit(f: float, lo: float, hi: float, *, subject: str = "Frequency")
         AlertCause.FREQUENCY_BAND,
         f,
         "Hz",
-        lambda x, lo=lo, hi=hi: max(lo - x, x - hi),
+        functools.partial(_outside, lo, hi),
         f"{subject} 15-min mean {f:.3f} Hz is outside {lo:.3f}{EN_DASH}{hi:.3f} Hz at two consecutive grid points.",
     )
 
 
-def _ok(x: float | None) -> bool:
+def _distance_from(ref: float, x: float) -> float:
+    return abs(x - ref)
+
+
+def _outside(lo: float, hi: float, x: float) -> float:
+    return max(lo - x, x - hi)
+
+
+def _ok(x: float | None) -> TypeGuard[float]:
     return x is not None and math.isfinite(x)
 
 

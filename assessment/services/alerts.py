@@ -428,7 +428,7 @@ def alert_no_data_open(
             peak_value=hit.value,
             unit=hit.unit,
             assessment=latest,
-            explanation=hit.sentence,
+            explanation=hit.sentence or "",
             factors=latest.factors if latest else [],
             guidance=guidance,
             last_notified_at=now,

@@ -207,7 +207,7 @@ class SupplyEvidence:
             pts.sort(key=lambda p: p.time)
             times = np.array([_us(p.time) for p in pts], dtype=np.int64)
             cols = {
-                n: np.array([float(p.fields.get(n)) if p.fields.get(n) is not None else np.nan for p in pts])
+                n: np.array([float(p.fields.get(n)) if p.fields.get(n) is not None else np.nan for p in pts])  # type: ignore[arg-type]
                 for n in ("voltage_v", "frequency_hz")
             }
             lim = limits_for_asset(asset=peer)

@@ -88,7 +88,9 @@ class GridAlerts:
         """The transitions of grid point ``g``: only ``no_data`` is evaluated while stale."""
         if stale:
             assert newest_event is not None  # stale means there is a newest event, older than the limit
-            hits = {AlertCause.NO_DATA: no_data_hit(self.asset.asset_id, g, newest_event, stale_after)}
+            hits: dict[str, CauseHit] = {
+                AlertCause.NO_DATA: no_data_hit(self.asset.asset_id, g, newest_event, stale_after)
+            }
             self.book.apply(
                 at=g,
                 hits=hits,

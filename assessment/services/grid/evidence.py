@@ -86,12 +86,12 @@ def guidance_baseline_evidence(
         x = num(feat.get(col))
         med = stats.stats(col).p50 if stats is not None and col in stats else None
         ok = x is not None and med is not None and math.isfinite(med) and med > 0
-        out[key] = round(x / med, 3) if ok else None
+        out[key] = round(x / med, 3) if ok else None  # type: ignore[operator]  # ok: both are numbers
     for key, (col, base_col, sign) in GUIDANCE_DIFFERENCES.items():
         x = num(feat.get(col))
         med = stats.stats(base_col).p50 if stats is not None and base_col in stats else None
         ok = x is not None and med is not None and math.isfinite(med)
-        out[key] = round(sign * (x - med), 4) if ok else None
+        out[key] = round(sign * (x - med), 4) if ok else None  # type: ignore[operator]  # ok: both are numbers
     # An induction motor's PF falls with its load: below the healthy load a lower PF is expected
     # and says nothing about the machine (the same condition as rule:low_pf, §15.1).
     if out.get("power_factor_drop") is not None:

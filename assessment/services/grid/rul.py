@@ -116,7 +116,7 @@ class GridRul:
         self.stopped_us: set[int] = (
             set()
         )  # event times (us) of the RUL window at which the machine is stopped
-        self.health_stored: dict[datetime, int] = {}
+        self.health_stored: dict[datetime, Any] = {}  # stored health scores (ints) by time
 
     def stored(self, hour: datetime) -> tuple[RulResult, RulDetail] | None:
         """The RUL computed at ``hour`` by an earlier run, from the assessment that carries it."""
