@@ -29,15 +29,19 @@ Only rows where the machine is running steadily are trained on and scored (``sco
 a stopped machine has no vibration signature, and the hour after a start mixes standstill into
 the rolling windows.
 
-Scoring walks the fitted trees directly (``tree_.apply`` on cache-sized row chunks) and
-reproduces ``IsolationForest.score_samples`` bit for bit (see the tests), a bit faster.
+Where each step lives: the inputs and residuals in :mod:`analytics.anomaly_inputs`, the tree walk
+that reproduces ``IsolationForest.score_samples`` bit for bit in :mod:`analytics.forest_walk`, the
+calibration in :mod:`analytics.anomaly_calibration`; this module holds the model that ties them
+together, its training and its persistence, and is the public face of all of them (``__all__``).
+Stored models are joblib pickles that name their classes by module: ``AnomalyModel``,
+``AnomalyParams``, ``ResidualSpec`` and ``FittedResidual`` must stay importable from here.
 """
 
 from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +51,20 @@ import pandas as pd
 import sklearn
 from sklearn.ensemble import IsolationForest
 
+from analytics.anomaly_calibration import calibrate, combine_calibrated, false_anomaly_rate
+from analytics.anomaly_inputs import (
+    DEFAULT_MODEL_FEATURES,
+    DEFAULT_RESIDUALS,
+    SCORABLE_COLUMN,
+    FittedResidual,
+    ResidualSpec,
+    column,
+    finite_share,
+    fit_residual,
+    scorable_rows,
+)
 from analytics.baseline import DEFAULT_MIN_EVENTS, BaselineError, BaselineStats, baseline_fit
+from analytics.forest_walk import forest_raw_scores, node_values
 
 __all__ = [
     "DEFAULT_MODEL_FEATURES",
@@ -56,6 +73,7 @@ __all__ = [
     "SCORABLE_COLUMN",
     "AnomalyModel",
     "AnomalyParams",
+    "FittedResidual",
     "ResidualSpec",
     "calibrate",
     "combine_calibrated",
@@ -68,72 +86,6 @@ __all__ = [
 #: formula generation of the score (docs/CONTRACTS.md §8, change control); v2: steady-running
 #: rows only, temperature rise above ambient and reactive-power residuals, forest + distance
 MODEL_VERSION = "iforest-v2"
-
-#: feature column that says a row may be scored (docs/CONTRACTS.md §6.7)
-SCORABLE_COLUMN = "running_1h"
-
-
-@dataclass(frozen=True)
-class ResidualSpec:
-    """A load-normalised derived input ``name = target - ols(regressors)``.
-
-    ``targets`` are tried in order; the first with enough finite training values is used.  A
-    target ``"a - b"`` is the difference of two columns (temperature above ambient).
-    ``squares`` are regressors that also enter squared (I^2 R losses, V^2 magnetising).
-    """
-
-    name: str
-    targets: tuple[str, ...]
-    regressors: tuple[str, ...]
-    squares: tuple[str, ...] = ()
-
-
-DEFAULT_RESIDUALS: tuple[ResidualSpec, ...] = (
-    # vibration may follow load / speed a little; the residual removes that, a fault stays
-    ResidualSpec(
-        "vibration_rms_mm_s__load_residual_15m",
-        ("vibration_rms_mm_s__mean_15m",),
-        ("power_kw__mean_15m",),
-    ),
-    ResidualSpec(
-        "vibration_rms_mm_s__load_residual_1h",
-        ("vibration_rms_mm_s__mean_1h",),
-        ("power_kw__mean_1h",),
-    ),
-    # The frame's rise above ambient follows the losses with a thermal lag (15 min and 1 h
-    # load means). Without an ambient reading the 15 min temperature mean is the target, and
-    # the room's daily swing stays in the residual (measured: the healthy residual sd is about
-    # 4 degC with it, 1 degC above ambient, so a cooling loss shows 4x later without ambient).
-    ResidualSpec(
-        "temperature_c__load_residual",
-        ("temperature_c - ambient_temperature_c", "temperature_c__mean_15m"),
-        ("power_kw__mean_15m", "power_kw__mean_1h"),
-    ),
-    # Induction motor, per event: P = a0 + b x, Q = q0 V^2 + c x^2 V with x the load, so the
-    # reactive power is a quadratic in P plus a V^2 term. Insulation degradation or a supply
-    # unbalance adds reactive current the load does not explain. Instantaneous values: a 15 min
-    # mean over a shift change or an idle period would mix load levels on a curved relation.
-    ResidualSpec(
-        "reactive_power_kvar__load_residual",
-        ("reactive_power_kvar",),
-        ("power_kw",),
-        ("power_kw", "voltage_v"),
-    ),
-)
-
-#: candidate model inputs, in order (columns with too few finite training values are dropped)
-DEFAULT_MODEL_FEATURES: tuple[str, ...] = (
-    # bearing outer/inner race (kurtosis and RMS up), imbalance 1x / misalignment 2x (RMS up,
-    # kurtosis down towards a sine's 1.5)
-    "vibration_rms_mm_s__load_residual_15m",
-    "vibration_rms_mm_s__load_residual_1h",
-    "vibration_kurtosis__mean_15m",
-    "vibration_kurtosis__mean_1h",
-    # overheating (cooling loss) without vibration
-    "temperature_c__load_residual",
-    # electrical: insulation degradation / supply unbalance draw reactive current
-    "reactive_power_kvar__load_residual",
-)
 
 
 @dataclass(frozen=True)
@@ -162,189 +114,9 @@ class AnomalyParams:
     score_chunk_rows: int = 32768
 
 
-def _split_target(target: str) -> tuple[str, ...]:
-    """``"a - b"`` -> ("a", "b"); a plain column name -> (name,)."""
-    return tuple(part.strip() for part in target.split(" - "))
-
-
-def _target(frame: pd.DataFrame, target: str) -> np.ndarray:
-    parts = _split_target(target)
-    out = _col(frame, parts[0])
-    for name in parts[1:]:
-        out = out - _col(frame, name)
-    return out
-
-
-@dataclass(frozen=True)
-class FittedResidual:
-    name: str
-    target: str
-    regressors: tuple[str, ...]
-    squares: tuple[str, ...]
-    coef: tuple[float, ...]  # intercept first, then regressors, then squares
-    center: tuple[float, ...]  # regressor centring (numerical conditioning)
-    scale: tuple[float, ...]
-
-    @property
-    def sources(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((*_split_target(self.target), *self.regressors, *self.squares)))
-
-    def _terms(self, frame: pd.DataFrame) -> list[np.ndarray]:
-        """Regressor terms: (x - center) / scale for regressors, (x / scale)^2 for squares."""
-        terms = []
-        nreg = len(self.regressors)
-        for j, name in enumerate((*self.regressors, *self.squares)):
-            if j < nreg:
-                terms.append((_col(frame, name) - self.center[j]) / self.scale[j])
-            else:
-                u = _col(frame, name) / self.scale[j]
-                terms.append(u * u)
-        return terms
-
-    def design(self, frame: pd.DataFrame) -> np.ndarray:
-        return np.column_stack([np.ones(len(frame)), *self._terms(frame)])
-
-    def apply(self, frame: pd.DataFrame) -> np.ndarray:
-        """``target - prediction`` (NaN where an input is missing)."""
-        pred = np.full(len(frame), self.coef[0])
-        for j, term in enumerate(self._terms(frame)):
-            pred += self.coef[j + 1] * term
-        return _target(frame, self.target) - pred
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "target": self.target,
-            "regressors": list(self.regressors),
-            "squares": list(self.squares),
-            "coef": list(self.coef),
-            "center": list(self.center),
-            "scale": list(self.scale),
-        }
-
-
-def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in frame.columns:
-        return np.full(len(frame), np.nan)
-    col = frame[name]
-    if col.dtype != np.float64:
-        col = pd.to_numeric(col, errors="coerce")
-    return col.to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def _finite_share(values: np.ndarray) -> float:
-    return float(np.isfinite(values).mean()) if len(values) else 0.0
-
-
-def scorable_rows(frame: pd.DataFrame) -> np.ndarray:
-    """Rows the model trains on and scores: the machine has run through the whole window
-    (``running_1h == 1``, docs/CONTRACTS.md §6.7).  Where the operating state is unknown (null:
-    no rated current, or a frame without the column, e.g. pure-math callers) every row counts."""
-    if SCORABLE_COLUMN not in frame.columns:
-        return np.ones(len(frame), dtype=bool)
-    return _col(frame, SCORABLE_COLUMN) != 0.0
-
-
-def _fit_residual(spec: ResidualSpec, frame: pd.DataFrame, min_share: float) -> FittedResidual | None:
-    regs = (*spec.regressors, *spec.squares)
-    if any(_finite_share(_col(frame, r)) < min_share for r in regs):
-        return None
-    for target in spec.targets:
-        y = _target(frame, target)
-        if _finite_share(y) < min_share:
-            continue
-        raw = np.column_stack([_col(frame, r) for r in regs])
-        ok = np.isfinite(y) & np.isfinite(raw).all(axis=1)
-        if ok.sum() < 10:
-            continue
-        center = raw[ok].mean(axis=0)
-        scale = raw[ok].std(axis=0)
-        scale = np.where(scale > 0, scale, 1.0)
-        fitted = FittedResidual(
-            spec.name, target, spec.regressors, spec.squares, (), tuple(center), tuple(scale)
-        )
-        design = fitted.design(frame)[ok]
-        coef, *_ = np.linalg.lstsq(design, y[ok], rcond=None)
-        return FittedResidual(
-            spec.name,
-            target,
-            spec.regressors,
-            spec.squares,
-            tuple(map(float, coef)),
-            tuple(map(float, center)),
-            tuple(map(float, scale)),
-        )
-    return None
-
-
-def calibrate(raw: np.ndarray, q50: float, q99: float) -> np.ndarray:
-    """One term: ``a = max(0, (x - q50) / (q999 - q50))`` (``q99`` holds the 99.9th
-    percentile), mapped to ``a / (1 + a)`` in [0, 1) - the score of that term alone."""
-    return _to_unit(_excess(raw, q50, q99))
-
-
-def _excess(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """``max(0, (x - lo) / max(hi - lo, 1e-6))``; NaN stays NaN."""
-    span = max(hi - lo, 1e-6)
-    with np.errstate(invalid="ignore"):
-        return np.maximum(0.0, (np.asarray(x, dtype=np.float64) - lo) / span)
-
-
-def _to_unit(a: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        out = a / (1.0 + a)
-    return np.where(np.isinf(a), 1.0 - np.finfo(np.float64).epsneg, out)
-
-
-def combine_calibrated(
-    raw: np.ndarray,
-    distance: np.ndarray,
-    q50: float,
-    q99: float,
-    d50: float,
-    d999: float,
-    *,
-    margin: float = 1.0,
-) -> np.ndarray:
-    """``anomaly_score = a / (1 + a)`` with ``a = max(a_forest, a_distance)`` (§8.2); each term
-    is its excess over the training median in units of ``margin`` x (p99.9 - median)."""
-    a_f = _excess(raw, q50, q50 + margin * (q99 - q50))
-    a_d = _excess(distance, d50, d50 + margin * (d999 - d50))
-    return _to_unit(np.fmax(a_f, a_d))
-
-
-def false_anomaly_rate(scores: Iterable[float] | np.ndarray | pd.Series, threshold: float = 0.5) -> float:
-    """Share of (finite) scores >= 0.5, i.e. at or above the healthy 99.9th percentile."""
-    s = np.asarray(scores, dtype=np.float64)
-    s = s[np.isfinite(s)]
-    return float(np.mean(s >= threshold)) if s.size else float("nan")
-
-
 def _rms(z: np.ndarray) -> np.ndarray:
     """Root mean square over the inputs (axis 0) of a (d, n) array."""
     return np.sqrt(np.mean(z * z, axis=0)) if z.shape[0] else np.zeros(z.shape[1])
-
-
-def _average_path_length(n: np.ndarray) -> np.ndarray:
-    """c(n): average path length of an unsuccessful BST search (Liu et al.)."""
-    n = np.asarray(n, dtype=np.float64)
-    out = np.zeros_like(n)
-    out[n == 2] = 1.0
-    big = n > 2
-    out[big] = 2.0 * (np.log(n[big] - 1.0) + np.euler_gamma) - 2.0 * (n[big] - 1.0) / n[big]
-    return out
-
-
-def _node_depths(tree) -> np.ndarray:
-    """Depth of every node, root = 1 (as sklearn's ``compute_node_depths``)."""
-    left, right = tree.children_left, tree.children_right
-    depth = np.zeros(tree.node_count, dtype=np.float64)
-    depth[0] = 1.0
-    for node in range(tree.node_count):  # children always have larger ids than parents
-        if left[node] >= 0:
-            depth[left[node]] = depth[node] + 1.0
-            depth[right[node]] = depth[node] + 1.0
-    return depth
 
 
 @dataclass
@@ -382,7 +154,7 @@ class AnomalyModel:
         derived = {r.name: r for r in self.residuals}
         rows = np.empty((len(self.features), len(features)))
         for k, name in enumerate(self.features):
-            rows[k] = derived[name].apply(features) if name in derived else _col(features, name)
+            rows[k] = derived[name].apply(features) if name in derived else column(features, name)
         return rows
 
     def model_frame(self, features: pd.DataFrame) -> pd.DataFrame:
@@ -433,28 +205,12 @@ class AnomalyModel:
     # -- scoring -----------------------------------------------------------------------------
     def _values(self) -> list[np.ndarray]:
         if self._node_values is None:
-            vals = []
-            for est in self.forest.estimators_:
-                tree = est.tree_
-                vals.append(_node_depths(tree) + _average_path_length(tree.n_node_samples) - 1.0)
-            self._node_values = vals
+            self._node_values = node_values(self.forest)
         return self._node_values
 
     def raw_from_matrix(self, x: np.ndarray) -> np.ndarray:
         """``-IsolationForest.score_samples`` of a design matrix (higher = more anomalous)."""
-        x = np.ascontiguousarray(x, dtype=np.float32)
-        n = x.shape[0]
-        depths = np.zeros(n)
-        values = self._values()
-        trees = [est.tree_ for est in self.forest.estimators_]
-        step = max(1, int(self.params.score_chunk_rows))
-        for lo in range(0, n, step):
-            xs = x[lo : lo + step]
-            acc = depths[lo : lo + step]
-            for tree, val in zip(trees, values, strict=True):
-                acc += val[tree.apply(xs)]
-        denom = len(trees) * float(_average_path_length(np.array([self.forest.max_samples_]))[0])
-        return 2.0 ** (-depths / denom)
+        return forest_raw_scores(self.forest, self._values(), x, self.params.score_chunk_rows)
 
     def raw_scores(self, features: pd.DataFrame) -> np.ndarray:
         return self.raw_from_matrix(self.design_matrix(features))
@@ -570,21 +326,7 @@ def fit_anomaly_model(
     n = len(features)
     if n < p.min_events:
         raise BaselineError(f"anomaly model needs at least {p.min_events} events of steady running, got {n}")
-    residuals = tuple(
-        r for r in (_fit_residual(s, features, p.min_finite_fraction) for s in p.residuals) if r is not None
-    )
-    derived = {r.name for r in residuals}
-    residual_names = {s.name for s in p.residuals}
-    chosen: list[str] = []
-    for name in p.features:
-        if name in residual_names:
-            if name in derived:
-                chosen.append(name)
-        elif _finite_share(_col(features, name)) >= p.min_finite_fraction:
-            chosen.append(name)
-    residuals = tuple(r for r in residuals if r.name in chosen)
-    if not chosen:
-        raise BaselineError("no model input column has enough finite values in the baseline window")
+    chosen, residuals = _choose_inputs(features, p)
     shell = AnomalyModel(
         version=MODEL_VERSION,
         features=chosen,
@@ -601,19 +343,57 @@ def fit_anomaly_model(
         aggregates=tuple(p.aggregates),
         params=p,
     )
-    inputs = shell.model_frame(features)
-    stats = baseline_fit(inputs, columns=chosen, min_events=p.min_events)
-    if baseline is not None:
-        merged = dict(stats.columns)
-        merged.update({c: baseline.stats(c) for c in chosen if c in baseline})
-        stats = BaselineStats(
-            columns=merged,
-            n_rows=stats.n_rows,
-            window_start=stats.window_start,
-            window_end=stats.window_end,
-            floors={**stats.floors, **{c: f for c, f in baseline.floors.items() if c in chosen}},
-        )
-    shell.baseline = stats
+    shell.baseline = _input_stats(shell, features, p, baseline)
+    _fit_forest(shell, features, p, random_state)
+    if isinstance(features.index, pd.DatetimeIndex) and n:
+        shell.train_start, shell.train_end = features.index.min(), features.index.max()
+    return shell
+
+
+def _choose_inputs(features: pd.DataFrame, p: AnomalyParams) -> tuple[list[str], tuple[FittedResidual, ...]]:
+    """The model inputs, in ``p.features`` order: residuals that could be fitted and feature
+    columns non-null in at least ``min_finite_fraction`` of the training rows."""
+    residuals = tuple(
+        r for r in (fit_residual(s, features, p.min_finite_fraction) for s in p.residuals) if r is not None
+    )
+    derived = {r.name for r in residuals}
+    residual_names = {s.name for s in p.residuals}
+    chosen: list[str] = []
+    for name in p.features:
+        if name in residual_names:
+            if name in derived:
+                chosen.append(name)
+        elif finite_share(column(features, name)) >= p.min_finite_fraction:
+            chosen.append(name)
+    residuals = tuple(r for r in residuals if r.name in chosen)
+    if not chosen:
+        raise BaselineError("no model input column has enough finite values in the baseline window")
+    return chosen, residuals
+
+
+def _input_stats(
+    shell: AnomalyModel, features: pd.DataFrame, p: AnomalyParams, baseline: BaselineStats | None
+) -> BaselineStats:
+    """Normalisation statistics of the inputs: fitted on the training rows, replaced by the
+    pre-fitted ``baseline`` for the columns it covers (and its floors)."""
+    chosen = shell.features
+    stats = baseline_fit(shell.model_frame(features), columns=chosen, min_events=p.min_events)
+    if baseline is None:
+        return stats
+    merged = dict(stats.columns)
+    merged.update({c: baseline.stats(c) for c in chosen if c in baseline})
+    return BaselineStats(
+        columns=merged,
+        n_rows=stats.n_rows,
+        window_start=stats.window_start,
+        window_end=stats.window_end,
+        floors={**stats.floors, **{c: f for c, f in baseline.floors.items() if c in chosen}},
+    )
+
+
+def _fit_forest(shell: AnomalyModel, features: pd.DataFrame, p: AnomalyParams, random_state: int) -> None:
+    """Fit the forest on the normalised inputs and anchor both terms' calibration (§8.2) at their
+    training median and 99.9th percentile."""
     z = shell.normalised(features)
     x = shell._matrix(z)
     forest = IsolationForest(
@@ -628,9 +408,6 @@ def fit_anomaly_model(
     shell.q50, shell.q99 = (float(v) for v in np.quantile(raw, [p.q_low, p.q_high]))
     shell.d50, shell.d999 = (float(v) for v in np.quantile(_rms(z), [p.q_low, p.q_high]))
     shell.anchor_margin = float(p.anchor_margin)
-    if isinstance(features.index, pd.DatetimeIndex) and n:
-        shell.train_start, shell.train_end = features.index.min(), features.index.max()
-    return shell
 
 
 def score_features(model: AnomalyModel, features: pd.DataFrame) -> pd.Series:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.features import ABS_FLOORS as FEATURE_ABS_FLOORS
+from analytics.feature_catalogue import ABS_FLOORS as FEATURE_ABS_FLOORS
 
 __all__ = [
     "ABS_FLOORS",
@@ -156,7 +156,8 @@ class BaselineStats:
         """Same as :meth:`normalise` on an (n, len(columns)) array."""
         mean = np.array([self.stats(c).mean for c in columns])
         scale = np.array([self.scale_of(c) for c in columns])
-        return (np.asarray(x, dtype=np.float64) - mean) / scale
+        z: np.ndarray = (np.asarray(x, dtype=np.float64) - mean) / scale
+        return z
 
     # -- serialisation ----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -186,7 +187,7 @@ def _fmt_time(value: Any) -> str:
     ts = pd.Timestamp(value)
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
-    text = ts.isoformat()
+    text: str = ts.isoformat()
     return text + "Z"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 
@@ -21,7 +22,7 @@ def auto_resolve_after() -> timedelta:
 
 
 def escalate_after() -> timedelta:
-    minutes = getattr(settings, "ALERT_ESCALATE_MINUTES", None)
+    minutes: Any = getattr(settings, "ALERT_ESCALATE_MINUTES", None)
     if minutes is None:  # the name of docs/CONTRACTS.md Appendix A
         minutes = getattr(settings, "ALERT_ESCALATE_AFTER_MINUTES", 60)
     return timedelta(minutes=float(minutes))

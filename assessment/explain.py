@@ -20,220 +20,71 @@ every placeholder in it has a value.  Names are the names the parser reports:
 * ``stale.newest_event_time`` (text), ``stale.stale_after_min``.
 
 Number formats (docs/CONTRACTS.md §14.2): Python ``format(x, ".Nf")`` with N per quantity below.
+
+Where the parts live: the factors in ``assessment.factors``, the templates in
+``assessment.explain_templates``, the parser in ``assessment.explain_parse``; this module renders
+and is the public face of all of them (``__all__``).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .health import (
-    FACTORS,
-    OVERRIDE_OVERCURRENT,
-    OVERRIDE_RUL_CRITICAL,
-    OVERRIDE_RUL_WARNING,
-    OVERRIDE_TEMPERATURE_LIMIT,
-    OVERRIDE_TEMPERATURE_RISE,
-    OVERRIDE_ZONE_D,
-    OVERRIDE_ZONE_D_ANOMALY,
-    RISK_LEVELS,
-    HealthInputs,
-    HealthResult,
-    Limits,
-    health_level,
+from .explain_parse import parse_explanation, parse_explanation_numbers
+from .explain_templates import (
+    EM_DASH,
+    EN_DASH,
+    FACTOR_SENTENCES,
+    FIXED_NUMERIC_TEXT,
+    HEALTH_FLOOR,
+    LINE_TEMPLATES,
+    OPTIONAL,
+    OVERRIDE_LEVEL,
+    OVERRIDE_SENTENCES,
+    PLACEHOLDER,
+    factor_line_template,
 )
+from .factors import (
+    FACTOR_RULES,
+    FACTOR_UNITS,
+    INPUT_FIELD,
+    SIGMA_FLOOR,
+    Factor,
+    build_factors,
+    factor_limits,
+)
+from .health import RISK_LEVELS, health_level
 from .rul import CAP_DAYS, MIN_POINTS, MIN_SPAN_DAYS, RulResult
 
-EN_DASH = "\u2013"
-EM_DASH = "\u2014"
-
-# --- structured factors (docs/CONTRACTS.md §13.3) ------------------------------------------------
-
-FACTOR_UNITS: dict[str, str] = {
-    "anomaly": "score",
-    "vibration": "mm/s",
-    "temperature": "°C",
-    "voltage": "V",
-    "frequency": "Hz",
-    "power_factor": "1",
-    "current": "A",
-    "temperature_rise": "K",
-}
-FACTOR_RULES: dict[str, str] = {
-    "anomaly": "anomaly_score",
-    "vibration": "iso10816_zone",
-    "temperature": "temperature_limits",
-    "voltage": "voltage_band",
-    "frequency": "frequency_band",
-    "power_factor": "pf_limit",
-    "current": "current_rating",
-    "temperature_rise": "temperature_rise_excess",
-}
-# HealthInputs attribute holding each factor's input value (also the key of HealthInputs.baseline).
-INPUT_FIELD: dict[str, str] = {
-    "anomaly": "anomaly_score",
-    "vibration": "vibration_rms_mm_s",
-    "temperature": "temperature_c",
-    "voltage": "voltage_v",
-    "frequency": "frequency_hz",
-    "power_factor": "power_factor",
-    "current": "current_a",
-    "temperature_rise": "temperature_rise_c",
-}
-# Noise floors of docs/CONTRACTS.md §6.2: deviation_sigma = (value - mean) / max(std, 0.01 |mean|, floor).
-SIGMA_FLOOR: dict[str, float] = {
-    "vibration": 0.1,
-    "temperature": 0.5,
-    "voltage": 1.0,
-    "frequency": 0.02,
-    "power_factor": 0.01,
-    "current": 0.1,
-    "temperature_rise": 0.5,
-}
-# Level each override sets at least (docs/CONTRACTS.md §10).
-OVERRIDE_LEVEL: dict[str, str] = {
-    OVERRIDE_ZONE_D: "High",
-    OVERRIDE_ZONE_D_ANOMALY: "Critical",
-    OVERRIDE_TEMPERATURE_LIMIT: "High",
-    OVERRIDE_OVERCURRENT: "High",
-    OVERRIDE_TEMPERATURE_RISE: "High",
-    OVERRIDE_RUL_WARNING: "High",
-    OVERRIDE_RUL_CRITICAL: "Critical",
-}
-HEALTH_FLOOR = 40.0  # RUL health-channel threshold (the High/Critical cut-off)
-
-
-@dataclass(frozen=True)
-class Factor:
-    name: str  # one of health.FACTORS
-    value: float | None  # input value as used (None when missing)
-    unit: str
-    baseline_mean: float | None
-    baseline_std: float | None
-    deviation_sigma: float | None
-    deviation_pct: float | None
-    rule: str
-    limits: dict[str, Any]
-    zone: str | None
-    penalty: float
-    share_of_drop: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Factor:
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
-
-
-def _finite(x: Any) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return None if math.isnan(x) else x
-
-
-def factor_limits(name: str, inputs: HealthInputs, limits: Limits) -> dict[str, Any]:
-    if name == "anomaly":
-        return {"start": limits.anomaly_onset, "critical": limits.anomaly_critical}
-    if name == "vibration":
-        ab, bc, cd = limits.zone_boundaries
-        return {
-            "AB": ab,
-            "BC": bc,
-            "CD": cd,
-            "group": limits.iso_group,
-            "foundation": limits.foundation,
-            "custom": limits.vibration_boundaries is not None,
-        }
-    if name == "temperature":
-        return {"warn": limits.temperature_warn_c, "limit": limits.temperature_limit_c}
-    if name == "voltage":
-        return {
-            "rated_v": _finite(inputs.rated_voltage_v),
-            "band_pct": limits.voltage_band_pct,
-            "full_pct": limits.voltage_full_pct,
-        }
-    if name == "frequency":
-        return {
-            "low_hz": limits.frequency_low_hz,
-            "high_hz": limits.frequency_high_hz,
-            "nominal_hz": limits.frequency_nominal_hz,
-            "full_hz": limits.frequency_ramp_hz,
-        }
-    if name == "power_factor":
-        return {"limit": limits.power_factor_limit, "floor": limits.pf_floor}
-    if name == "current":
-        return {
-            "rated_a": _finite(inputs.rated_current_a),
-            "start_pct": limits.current_ramp_start_pct,
-            "limit_pct": limits.current_limit_pct,
-        }
-    if name == "temperature_rise":
-        return {
-            "expected_k": _finite(inputs.expected_temperature_rise_c),
-            "onset_k": limits.temperature_rise_excess_onset_k,
-            "limit_k": limits.temperature_rise_excess_limit_k,
-        }
-    raise ValueError(f"unknown factor {name!r}")
-
-
-def _deviation_pct(name: str, inputs: HealthInputs, limits: Limits) -> float | None:
-    if name == "voltage":
-        return inputs.voltage_deviation_pct
-    if name == "current":
-        ratio = inputs.current_ratio
-        return None if ratio is None else 100.0 * (ratio - 1.0)
-    if name == "frequency":
-        f = _finite(inputs.frequency_hz)
-        if f is None:
-            return None
-        nom = limits.frequency_nominal_hz
-        return 100.0 * (f - nom) / nom
-    return None
-
-
-def build_factors(result: HealthResult, inputs: HealthInputs, limits: Limits | None = None) -> list[Factor]:
-    """All eight factors, sorted by share of the drop (descending), ties in component order."""
-    limits = limits or Limits()
-    total = result.total_penalty
-    out: list[Factor] = []
-    for name in FACTORS:
-        field_name = INPUT_FIELD[name]
-        value = _finite(getattr(inputs, field_name))
-        penalty = float(result.penalties.get(name, 0.0))
-        mean = std = sigma = None
-        base = inputs.baseline.get(field_name) if name != "anomaly" else None
-        if base is not None and _finite(base.mean) is not None:
-            mean = float(base.mean)
-            std = _finite(base.std)
-            if value is not None:
-                scale = max(std or 0.0, 0.01 * abs(mean), SIGMA_FLOOR[name])
-                sigma = (value - mean) / scale
-        out.append(
-            Factor(
-                name=name,
-                value=value,
-                unit=FACTOR_UNITS[name],
-                baseline_mean=mean,
-                baseline_std=std,
-                deviation_sigma=sigma,
-                deviation_pct=_deviation_pct(name, inputs, limits),
-                rule=FACTOR_RULES[name],
-                limits=factor_limits(name, inputs, limits),
-                zone=result.zone if name == "vibration" else None,
-                penalty=penalty,
-                share_of_drop=penalty / total if total > 0 else 0.0,
-            )
-        )
-    order = {n: i for i, n in enumerate(FACTORS)}
-    out.sort(key=lambda f: (-f.share_of_drop, order[f.name]))
-    return out
-
+__all__ = [
+    "EM_DASH",
+    "EN_DASH",
+    "FACTOR_RULES",
+    "FACTOR_SENTENCES",
+    "FACTOR_UNITS",
+    "FIXED_NUMERIC_TEXT",
+    "HEALTH_FLOOR",
+    "INPUT_FIELD",
+    "LINE_TEMPLATES",
+    "OVERRIDE_LEVEL",
+    "OVERRIDE_SENTENCES",
+    "SIGMA_FLOOR",
+    "ExplainRecord",
+    "Factor",
+    "build_factors",
+    "explain",
+    "factor_limits",
+    "factor_line_template",
+    "parse_explanation",
+    "parse_explanation_numbers",
+    "parse_rfc3339",
+    "render",
+    "rfc3339",
+]
 
 # --- the record an explanation is built from ---------------------------------------------------------
 
@@ -266,112 +117,7 @@ class ExplainRecord:
         return next((f for f in self.factors if f.name == name), None)
 
 
-# --- templates ------------------------------------------------------------------------------------------
-
-_BASE = {
-    "vibration": "[[; baseline {vibration.baseline_mean:.2f} ± {vibration.baseline_std:.2f} mm/s, "
-    "{vibration.deviation_sigma:+.1f} sd]]",
-    "temperature": "[[ (baseline {temperature.baseline_mean:.1f} ± {temperature.baseline_std:.1f} °C, "
-    "{temperature.deviation_sigma:+.1f} sd)]]",
-    "voltage": "[[; baseline {voltage.baseline_mean:.1f} ± {voltage.baseline_std:.1f} V, "
-    "{voltage.deviation_sigma:+.1f} sd]]",
-    "frequency": "[[ (baseline {frequency.baseline_mean:.3f} ± {frequency.baseline_std:.3f} Hz, "
-    "{frequency.deviation_sigma:+.1f} sd)]]",
-    "power_factor": "[[ (baseline {power_factor.baseline_mean:.3f} ± {power_factor.baseline_std:.3f}, "
-    "{power_factor.deviation_sigma:+.1f} sd)]]",
-    "current": "[[; baseline {current.baseline_mean:.1f} ± {current.baseline_std:.1f} A, "
-    "{current.deviation_sigma:+.1f} sd]]",
-    "temperature_rise": "[[ (baseline {temperature_rise.baseline_mean:.1f} ± "
-    "{temperature_rise.baseline_std:.1f} K, {temperature_rise.deviation_sigma:+.1f} sd)]]",
-}
-FACTOR_SENTENCES: dict[str, str] = {
-    "anomaly": "Anomaly score {anomaly.value:.3f} is above the onset {anomaly.limits.start:.3f} "
-    "(the healthy 99.9th percentile)",
-    "vibration": "Vibration {vibration.value:.2f} mm/s (15-min mean" + _BASE["vibration"] + ") is in "
-    "ISO 10816-3 zone {vibration.zone:w} (group {vibration.limits.group:.0f}, "
-    "{vibration.limits.foundation:w}[[, {vibration.limits_source:t}]]: A/B {vibration.limits.AB:.2f}, "
-    "B/C {vibration.limits.BC:.2f}, C/D {vibration.limits.CD:.2f} mm/s)",
-    "temperature": "Temperature {temperature.value:.1f} °C" + _BASE["temperature"] + " against warning "
-    "{temperature.limits.warn:.1f} °C / limit {temperature.limits.limit:.1f} °C",
-    "voltage": "Voltage {voltage.value:.1f} V ({voltage.deviation_pct:+.1f}% from rated "
-    "{voltage.limits.rated_v:.1f} V"
-    + _BASE["voltage"]
-    + ") is outside the ±{voltage.limits.band_pct:.1f}% band",
-    "frequency": "Frequency {frequency.value:.3f} Hz" + _BASE["frequency"] + " is outside "
-    "{frequency.limits.low_hz:.3f}" + EN_DASH + "{frequency.limits.high_hz:.3f} Hz",
-    "power_factor": "Power factor {power_factor.value:.3f}" + _BASE["power_factor"] + " is below the limit "
-    "{power_factor.limits.limit:.3f}",
-    "current": "Current {current.value:.1f} A (15-min mean" + _BASE["current"] + ") is "
-    "{current.pct_of_rated:.1f}% of rated {current.limits.rated_a:.1f} A (overcurrent above "
-    "{current.limits.limit_pct:.1f}%)",
-    "temperature_rise": "Temperature rise over ambient {temperature_rise.value:.1f} K"
-    + _BASE["temperature_rise"]
-    + " is {temperature_rise.excess_k:.1f} K above the {temperature_rise.limits.expected_k:.1f} K expected "
-    "at this load (penalty from +{temperature_rise.limits.onset_k:.1f} K, limit "
-    "+{temperature_rise.limits.limit_k:.1f} K)",
-}
-OVERRIDE_SENTENCES: dict[str, str] = {
-    OVERRIDE_ZONE_D: "vibration {vibration.value:.2f} mm/s is in ISO 10816-3 zone D (at or above "
-    "{vibration.limits.CD:.2f} mm/s)",
-    OVERRIDE_ZONE_D_ANOMALY: "vibration {vibration.value:.2f} mm/s is in ISO 10816-3 zone D and the anomaly "
-    "score is {anomaly.value:.3f} (at least {anomaly.limits.critical:.3f})",
-    OVERRIDE_TEMPERATURE_LIMIT: "temperature {temperature.value:.1f} °C is at or above the limit "
-    "{temperature.limits.limit:.1f} °C",
-    OVERRIDE_OVERCURRENT: "current {current.value:.1f} A is {current.pct_of_rated:.1f}% of rated, above "
-    "{current.limits.limit_pct:.1f}%",
-    OVERRIDE_TEMPERATURE_RISE: "temperature rise over ambient {temperature_rise.value:.1f} K is "
-    "{temperature_rise.excess_k:.1f} K above the {temperature_rise.limits.expected_k:.1f} K expected at this "
-    "load (limit +{temperature_rise.limits.limit_k:.1f} K)",
-    OVERRIDE_RUL_WARNING: "remaining useful life is {rul.rul_days:.1f} days (warning horizon "
-    "{limits.rul_warning_days:.1f} days)",
-    OVERRIDE_RUL_CRITICAL: "remaining useful life is {rul.rul_days:.1f} days (critical horizon "
-    "{limits.rul_critical_days:.1f} days)",
-}
-LINE_TEMPLATES: dict[str, str] = {
-    "risk.health": "Risk is {risk:w} because health is {health:.0f}/100.",
-    "health.factors": "Health is {health:.0f}/100 (a {drop:.1f}-point drop); factors by share of the drop:",
-    "health.none": "Health is {health:.0f}/100: no factor reduces health.",
-    "rul.vibration": "Remaining useful life: {rul.rul_days:.1f} days (80% interval {rul.low_days:.1f}"
-    + EN_DASH
-    + "{rul.high_days:.1f} days) from the {rul.method:w} fit of the vibration trend to "
-    "{rul.threshold:.2f} mm/s[[ (capped at {rul.cap_days:.0f} days)]].",
-    "rul.health": "Remaining useful life: {rul.rul_days:.1f} days (80% interval {rul.low_days:.1f}"
-    + EN_DASH
-    + "{rul.high_days:.1f} days) from the {rul.method:w} fit of the health trend to health "
-    "{rul.threshold:.0f}[[ (capped at {rul.cap_days:.0f} days)]].",
-    "rul.exceeded.vibration": "Remaining useful life: {rul.rul_days:.1f} days: the latest hourly vibration "
-    "level is at or above {rul.threshold:.2f} mm/s.",
-    "rul.exceeded.health": "Remaining useful life: {rul.rul_days:.1f} days: the latest hourly health level "
-    "is below {rul.threshold:.0f}.",
-    "rul.no_baseline": "Remaining useful life: not estimated (no baseline yet).",
-    "rul.insufficient_history": "Remaining useful life: not estimated (less than {rul.min_span_h:.0f} h or "
-    "{rul.min_points:.0f} hourly points of history).",
-    "rul.no_degrading_trend": "Remaining useful life: not estimated (within the healthy band or no "
-    "significantly worsening trend).",
-    "rul.no_data": "Remaining useful life: not estimated (no data).",
-    "stale": "Data is stale: the newest event is at {stale.newest_event_time:ts}; expected at least every "
-    "{stale.stale_after_min:.1f} min.",
-    "baseline_missing": "No baseline yet: the anomaly score and deviations are not available.",
-    "anomaly.carried": "Not running steadily at {anomaly.as_of:ts}: the anomaly score is the one of "
-    "{anomaly.score_time:ts}, the last steady running.",
-    "anomaly.not_running": "No anomaly score: the machine has not run steadily since its model was trained.",
-}
-# Text with digits that is not a stored number (for readers that tokenise numbers).
-FIXED_NUMERIC_TEXT = (r"/100\b", r"ISO 10816-3", r"15-min", r"\b99\.9th percentile", r"\b80% interval")
-
-
-def factor_line_template(name: str) -> str:
-    return (
-        f"{{{name}.rank:.0f}}. "
-        + FACTOR_SENTENCES[name]
-        + f" {EM_DASH} {{{name}.penalty:.1f}} points ({{{name}.share_pct:.1f}}%)."
-    )
-
-
 # --- rendering ----------------------------------------------------------------------------------------
-
-_PH = re.compile(r"\{([A-Za-z_][\w.]*):([^}]*)\}")
-_OPT = re.compile(r"\[\[(.*?)\]\]")
 
 
 def rfc3339(t: datetime) -> str:
@@ -401,11 +147,11 @@ def _fmt(value: Any, spec: str) -> str:
 def render(template: str, values: Mapping[str, Any]) -> str:
     def optional(m: re.Match[str]) -> str:
         seg = m.group(1)
-        names = [p.group(1) for p in _PH.finditer(seg)]
+        names = [p.group(1) for p in PLACEHOLDER.finditer(seg)]
         return seg if all(values.get(n) is not None for n in names) else ""
 
-    expanded = _OPT.sub(optional, template)
-    return _PH.sub(lambda m: _fmt(values[m.group(1)], m.group(2)), expanded)
+    expanded = OPTIONAL.sub(optional, template)
+    return PLACEHOLDER.sub(lambda m: _fmt(values[m.group(1)], m.group(2)), expanded)
 
 
 def _values(rec: ExplainRecord) -> dict[str, Any]:
@@ -509,116 +255,3 @@ def explain(rec: ExplainRecord) -> str:
     elif rec.anomaly_not_running:
         lines.append(LINE_TEMPLATES["anomaly.not_running"])
     return "\n".join(lines)
-
-
-# --- parsing back -------------------------------------------------------------------------------------
-
-_NUM_INF = r"inf"
-
-
-def _spec_regex(spec: str) -> str:
-    if spec == "w":
-        return r"[A-Za-z][A-Za-z_]*"
-    if spec == "t":
-        return r"[^()\n;:,]+?"
-    if spec == "ts":
-        return r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{6})?Z"
-    m = re.fullmatch(r"(\+?)\.(\d+)f", spec)
-    if not m:
-        raise ValueError(f"unsupported spec {spec!r}")
-    sign = r"[-+]" if m.group(1) else r"-?"
-    digits = int(m.group(2))
-    body = r"\d+" if digits == 0 else rf"\d+\.\d{{{digits}}}"
-    return rf"{sign}(?:{body}|{_NUM_INF})"
-
-
-@dataclass
-class _Compiled:
-    regex: re.Pattern[str]
-    names: list[tuple[str, str]] = field(default_factory=list)  # (group, name)
-    specs: dict[str, str] = field(default_factory=dict)
-
-
-def _compile(template: str) -> _Compiled:
-    names: list[tuple[str, str]] = []
-    specs: dict[str, str] = {}
-
-    def piece(text: str) -> str:
-        out, pos = [], 0
-        for m in _PH.finditer(text):
-            out.append(re.escape(text[pos : m.start()]))
-            group = f"g{len(names)}"
-            names.append((group, m.group(1)))
-            specs[m.group(1)] = m.group(2)
-            out.append(f"(?P<{group}>{_spec_regex(m.group(2))})")
-            pos = m.end()
-        out.append(re.escape(text[pos:]))
-        return "".join(out)
-
-    out, pos = [], 0
-    for m in _OPT.finditer(template):
-        out.append(piece(template[pos : m.start()]))
-        out.append(f"(?:{piece(m.group(1))})?")
-        pos = m.end()
-    out.append(piece(template[pos:]))
-    return _Compiled(re.compile("^" + "".join(out) + "$"), names, specs)
-
-
-def _extract(c: _Compiled, m: re.Match[str]) -> list[tuple[str, float | str]]:
-    hits = sorted(((m.start(g), g, n) for g, n in c.names if m.group(g) is not None))
-    out: list[tuple[str, float | str]] = []
-    for _, g, n in hits:
-        raw = m.group(g)
-        out.append((n, raw if c.specs[n] in ("w", "t", "ts") else float(raw)))
-    return out
-
-
-_LINES = {k: _compile(t) for k, t in LINE_TEMPLATES.items()}
-_FACTOR_LINES = {n: _compile(factor_line_template(n)) for n in FACTORS}
-_OVERRIDES = {k: _compile(t) for k, t in OVERRIDE_SENTENCES.items()}
-_RISK_RAISED = re.compile(
-    r"^Risk is (?P<risk>\w+) because (?P<reasons>.*) \(health alone gives (?P<cutoff>\w+)\)\.$"
-)
-
-
-def _match_one(line: str, candidates: Mapping[str, _Compiled]) -> tuple[str, list[tuple[str, float | str]]]:
-    for key, c in candidates.items():
-        m = c.regex.match(line)
-        if m:
-            return key, _extract(c, m)
-    raise ValueError(f"unrecognised explanation line: {line!r}")
-
-
-def parse_explanation(text: str) -> list[tuple[str, float | str]]:
-    """Every value in an ``explain()`` text as ``(name, value)`` in text order (numbers as float,
-    words and times as str).  Raises ValueError on a line it does not recognise."""
-    lines = text.split("\n")
-    out: list[tuple[str, float | str]] = []
-    first = lines[0]
-    m = _RISK_RAISED.match(first)
-    if m and not _LINES["risk.health"].regex.match(first):
-        out.append(("risk", m.group("risk")))
-        for reason in m.group("reasons").split("; and "):
-            out += _match_one(reason, _OVERRIDES)[1]
-        out.append(("cutoff", m.group("cutoff")))
-    else:
-        out += _match_one(first, {"risk.health": _LINES["risk.health"]})[1]
-    health_lines = {k: _LINES[k] for k in ("health.factors", "health.none")}
-    out += _match_one(lines[1], health_lines)[1]
-    i = 2
-    while i < len(lines) and re.match(r"^\d+\. ", lines[i]):
-        out += _match_one(lines[i], _FACTOR_LINES)[1]
-        i += 1
-    rul_lines = {k: c for k, c in _LINES.items() if k.startswith("rul.")}
-    if i >= len(lines):
-        raise ValueError("missing RUL line")
-    out += _match_one(lines[i], rul_lines)[1]
-    for line in lines[i + 1 :]:
-        keys = ("stale", "baseline_missing", "anomaly.carried", "anomaly.not_running")
-        out += _match_one(line, {k: _LINES[k] for k in keys})[1]
-    return out
-
-
-def parse_explanation_numbers(text: str) -> list[tuple[str, float]]:
-    """Only the numbers of :func:`parse_explanation`, in text order."""
-    return [(n, v) for n, v in parse_explanation(text) if isinstance(v, float)]

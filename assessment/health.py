@@ -41,32 +41,74 @@ RUL <= 7 days -> >= High; RUL <= 2 days -> Critical.
 Override codes (docs/CONTRACTS.md §10): zone_d, zone_d_anomaly, temperature_limit, overcurrent,
 temperature_rise, rul_7d, rul_2d; every triggered override is listed, even when it does not change the level.
 Stale data only sets a flag (``stale_data``), it never changes health or risk.
+
+Where the parts live: the limits and weights in ``assessment.health_limits``, the per-factor
+penalty functions in ``assessment.penalties``; this module combines them into health and risk
+and is the public face of all three (``__all__``).  Adding a factor: its name in ``FACTORS``, a
+penalty function, a rule in ``_RULES`` below, and its lines in ``assessment.explain``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
-# --- ISO 10816-3 zone boundaries (A/B, B/C, C/D) in mm/s RMS -----------------------------------
-ISO_10816_3_BOUNDARIES: dict[tuple[int, str], tuple[float, float, float]] = {
-    (1, "rigid"): (2.3, 4.5, 7.1),
-    (1, "flexible"): (3.5, 7.1, 11.0),
-    (2, "rigid"): (1.4, 2.8, 4.5),
-    (2, "flexible"): (2.3, 4.5, 7.1),
-}
-
-FACTORS: tuple[str, ...] = (
-    "anomaly",
-    "vibration",
-    "temperature",
-    "voltage",
-    "frequency",
-    "power_factor",
-    "current",
-    "temperature_rise",
+from .health_limits import DEFAULT_WEIGHTS, FACTORS, ISO_10816_3_BOUNDARIES, Limits
+from .penalties import (
+    anomaly_penalty,
+    current_penalty,
+    expected_temperature_rise,
+    frequency_excursion_hz,
+    frequency_penalty,
+    iso_zone,
+    power_factor_penalty,
+    present,
+    temperature_penalty,
+    temperature_rise_excess,
+    temperature_rise_penalty,
+    valid_rating,
+    vibration_penalty,
+    voltage_penalty,
 )
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "FACTORS",
+    "ISO_10816_3_BOUNDARIES",
+    "OVERRIDE_OVERCURRENT",
+    "OVERRIDE_RUL_CRITICAL",
+    "OVERRIDE_RUL_WARNING",
+    "OVERRIDE_TEMPERATURE_LIMIT",
+    "OVERRIDE_TEMPERATURE_RISE",
+    "OVERRIDE_ZONE_D",
+    "OVERRIDE_ZONE_D_ANOMALY",
+    "RISK_LEVELS",
+    "BaselineStat",
+    "HealthInputs",
+    "HealthResult",
+    "Limits",
+    "RiskResult",
+    "anomaly_penalty",
+    "assess_health",
+    "assess_risk",
+    "current_penalty",
+    "expected_temperature_rise",
+    "frequency_excursion_hz",
+    "frequency_penalty",
+    "health_level",
+    "health_score_of",
+    "iso_zone",
+    "max_level",
+    "power_factor_penalty",
+    "risk_level",
+    "temperature_penalty",
+    "temperature_rise_excess",
+    "temperature_rise_penalty",
+    "vibration_penalty",
+    "voltage_penalty",
+]
 
 RISK_LEVELS: tuple[str, ...] = ("Low", "Medium", "High", "Critical")
 _RISK_RANK = {name: i for i, name in enumerate(RISK_LEVELS)}
@@ -115,7 +157,7 @@ class HealthInputs:
     @property
     def current_ratio(self) -> float | None:
         """I / I_rated (1.0 = 100 % rated); None when either is missing, or rated is not finite > 0."""
-        if not (_present(self.current_a) and _valid_rating(self.rated_current_a)):
+        if not (present(self.current_a) and valid_rating(self.rated_current_a)):
             return None
         r = self.current_a / self.rated_current_a  # type: ignore[operator]
         return None if math.isnan(r) else r
@@ -123,7 +165,7 @@ class HealthInputs:
     @property
     def voltage_deviation_pct(self) -> float | None:
         """100 * (V - V_rated) / V_rated; None when either is missing, or rated is not finite > 0."""
-        if not (_present(self.voltage_v) and _valid_rating(self.rated_voltage_v)):
+        if not (present(self.voltage_v) and valid_rating(self.rated_voltage_v)):
             return None
         d = 100.0 * (self.voltage_v - self.rated_voltage_v) / self.rated_voltage_v  # type: ignore[operator]
         return None if math.isnan(d) else d
@@ -131,115 +173,6 @@ class HealthInputs:
     @property
     def temperature_rise_excess_c(self) -> float | None:
         return temperature_rise_excess(self.temperature_rise_c, self.expected_temperature_rise_c)
-
-
-DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(FACTORS, 1.0)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Per-asset limits.  Defaults are the platform defaults; any field may be overridden."""
-
-    iso_group: int = 1
-    foundation: str = "rigid"
-    vibration_boundaries: tuple[float, float, float] | None = None  # override (A/B, B/C, C/D)
-    temperature_warn_c: float = 80.0
-    temperature_limit_c: float = 95.0
-    voltage_band_pct: float = 6.0
-    voltage_ramp_pct: float = 4.0  # full voltage penalty at band + this |deviation|
-    frequency_low_hz: float = 49.90
-    frequency_high_hz: float = 50.05
-    frequency_nominal_hz: float = 50.0
-    frequency_ramp_hz: float = 0.5  # full frequency penalty this far outside the band
-    power_factor_limit: float = 0.90
-    power_factor_floor: float | None = None  # full PF penalty below this; None = limit - 0.20
-    current_rated_pct: float = 100.0  # current penalty starts above this % of rated
-    current_limit_pct: float = 120.0  # overcurrent limit: penalty 20 here, 25 above, risk >= High above
-    temperature_rise_excess_onset_k: float = 10.0  # rise over the expected rise where the penalty starts
-    temperature_rise_excess_limit_k: float = 30.0  # penalty 25 and risk >= High at or above
-    anomaly_onset: float = 0.5
-    anomaly_critical: float = 0.9
-    rul_warning_days: float = 7.0
-    rul_critical_days: float = 2.0
-    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-
-    def __post_init__(self) -> None:
-        if (
-            self.vibration_boundaries is None
-            and (self.iso_group, self.foundation) not in ISO_10816_3_BOUNDARIES
-        ):
-            raise ValueError(f"unknown ISO 10816-3 class: group {self.iso_group!r}, {self.foundation!r}")
-        a, b, c = self.zone_boundaries
-        if not (0 <= a < b < c):
-            raise ValueError("vibration zone boundaries must satisfy 0 <= A/B < B/C < C/D")
-        if not self.temperature_warn_c < self.temperature_limit_c:
-            raise ValueError("temperature warn must be below the limit")
-        if not self.voltage_band_pct >= 0 or not self.voltage_ramp_pct > 0:
-            raise ValueError("voltage band must be >= 0 and its ramp > 0")
-        if not self.frequency_low_hz < self.frequency_high_hz or self.frequency_ramp_hz <= 0:
-            raise ValueError("invalid frequency band")
-        if not self.pf_floor < self.power_factor_limit:
-            raise ValueError("power factor floor must be below the power factor limit")
-        if not 0 < self.current_limit_pct:
-            raise ValueError("current limit must be > 0")
-        if not 0 <= self.temperature_rise_excess_onset_k < self.temperature_rise_excess_limit_k:
-            raise ValueError("temperature rise excess: 0 <= onset < limit")
-        unknown = set(self.weights) - set(FACTORS)
-        if unknown:
-            raise ValueError(f"unknown weight keys: {sorted(unknown)}")
-        if any(not (w >= 0 and math.isfinite(w)) for w in self.weights.values()):
-            raise ValueError("weights must be finite and >= 0")
-
-    @property
-    def zone_boundaries(self) -> tuple[float, float, float]:
-        if self.vibration_boundaries is not None:
-            return tuple(float(x) for x in self.vibration_boundaries)  # type: ignore[return-value]
-        return ISO_10816_3_BOUNDARIES[(self.iso_group, self.foundation)]
-
-    @property
-    def iso_class_label(self) -> str:
-        """e.g. 'group 1 rigid' ('custom' when the boundaries are overridden)."""
-        if self.vibration_boundaries is not None:
-            return "custom limits"
-        return f"group {self.iso_group} {self.foundation}"
-
-    @property
-    def voltage_full_pct(self) -> float:
-        """|deviation| % at which the voltage penalty reaches 10: band + 4 (10 % by default)."""
-        return self.voltage_band_pct + self.voltage_ramp_pct
-
-    @property
-    def pf_floor(self) -> float:
-        if self.power_factor_floor is not None:
-            return self.power_factor_floor
-        return self.power_factor_limit - 0.20
-
-    @property
-    def current_ramp_start_pct(self) -> float:
-        return min(self.current_rated_pct, self.current_limit_pct)
-
-    def weight(self, name: str) -> float:
-        return float(self.weights.get(name, 1.0))
-
-    @classmethod
-    def for_asset(cls, iso_group: int = 1, foundation: str = "rigid", **overrides: Any) -> Limits:
-        """Defaults for an ISO class plus per-asset overrides; None values are ignored.
-
-        Accepts the field names of this class and the override names of docs/CONTRACTS.md §3.3:
-        ``vibration_zone_ab_mm_s``/``_bc_``/``_cd_`` (all three or none) and ``health_weights``.
-        """
-        kwargs = {k: v for k, v in overrides.items() if v is not None}
-        zone_keys = ("vibration_zone_ab_mm_s", "vibration_zone_bc_mm_s", "vibration_zone_cd_mm_s")
-        given = [k for k in zone_keys if k in kwargs]
-        if given:
-            if len(given) != 3:
-                raise ValueError("vibration zone overrides: all three or none")
-            kwargs["vibration_boundaries"] = tuple(float(kwargs.pop(k)) for k in zone_keys)
-        if "health_weights" in kwargs:
-            kwargs["weights"] = kwargs.pop("health_weights")
-        if "weights" in kwargs:
-            kwargs["weights"] = {**DEFAULT_WEIGHTS, **kwargs["weights"]}
-        return cls(iso_group=iso_group, foundation=foundation, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -272,218 +205,124 @@ class RiskResult(NamedTuple):
         return {"level": self.level, "overrides": list(self.overrides)}
 
 
-# --- helpers ---------------------------------------------------------------------------------
-
-
-def _present(x: float | None) -> bool:
-    return x is not None and not (isinstance(x, float) and math.isnan(x))
-
-
-def _valid_rating(x: float | None) -> bool:
-    return x is not None and math.isfinite(x) and x > 0
-
-
-def _ramp(x: float, x0: float, x1: float, y0: float, y1: float) -> float:
-    """Linear from (x0, y0) to (x1, y1), clipped to the segment (x0 < x1)."""
-    if x <= x0:
-        return y0
-    if x >= x1:
-        return y1
-    return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
-
-
-def iso_zone(v: float, boundaries: tuple[float, float, float]) -> str:
-    """ISO 10816-3 zone of an RMS velocity; a value on a boundary belongs to the higher zone."""
-    ab, bc, cd = boundaries
-    if v >= cd:
-        return "D"
-    if v >= bc:
-        return "C"
-    if v >= ab:
-        return "B"
-    return "A"
-
-
-# --- per-factor penalties (weight 1) ----------------------------------------------------------
-
-
-def anomaly_penalty(score: float, onset: float = 0.5) -> float:
-    return 40.0 * _ramp(score, onset, 1.0, 0.0, 1.0)
-
-
-def vibration_penalty(v: float, boundaries: tuple[float, float, float]) -> float:
-    ab, bc, cd = boundaries
-    zone = iso_zone(v, boundaries)
-    if zone == "A":
-        return 0.0
-    if zone == "B":
-        return _ramp(v, ab, bc, 0.0, 10.0)
-    if zone == "C":
-        return _ramp(v, bc, cd, 15.0, 35.0)
-    return 60.0
-
-
-def temperature_penalty(t: float, warn: float = 80.0, limit: float = 95.0) -> float:
-    if t >= limit:
-        return 30.0
-    if t < warn:
-        return 0.0
-    return _ramp(t, warn, limit, 0.0, 20.0)
-
-
-def voltage_penalty(dev_pct: float, band_pct: float = 6.0, full_pct: float = 10.0) -> float:
-    d = abs(dev_pct)
-    if d <= band_pct:
-        return 0.0
-    return _ramp(d, band_pct, full_pct, 0.0, 10.0)
-
-
-def frequency_excursion_hz(f: float, low: float = 49.90, high: float = 50.05) -> float:
-    """Distance outside [low, high] (0 inside)."""
-    return max(low - f, f - high, 0.0)
-
-
-def frequency_penalty(f: float, low: float = 49.90, high: float = 50.05, ramp_hz: float = 0.5) -> float:
-    return _ramp(frequency_excursion_hz(f, low, high), 0.0, ramp_hz, 0.0, 5.0)
-
-
-def power_factor_penalty(pf: float, limit: float = 0.90, floor: float = 0.70) -> float:
-    # decreasing PF is worse: ramp on (limit - pf)
-    return _ramp(limit - pf, 0.0, limit - floor, 0.0, 10.0)
-
-
-def current_penalty(ratio_pct: float, start_pct: float = 100.0, limit_pct: float = 120.0) -> float:
-    if ratio_pct > limit_pct:
-        return 25.0
-    if ratio_pct <= start_pct:
-        return 0.0
-    return _ramp(ratio_pct, start_pct, limit_pct, 0.0, 20.0)
-
-
-def temperature_rise_excess(rise_c: float | None, expected_c: float | None) -> float | None:
-    """Rise over ambient minus the rise expected at this load (K); None when either is missing."""
-    if not (_present(rise_c) and _present(expected_c)):
-        return None
-    e = rise_c - expected_c  # type: ignore[operator]
-    return None if math.isnan(e) else e
-
-
-def temperature_rise_penalty(excess_k: float, onset_k: float = 10.0, limit_k: float = 30.0) -> float:
-    if excess_k >= limit_k:
-        return 25.0
-    return _ramp(excess_k, onset_k, limit_k, 0.0, 20.0)
-
-
-def expected_temperature_rise(
-    *, healthy_rise_c: float | None, load_a: float | None, healthy_load_a: float | None
-) -> float | None:
-    """The rise over ambient this machine shows healthy at this load (K), or None.
-
-    ``healthy_rise_c`` is the baseline median rise at the baseline median load
-    ``healthy_load_a``.  Losses are a0 + b I^2 with a0 >= 0, so above the healthy load the rise
-    grows at most as (I / I_healthy)^2: scaling by that square is an upper bound and a load
-    increase alone never shows as an excess; below the healthy load the healthy rise is kept
-    (a lighter load runs cooler).  ``load_a`` should be the larger of the 15-min and 1-h current
-    means, so a machine still hot from a heavier hour is compared with that hour.
-    """
-    if not (_present(healthy_rise_c) and math.isfinite(healthy_rise_c)):  # type: ignore[arg-type]
-        return None
-    scale = 1.0
-    if _present(load_a) and _valid_rating(healthy_load_a) and math.isfinite(load_a):  # type: ignore[arg-type]
-        scale = max(1.0, (load_a / healthy_load_a) ** 2)  # type: ignore[operator]
-    return healthy_rise_c * scale  # type: ignore[operator]
-
-
 # --- assessment -------------------------------------------------------------------------------
+
+#: one factor's rule: (weight-1 penalty, flags) from the inputs; a missing input gives (0, [<x>_missing])
+_Rule = Callable[[HealthInputs, Limits], tuple[float, list[str]]]
+
+
+def _anomaly(inputs: HealthInputs, limits: Limits) -> tuple[float, list[str]]:
+    score = inputs.anomaly_score
+    if not present(score):
+        return 0.0, ["baseline_missing"]
+    flags = ["anomaly_high"] if score >= limits.anomaly_critical else []  # type: ignore[operator]
+    return anomaly_penalty(score, limits.anomaly_onset), flags  # type: ignore[arg-type]
+
+
+def _vibration(inputs: HealthInputs, limits: Limits) -> tuple[float, list[str]]:
+    v = inputs.vibration_rms_mm_s
+    if not present(v):
+        return 0.0, ["vibration_missing"]
+    zone = iso_zone(v, limits.zone_boundaries)  # type: ignore[arg-type]
+    flags = [f"vibration_zone_{zone.lower()}"] if zone in ("C", "D") else []
+    return vibration_penalty(v, limits.zone_boundaries), flags  # type: ignore[arg-type]
+
+
+def _temperature(inputs: HealthInputs, limits: Limits) -> tuple[float, list[str]]:
+    t = inputs.temperature_c
+    if not present(t):
+        return 0.0, ["temperature_missing"]
+    penalty = temperature_penalty(t, limits.temperature_warn_c, limits.temperature_limit_c)  # type: ignore[arg-type]
+    if t >= limits.temperature_limit_c:  # type: ignore[operator]
+        return penalty, ["temperature_limit"]
+    if t >= limits.temperature_warn_c:  # type: ignore[operator]
+        return penalty, ["temperature_warn"]
+    return penalty, []
+
+
+def _voltage(inputs: HealthInputs, limits: Limits) -> tuple[float, list[str]]:
+    dev = inputs.voltage_deviation_pct
+    if dev is None:
+        return 0.0, ["voltage_missing"]
+    flags = ["undervoltage" if dev < 0 else "overvoltage"] if abs(dev) > limits.voltage_band_pct else []
+    return voltage_penalty(dev, limits.voltage_band_pct, limits.voltage_full_pct), flags
+
+
+def _frequency(inputs: HealthInputs, limits: Limits) -> tuple[float, list[str]]:
+    f = inputs.frequency_hz
+    if not present(f):
+        return 0.0, ["frequency_missing"]
+    penalty = frequency_penalty(
+        f,  # type: ignore[arg-type]
+        limits.frequency_low_hz,
+        limits.frequency_high_hz,
+        limits.frequency_ramp_hz,
+    )
+    outside = frequency_excursion_hz(f, limits.frequency_low_hz, limits.frequency_high_hz) > 0  # type: ignore[arg-type]
+    return penalty, ["frequency_excursion"] if outside else []
+
+
+def _power_factor(inputs: HealthInputs, limits: Limits) -> tuple[float, list[str]]:
+    pf = inputs.power_factor
+    if not present(pf):
+        return 0.0, ["power_factor_missing"]
+    flags = ["power_factor_low"] if pf < limits.power_factor_limit else []  # type: ignore[operator]
+    return power_factor_penalty(pf, limits.power_factor_limit, limits.pf_floor), flags  # type: ignore[arg-type]
+
+
+def _current(inputs: HealthInputs, limits: Limits) -> tuple[float, list[str]]:
+    ratio = inputs.current_ratio
+    if ratio is None:
+        return 0.0, ["current_missing"]
+    pct = 100.0 * ratio
+    penalty = current_penalty(pct, limits.current_ramp_start_pct, limits.current_limit_pct)
+    if pct > limits.current_limit_pct:
+        return penalty, ["overcurrent"]
+    if pct > limits.current_ramp_start_pct:
+        return penalty, ["current_above_rated"]
+    return penalty, []
+
+
+def _temperature_rise(inputs: HealthInputs, limits: Limits) -> tuple[float, list[str]]:
+    excess = inputs.temperature_rise_excess_c
+    if excess is None:
+        return 0.0, ["temperature_rise_missing"]
+    penalty = temperature_rise_penalty(
+        excess, limits.temperature_rise_excess_onset_k, limits.temperature_rise_excess_limit_k
+    )
+    if excess >= limits.temperature_rise_excess_limit_k:
+        return penalty, ["temperature_rise_limit"]
+    if excess > limits.temperature_rise_excess_onset_k:
+        return penalty, ["temperature_rise_high"]
+    return penalty, []
+
+
+#: the rule of every factor, in FACTORS order (the order of the penalties and of the flags)
+_RULES: dict[str, _Rule] = {
+    "anomaly": _anomaly,
+    "vibration": _vibration,
+    "temperature": _temperature,
+    "voltage": _voltage,
+    "frequency": _frequency,
+    "power_factor": _power_factor,
+    "current": _current,
+    "temperature_rise": _temperature_rise,
+}
+if tuple(_RULES) != FACTORS:
+    raise ImportError("assessment.health: every factor of FACTORS needs a rule, in FACTORS order")
 
 
 def assess_health(inputs: HealthInputs, limits: Limits | None = None) -> HealthResult:
     limits = limits or Limits()
-    raw: dict[str, float] = dict.fromkeys(FACTORS, 0.0)
+    raw: dict[str, float] = {}
     flags: list[str] = []
-    zone: str | None = None
-
-    if _present(inputs.anomaly_score):
-        raw["anomaly"] = anomaly_penalty(inputs.anomaly_score, limits.anomaly_onset)  # type: ignore[arg-type]
-        if inputs.anomaly_score >= limits.anomaly_critical:  # type: ignore[operator]
-            flags.append("anomaly_high")
-    else:
-        flags.append("baseline_missing")
-
-    if _present(inputs.vibration_rms_mm_s):
-        v = inputs.vibration_rms_mm_s
-        zone = iso_zone(v, limits.zone_boundaries)  # type: ignore[arg-type]
-        raw["vibration"] = vibration_penalty(v, limits.zone_boundaries)  # type: ignore[arg-type]
-        if zone in ("C", "D"):
-            flags.append(f"vibration_zone_{zone.lower()}")
-    else:
-        flags.append("vibration_missing")
-
-    if _present(inputs.temperature_c):
-        t = inputs.temperature_c
-        raw["temperature"] = temperature_penalty(t, limits.temperature_warn_c, limits.temperature_limit_c)  # type: ignore[arg-type]
-        if t >= limits.temperature_limit_c:  # type: ignore[operator]
-            flags.append("temperature_limit")
-        elif t >= limits.temperature_warn_c:  # type: ignore[operator]
-            flags.append("temperature_warn")
-    else:
-        flags.append("temperature_missing")
-
-    dev = inputs.voltage_deviation_pct
-    if dev is not None:
-        raw["voltage"] = voltage_penalty(dev, limits.voltage_band_pct, limits.voltage_full_pct)
-        if abs(dev) > limits.voltage_band_pct:
-            flags.append("undervoltage" if dev < 0 else "overvoltage")
-    else:
-        flags.append("voltage_missing")
-
-    if _present(inputs.frequency_hz):
-        f = inputs.frequency_hz
-        raw["frequency"] = frequency_penalty(
-            f,
-            limits.frequency_low_hz,
-            limits.frequency_high_hz,
-            limits.frequency_ramp_hz,  # type: ignore[arg-type]
-        )
-        if frequency_excursion_hz(f, limits.frequency_low_hz, limits.frequency_high_hz) > 0:  # type: ignore[arg-type]
-            flags.append("frequency_excursion")
-    else:
-        flags.append("frequency_missing")
-
-    if _present(inputs.power_factor):
-        pf = inputs.power_factor
-        raw["power_factor"] = power_factor_penalty(pf, limits.power_factor_limit, limits.pf_floor)  # type: ignore[arg-type]
-        if pf < limits.power_factor_limit:  # type: ignore[operator]
-            flags.append("power_factor_low")
-    else:
-        flags.append("power_factor_missing")
-
-    ratio = inputs.current_ratio
-    if ratio is not None:
-        pct = 100.0 * ratio
-        raw["current"] = current_penalty(pct, limits.current_ramp_start_pct, limits.current_limit_pct)
-        if pct > limits.current_limit_pct:
-            flags.append("overcurrent")
-        elif pct > limits.current_ramp_start_pct:
-            flags.append("current_above_rated")
-    else:
-        flags.append("current_missing")
-
-    excess = inputs.temperature_rise_excess_c
-    if excess is not None:
-        raw["temperature_rise"] = temperature_rise_penalty(
-            excess, limits.temperature_rise_excess_onset_k, limits.temperature_rise_excess_limit_k
-        )
-        if excess >= limits.temperature_rise_excess_limit_k:
-            flags.append("temperature_rise_limit")
-        elif excess > limits.temperature_rise_excess_onset_k:
-            flags.append("temperature_rise_high")
-    else:
-        flags.append("temperature_rise_missing")
-
+    for name, rule in _RULES.items():
+        raw[name], factor_flags = rule(inputs, limits)
+        flags += factor_flags
     if inputs.stale:
         flags.append("stale_data")
-
+    v = inputs.vibration_rms_mm_s
+    zone = iso_zone(v, limits.zone_boundaries) if present(v) else None  # type: ignore[arg-type]
     penalties = {name: limits.weight(name) * p for name, p in raw.items()}
     total = sum(penalties.values())
     health = health_score_of(total)
@@ -540,18 +379,18 @@ def risk_level(
 
     if zone == "D":
         bump("High", OVERRIDE_ZONE_D)
-        if _present(anomaly_score) and anomaly_score >= limits.anomaly_critical:  # type: ignore[operator]
+        if present(anomaly_score) and anomaly_score >= limits.anomaly_critical:  # type: ignore[operator]
             bump("Critical", OVERRIDE_ZONE_D_ANOMALY)
-    if _present(temperature_c) and temperature_c >= limits.temperature_limit_c:  # type: ignore[operator]
+    if present(temperature_c) and temperature_c >= limits.temperature_limit_c:  # type: ignore[operator]
         bump("High", OVERRIDE_TEMPERATURE_LIMIT)
-    if _present(current_ratio) and 100.0 * current_ratio > limits.current_limit_pct:  # type: ignore[operator]
+    if present(current_ratio) and 100.0 * current_ratio > limits.current_limit_pct:  # type: ignore[operator]
         bump("High", OVERRIDE_OVERCURRENT)
     if (
-        _present(temperature_rise_excess_c)
+        present(temperature_rise_excess_c)
         and temperature_rise_excess_c >= limits.temperature_rise_excess_limit_k  # type: ignore[operator]
     ):
         bump("High", OVERRIDE_TEMPERATURE_RISE)
-    if _present(rul_days):
+    if present(rul_days):
         if rul_days <= limits.rul_warning_days:  # type: ignore[operator]
             bump("High", OVERRIDE_RUL_WARNING)
         if rul_days <= limits.rul_critical_days:  # type: ignore[operator]

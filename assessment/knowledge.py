@@ -173,7 +173,7 @@ class KnowledgeIndex:
         df = (tf > 0).sum(axis=0)
         self.idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)) if n else np.zeros(0)
         norm = BM25_K1 * (1.0 - BM25_B + BM25_B * (self.doc_len / avgdl if avgdl > 0 else 1.0))
-        self._weights = tf * (BM25_K1 + 1.0) / (tf + norm[:, None]) if n else tf
+        self._weights = tf * (BM25_K1 + 1.0) / (tf + norm[:, None]) if n else tf  # type: ignore[index]
 
     @classmethod
     def build(

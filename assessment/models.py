@@ -117,7 +117,7 @@ class RiskLevel(models.TextChoices):
     CRITICAL = "Critical", "Critical"
 
 
-RISK_CODES = {RiskLevel.LOW: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2, RiskLevel.CRITICAL: 3}
+RISK_CODES: dict[str, int] = {RiskLevel.LOW: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2, RiskLevel.CRITICAL: 3}
 
 
 class Assessment(models.Model):
@@ -218,7 +218,7 @@ class Severity(models.TextChoices):
     CRITICAL = "critical", "Critical"
 
 
-SEVERITY_RANK = {Severity.WARNING: 0, Severity.HIGH: 1, Severity.CRITICAL: 2}
+SEVERITY_RANK: dict[str, int] = {Severity.WARNING: 0, Severity.HIGH: 1, Severity.CRITICAL: 2}
 
 
 class Resolution(models.TextChoices):
@@ -305,13 +305,13 @@ class Alert(models.Model):
             if self.tenant_id is None:
                 self.tenant_id = self.asset.tenant_id
             if not self.site:
-                self.site = self.asset.supply_site
+                self.site = self.asset.supply_site  # type: ignore[union-attr]  # asset_id is set
         super().save(*args, **kwargs)
 
     @property
     def subject(self) -> str:
         """What the alert is about: the asset id, or ``site <name>`` for a site supply alert."""
-        return self.asset.asset_id if self.asset_id is not None else f"site {self.site}"
+        return self.asset.asset_id if self.asset_id is not None else f"site {self.site}"  # type: ignore[union-attr]
 
     @property
     def is_active(self) -> bool:

@@ -64,6 +64,8 @@ robust level is still >= ``healthy_floor`` (80, the Low-risk band) or the slope 
 keeping its interval, method and channel; with none available, the first applicable null reason
 of no_baseline, insufficient_history, no_degrading_trend, no_data (docs/CONTRACTS.md §11.3).
 No number is ever invented.
+
+The two fits of steps 5 and 6 live in ``assessment.rul_fits``; this module runs the procedure.
 """
 
 from __future__ import annotations
@@ -74,7 +76,54 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import optimize, stats
+
+from .rul_fits import (
+    AUTOCORR_MAX,
+    EXP_START_RATES,
+    INTERVAL_LEVEL,
+    LAST_LEVEL_POINTS,
+    LOAD_MIN_SPREAD,
+    MIN_POINTS,
+    MIN_SPAN_DAYS,
+    REWEIGHT_ROUNDS,
+    TIME_EPS_DAYS,
+    VARIANCE_FLOOR,
+    fit_exponential,
+    load_offset,
+    segment,
+    theil_sen,
+)
+
+__all__ = [
+    "AUTOCORR_MAX",
+    "CAP_DAYS",
+    "EXP_START_RATES",
+    "HEALTH_HEALTHY_FLOOR",
+    "INTERVAL_LEVEL",
+    "LAST_LEVEL_POINTS",
+    "LINEAR_PREFERENCE",
+    "LOAD_MIN_SPREAD",
+    "METHOD_EXPONENTIAL",
+    "METHOD_LINEAR",
+    "MIN_POINTS",
+    "MIN_SPAN_DAYS",
+    "MODEL_ERROR_FACTOR",
+    "REASON_INSUFFICIENT_HISTORY",
+    "REASON_NO_BASELINE",
+    "REASON_NO_DATA",
+    "REASON_NO_DEGRADING_TREND",
+    "REASON_THRESHOLD_EXCEEDED",
+    "RECENCY_DAYS",
+    "REWEIGHT_ROUNDS",
+    "RUL_VERSION",
+    "TREND_Z",
+    "VARIANCE_FLOOR",
+    "WINDOW_DAYS",
+    "RulResult",
+    "combine_rul",
+    "estimate_rul",
+    "estimate_rul_health",
+]
 
 REASON_INSUFFICIENT_HISTORY = "insufficient_history"
 REASON_NO_DEGRADING_TREND = "no_degrading_trend"
@@ -86,27 +135,16 @@ METHOD_EXPONENTIAL = "exponential"
 METHOD_LINEAR = "linear"
 
 RUL_VERSION = 4  # formula generation (docs/CONTRACTS.md §11, change log); stored in inputs.rul.rul_version
-INTERVAL_LEVEL = 0.8  # two-sided confidence level of the slope interval
 #: the interval is at least [rul / F, rul x F]: the smallest F (in steps of 0.01) with which the
 #: interval held the true remaining life for >= 80 % of the estimates at each of the 25 / 50 / 75 %
 #: checkpoints of the offline study's dev seeds (benchmarks/_rul_offline.py, seeds 7-22, 64
 #: vibration faults; docs/benchmarks.md); the fit's own interval held 0.72 / 0.74 / 0.64 there
 MODEL_ERROR_FACTOR = 1.11
-MIN_POINTS = 12
-MIN_SPAN_DAYS = 1.0
 CAP_DAYS = 365.0
 WINDOW_DAYS = 14.0
-LAST_LEVEL_POINTS = 3
-_ROLL = 5  # rolling-median length for the degradation onset
-_TIME_EPS_DAYS = 1e-6  # window edges tolerate sub-second rounding of datetime inputs
 TREND_Z = 3.0  # growth rate significant when c >= TREND_Z x se(c)
 LINEAR_PREFERENCE = 1.25  # linear when its residual sum of squares x this is below the exponential's
-AUTOCORR_MAX = 0.8  # clip of the lag-1 residual autocorrelation used to inflate the covariance
 RECENCY_DAYS = 4.0  # e-folding time of the exponential fit's recency weights, days
-LOAD_MIN_SPREAD = 0.02  # load term fitted only when the load's SD reaches this (per unit)
-EXP_START_RATES = (0.03, 0.3, 3.0)  # starting growth rates of the exponential fit, per day
-REWEIGHT_ROUNDS = 2  # feasible weighted least squares rounds (variance as a function of the defect share)
-VARIANCE_FLOOR = 0.05  # weights: variance at least this share of the mean squared residual
 HEALTH_HEALTHY_FLOOR = 80.0  # health channel: no prognosis while the robust level is >= this (Low risk)
 
 # Null reasons in the order combine_rul reports them (first applicable), as docs/CONTRACTS.md §11.3.
@@ -155,7 +193,7 @@ def _to_days(times: Any, now: Any) -> tuple[np.ndarray, float | None]:
         now_ns = (
             np.datetime64(now, "ns") if not isinstance(now, np.datetime64) else now.astype("datetime64[ns]")
         )
-        return days, float((now_ns - origin).astype("timedelta64[ns]").astype(np.float64) / 86_400e9)
+        return days, float((now_ns - origin).astype("timedelta64[ns]").astype(np.float64) / 86_400e9)  # type: ignore[union-attr]
     days = t.astype(np.float64)
     return days, (None if now is None else float(now))
 
@@ -180,73 +218,6 @@ def _clean(
     if now_d is None:
         now_d = float(t[-1]) if t.size else 0.0
     return t, v, now_d, x
-
-
-@dataclass(frozen=True)
-class _Line:
-    slope: float
-    low: float  # slope bounds (80 % interval)
-    high: float
-    x_pivot: float
-    y_pivot: float
-    y_pivot_se: float  # z_0.9 x standard error of the pivot level
-    sigma: float  # robust residual scale, 1.4826 x median |residual|
-
-    def cross(self, y: float, slope: float, dy: float = 0.0) -> float:
-        """Time at which the line of ``slope`` through (x_pivot, y_pivot + dy) reaches y."""
-        return self.x_pivot + (y - self.y_pivot - dy) / slope
-
-    def crossings(self, y: float) -> tuple[float, float, float]:
-        """(estimate, earliest, latest): the interval combines the slope bounds with the
-        uncertainty of the pivot level (earliest: steeper slope through a higher pivot)."""
-        return (
-            self.cross(y, self.slope),
-            self.cross(y, self.high, +self.y_pivot_se),
-            self.cross(y, self.low, -self.y_pivot_se),
-        )
-
-
-_Z80 = float(stats.norm.ppf(0.5 + INTERVAL_LEVEL / 2))
-
-
-def _theil_sen(x: np.ndarray, y: np.ndarray) -> _Line:
-    res = stats.theilslopes(y, x, alpha=INTERVAL_LEVEL)  # symmetric: 0.8 -> 80 % interval
-    slope, low, high = float(res[0]), float(res[2]), float(res[3])
-    # 'joint' intercept: median(y - slope x) averages the noise over every point (the median
-    # of y alone is dominated by the few points near the middle rank of a steep trend).
-    xp = float(np.median(x))
-    yp = float(np.median(y - slope * (x - xp)))
-    resid = y - (yp + slope * (x - xp))
-    sigma = 1.4826 * float(np.median(np.abs(resid)))
-    # standard error of a median ~ 1.2533 sigma / sqrt(n)
-    se = _Z80 * 1.2533 * sigma / math.sqrt(max(1, x.size))
-    return _Line(slope, low, high, xp, yp, se, sigma)
-
-
-def _rolling_median(v: np.ndarray, k: int = 5) -> np.ndarray:
-    half = k // 2
-    out = np.empty_like(v)
-    for i in range(v.size):
-        out[i] = np.median(v[max(0, i - half) : i + half + 1])
-    return out
-
-
-def _segment(t: np.ndarray, v: np.ndarray, healthy_upper: float, window_days: float) -> np.ndarray:
-    """Boolean mask of the degradation segment (see module docstring, step 6)."""
-    n = t.size
-    start = int(np.searchsorted(t, t[-1] - window_days - _TIME_EPS_DAYS, side="left"))
-    med = _rolling_median(v[start:], _ROLL)
-    below = np.nonzero(med <= healthy_upper)[0]
-    # +half: skip the points that entered the last below-band median (selection bias toward a dip)
-    onset = start + (int(below[-1]) + 1 + _ROLL // 2 if below.size else 0)
-    if n - onset < MIN_POINTS or t[-1] - t[min(onset, n - 1)] < MIN_SPAN_DAYS:
-        # no established excursion above the healthy band: use the whole window, but never less
-        # than the last MIN_POINTS points / 24 h
-        by_span = int(np.searchsorted(t, t[-1] - MIN_SPAN_DAYS, side="right")) - 1
-        onset = max(0, min(start, by_span, n - MIN_POINTS))
-    mask = np.zeros(n, dtype=bool)
-    mask[onset:] = True
-    return mask
 
 
 def _finish(
@@ -282,7 +253,7 @@ def _linear_rul(
     t: np.ndarray, y: np.ndarray, threshold: float, now: float, channel: str, cap_days: float
 ) -> RulResult:
     """Increasing y toward threshold; linear Theil-Sen."""
-    line = _theil_sen(t, y)
+    line = theil_sen(t, y)
     if not (line.low > 0 and line.slope > 0):
         return _null(REASON_NO_DEGRADING_TREND, channel, t.size)
     # materiality: the fitted rise over the segment must reach the residual noise level
@@ -310,163 +281,6 @@ def _preflight(
     if t.size < MIN_POINTS or (t[-1] - t[0]) < MIN_SPAN_DAYS:
         return _null(REASON_INSUFFICIENT_HISTORY, channel, t.size)
     return None
-
-
-@dataclass(frozen=True)
-class _ExpFit:
-    """ln a(t) = alpha_p + c (t - t_p): the defect amplitude's log-line through its pivot."""
-
-    c: float
-    se_c: float
-    t_p: float
-    alpha_p: float
-    se_alpha_p: float
-    n: int
-    load_k: float = 0.0  # d ln v / d load (0: no operating-condition term)
-
-    def crossings(self, y: float) -> tuple[float, float, float]:
-        """(estimate, earliest, latest) times at which ln a reaches y."""
-        z = _Z80
-        return (
-            self.t_p + (y - self.alpha_p) / self.c,
-            self.t_p + (y - self.alpha_p - z * self.se_alpha_p) / (self.c + z * self.se_c),
-            self.t_p + (y - self.alpha_p + z * self.se_alpha_p) / (self.c - z * self.se_c),
-        )
-
-    def level(self, t: np.ndarray, healthy_level: float) -> np.ndarray:
-        """Fitted v(t) = sqrt(v_h^2 + a(t)^2)."""
-        q = self.alpha_p + self.c * (np.asarray(t, dtype=np.float64) - self.t_p)
-        return np.exp(0.5 * np.logaddexp(2.0 * math.log(healthy_level), 2.0 * q))
-
-
-def _lag1_autocorr(t: np.ndarray, r: np.ndarray) -> float:
-    """Lag-1 autocorrelation of residuals over pairs of points one hour apart (0 without pairs)."""
-    dt = np.diff(t) * 24.0
-    pairs = np.nonzero(np.abs(dt - 1.0) < 0.05)[0]
-    if pairs.size < 3:
-        return 0.0
-    den = float(np.sum(r * r))
-    if den <= 0:
-        return 0.0
-    return float(np.sum(r[pairs] * r[pairs + 1]) / den * (r.size / pairs.size))
-
-
-def _fit_exponential(
-    t: np.ndarray,
-    v: np.ndarray,
-    healthy_level: float,
-    x: np.ndarray | None = None,
-    *,
-    recency_days: float | None = None,
-) -> _ExpFit | None:
-    """Weighted least squares of ln v = 0.5 ln(v_h^2 + exp(2 (alpha + c (t - t_last)))) - k x
-    (module docstring, step 5; the term k x only when the load offset ``x`` is given); None when the
-    fit is not possible (too few positive points, singular covariance)."""
-    ok = v > 0
-    t, y = t[ok], np.log(v[ok])
-    xo = None if x is None else x[ok]
-    n = t.size
-    n_par = 2 if xo is None else 3
-    if n < MIN_POINTS:
-        return None
-    t_ref = float(t[-1])
-    dt = t - t_ref
-    lvh2 = 2.0 * math.log(healthy_level)
-
-    def share(p: np.ndarray) -> np.ndarray:
-        """The defect's share of the mean square, a^2 / (v_h^2 + a^2) = d ln v / d alpha."""
-        q2 = 2.0 * (p[0] + p[1] * dt)
-        return np.exp(q2 - np.logaddexp(lvh2, q2))
-
-    def resid(p: np.ndarray) -> np.ndarray:
-        r = 0.5 * np.logaddexp(lvh2, 2.0 * (p[0] + p[1] * dt)) - y
-        return r if xo is None else r + p[2] * xo
-
-    def jac(p: np.ndarray, sw: np.ndarray) -> np.ndarray:
-        sh = share(p)
-        cols = [sh, sh * dt] if xo is None else [sh, sh * dt, xo]
-        return np.column_stack(cols) * sw[:, None]
-
-    def solve(p0: np.ndarray, sw: np.ndarray):
-        return optimize.least_squares(
-            lambda p: resid(p) * sw,
-            p0,
-            jac=lambda p: jac(p, sw),
-            method="lm",
-            xtol=1e-12,
-            ftol=1e-12,
-            gtol=1e-12,
-        )
-
-    last = float(np.median(v[ok][-LAST_LEVEL_POINTS:]))
-    a2 = max(last * last - healthy_level * healthy_level, (0.1 * healthy_level) ** 2)
-    # recency weights: the model is a local description of the growth (a defect's log-amplitude
-    # bends), so the hours near now carry more weight; weight exp(-(t_last - t) / RECENCY_DAYS)
-    rec = np.ones(n) if recency_days is None else np.exp(0.5 * dt / recency_days)
-    iv = np.ones(n)  # 1 / residual SD (the variance model below)
-    sw = rec * iv
-    best = None
-    for c0 in EXP_START_RATES:
-        sol = solve(np.array([0.5 * math.log(a2), c0, 0.0][:n_par]), sw)
-        if np.all(np.isfinite(sol.x)) and (best is None or sol.cost < best.cost):
-            best = sol
-    if best is None:
-        return None
-    # feasible weighted least squares: the residual variance as a function of the defect's share,
-    # var = s0^2 (1 - share) + s1^2 share (least squares of r^2 on the two), inverse-variance weights
-    for _ in range(REWEIGHT_ROUNDS):
-        r, sh = resid(best.x), share(best.x)
-        design = np.column_stack([1.0 - sh, sh])
-        coef = np.linalg.lstsq(design, r * r, rcond=None)[0]
-        floor = max(float(np.mean(r * r)), 1e-12) * VARIANCE_FLOOR
-        var = np.maximum(design @ coef, floor)
-        iv = 1.0 / np.sqrt(var)
-        sw = rec * iv
-        sol = solve(best.x, sw)
-        if not np.all(np.isfinite(sol.x)):
-            return None
-        best = sol
-    alpha, c = float(best.x[0]), float(best.x[1])
-    rv = resid(best.x) * iv  # standardised residuals
-    j = jac(best.x, sw)
-    s2 = float(np.sum(rv * rv)) / max(1, n - n_par)
-    k = min(max(_lag1_autocorr(t, rv), 0.0), AUTOCORR_MAX)
-    # sandwich covariance: the recency weights are not inverse variances
-    try:
-        bread = np.linalg.inv(j.T @ j)
-    except np.linalg.LinAlgError:
-        return None
-    meat = j.T @ (j * (rec * rec)[:, None])
-    cov = bread @ meat @ bread * s2 * (1.0 + k) / (1.0 - k)
-    var_a, cov_ac, var_c = float(cov[0, 0]), float(cov[0, 1]), float(cov[1, 1])
-    if not (math.isfinite(var_c) and var_c > 0 and math.isfinite(var_a)):
-        return None
-    t_p = t_ref - cov_ac / var_c
-    return _ExpFit(
-        c=c,
-        se_c=math.sqrt(var_c),
-        t_p=t_p,
-        alpha_p=alpha + c * (t_p - t_ref),
-        se_alpha_p=math.sqrt(max(var_a - cov_ac * cov_ac / var_c, 0.0)),
-        n=n,
-        load_k=0.0 if xo is None else float(best.x[2]),
-    )
-
-
-def _load_offset(x: np.ndarray | None, load_ref: float | None) -> np.ndarray | None:
-    """Load minus the reference condition (unknown points: 0, i.e. at the reference); None when
-    there is no load or it hardly varies (SD < LOAD_MIN_SPREAD): then k is not identifiable and
-    the fit keeps two parameters."""
-    if x is None:
-        return None
-    known = np.isfinite(x)
-    if np.count_nonzero(known) < MIN_POINTS:
-        return None
-    ref = float(np.median(x[known])) if load_ref is None or not math.isfinite(load_ref) else float(load_ref)
-    off = np.where(known, x - ref, 0.0)
-    if float(np.std(x[known])) < LOAD_MIN_SPREAD:
-        return None
-    return off
 
 
 def estimate_rul(
@@ -507,22 +321,22 @@ def estimate_rul(
         healthy_upper = healthy_level + 0.1 * (threshold - healthy_level)
     if float(np.median(v[-last_points:])) <= healthy_upper:
         return _null(REASON_NO_DEGRADING_TREND, channel, t.size)
-    start = int(np.searchsorted(t, t[-1] - window_days - _TIME_EPS_DAYS, side="left"))
+    start = int(np.searchsorted(t, t[-1] - window_days - TIME_EPS_DAYS, side="left"))
     start = min(start, max(0, t.size - MIN_POINTS))
     tw, vw = t[start:], v[start:]
-    xw = _load_offset(None if x is None else x[start:], load_ref)
+    xw = load_offset(None if x is None else x[start:], load_ref)
     # is there a trend: the whole window, equal weights; where does it cross: recent hours first
-    trend = _fit_exponential(tw, vw, healthy_level, xw)
+    trend = fit_exponential(tw, vw, healthy_level, xw)
     if trend is None or not (trend.c > 0 and trend.c >= TREND_Z * trend.se_c):
         return _null(REASON_NO_DEGRADING_TREND, channel, t.size)
-    fit = _fit_exponential(tw, vw, healthy_level, xw, recency_days=RECENCY_DAYS)
+    fit = fit_exponential(tw, vw, healthy_level, xw, recency_days=RECENCY_DAYS)
     if fit is None or not fit.c > 0:
         return _null(REASON_NO_DEGRADING_TREND, channel, t.size)
     if xw is not None:
         vw = vw * np.exp(-fit.load_k * xw)  # at the reference condition, for the linear alternative
-    mask = _segment(tw, vw, healthy_upper, window_days)
+    mask = segment(tw, vw, healthy_upper, window_days)
     ts, vs = tw[mask], vw[mask]
-    line = _theil_sen(ts, vs)
+    line = theil_sen(ts, vs)
     lin_pred = line.y_pivot + line.slope * (ts - line.x_pivot)
     rss_exp = float(np.sum((vs - fit.level(ts, healthy_level)) ** 2))
     if float(np.sum((vs - lin_pred) ** 2)) * LINEAR_PREFERENCE < rss_exp:
@@ -552,7 +366,7 @@ def estimate_rul_health(
         return early
     if float(np.median(h[-last_points:])) >= healthy_floor:
         return _null(REASON_NO_DEGRADING_TREND, channel, t.size)
-    start = int(np.searchsorted(t, t[-1] - window_days - _TIME_EPS_DAYS, side="left"))
+    start = int(np.searchsorted(t, t[-1] - window_days - TIME_EPS_DAYS, side="left"))
     start = min(start, max(0, t.size - MIN_POINTS))
     ts, bad = t[start:], 100.0 - h[start:]  # badness increases toward 100 - floor
     return _linear_rul(ts, bad, 100.0 - floor, now_d, channel, cap_days)

@@ -196,7 +196,7 @@ class AlertSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_asset_id(self, obj: Alert) -> str | None:
-        return obj.asset.asset_id if obj.asset_id is not None else None
+        return obj.asset.asset_id if obj.asset_id is not None else None  # type: ignore[union-attr]
 
 
 class AlertDetailSerializer(AlertSerializer):

@@ -22,7 +22,7 @@ class AssetSerializer(serializers.ModelSerializer):
         fields = [*ASSET_WRITABLE_FIELDS, "tenant", "created_at", "updated_at"]
         read_only_fields = ["tenant", "created_at", "updated_at"]
         # Uniqueness is checked by the service (and reported as a field error there).
-        extra_kwargs = {"asset_id": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, object]] = {"asset_id": {"validators": []}}
 
 
 class AssetPatchSerializer(AssetSerializer):
@@ -60,7 +60,7 @@ class AwareDateTimeField(serializers.Field):
 class SignalsQuerySerializer(serializers.Serializer):
     start = AwareDateTimeField(required=False, help_text="RFC 3339 with zone; default end - 24 h")
     end = AwareDateTimeField(required=False, help_text="RFC 3339 with zone, exclusive; default now")
-    fields = serializers.CharField(
+    fields = serializers.CharField(  # type: ignore[assignment]  # a query parameter named fields
         required=False, help_text="comma-separated field names; default all signals"
     )
     resolution = serializers.RegexField(

@@ -16,6 +16,7 @@ import logging
 import secrets
 import time
 from types import SimpleNamespace
+from typing import Any
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -41,7 +42,7 @@ end
 local frees = redis.call('ZRANGE', KEYS[1], n - limit, n - limit, 'WITHSCORES')
 return window - (now - tonumber(frees[2]))
 """
-_scripts: dict[int, object] = {}
+_scripts: dict[int, Any] = {}  # redis Script objects, one per client
 _warned_at = float("-inf")
 
 
@@ -50,7 +51,7 @@ def _sliding_log(key: str, num_requests: int, duration: int) -> float | None:
     global _warned_at
     backend = caches["default"]
     full_key = backend.make_and_validate_key(key)
-    client = backend._cache.get_client(full_key, write=True)  # one per pool (pdm_project.cache)
+    client = backend._cache.get_client(full_key, write=True)  # type: ignore[attr-defined]  # one per pool (pdm_project.cache)
     script = _scripts.get(id(client))
     if script is None:
         script = _scripts[id(client)] = client.register_script(_SLIDING_LOG)
@@ -77,7 +78,7 @@ class TokenRateThrottle(SimpleRateThrottle):
     def allow_request(self, request, view) -> bool:
         if self.rate is None or not isinstance(caches["default"], RedisCache):
             return super().allow_request(request, view)
-        self._wait = _sliding_log(self.get_cache_key(request, view), self.num_requests, self.duration)
+        self._wait = _sliding_log(self.get_cache_key(request, view), self.num_requests, self.duration)  # type: ignore[attr-defined]  # set by SimpleRateThrottle.__init__
         return self._wait is None
 
     def allow_principal(self, principal: ApiPrincipal) -> bool:

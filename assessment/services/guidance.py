@@ -77,10 +77,11 @@ def bearing_frequencies(asset: Asset, rpm: float | None = None) -> dict[str, flo
     """BPFO/BPFI/BSF/FTF in Hz (docs/CONTRACTS.md §3.2), or None without bearing geometry."""
     if not asset.has_bearing_geometry:
         return None
-    n = float(asset.bearing_n_balls)
-    d, pitch = float(asset.bearing_ball_diameter_mm), float(asset.bearing_pitch_diameter_mm)
+    # has_bearing_geometry: every bearing field is set
+    n = float(asset.bearing_n_balls)  # type: ignore[arg-type]
+    d, pitch = float(asset.bearing_ball_diameter_mm), float(asset.bearing_pitch_diameter_mm)  # type: ignore[arg-type]
     fr = float(rpm if rpm and rpm > 0 else asset.rated_rpm) / 60.0
-    rho = (d / pitch) * math.cos(math.radians(float(asset.bearing_contact_angle_deg)))
+    rho = (d / pitch) * math.cos(math.radians(float(asset.bearing_contact_angle_deg)))  # type: ignore[arg-type]
     return {
         "shaft_hz": fr,
         "bpfo_hz": n / 2 * fr * (1 - rho),

@@ -37,13 +37,13 @@ from ..models import (
 
 logger = logging.getLogger(__name__)
 
-EVENT_TYPES = {
+EVENT_TYPES: dict[str, str] = {
     NotificationEvent.OPENED: "alert.opened",
     NotificationEvent.ESCALATED: "alert.escalated",
     NotificationEvent.REPEAT: "alert.reminder",
     NotificationEvent.RESOLVED: "alert.resolved",
 }
-SUBJECT_PREFIX = {
+SUBJECT_PREFIX: dict[str, str] = {
     NotificationEvent.OPENED: "",
     NotificationEvent.ESCALATED: "Escalated: ",
     NotificationEvent.REPEAT: "Reminder: ",
@@ -129,7 +129,7 @@ def _link(alert: Alert) -> str:
 
 def _email_text(alert: Alert, event: str) -> tuple[str, str]:
     subject = f"[PdM] {SUBJECT_PREFIX[event]}{alert.severity} {alert.cause} on {alert.subject}"
-    name = f" ({alert.asset.name})" if alert.asset_id is not None else " (site supply alert)"
+    name = f" ({alert.asset.name})" if alert.asset_id is not None else " (site supply alert)"  # type: ignore[union-attr]
     lines = [
         f"Alert {alert.cause} on {alert.subject}{name}, severity {alert.severity}, state {alert.state}.",
         f"Opened at {rfc3339(alert.opened_at)} (event time); last seen {rfc3339(alert.last_seen_at)}.",

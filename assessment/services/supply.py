@@ -38,7 +38,8 @@ from ..supply import (
     window_means,
     window_steady_mean,
 )
-from .alerts import AlertBook, CauseHit, frequency_hit
+from .alert_causes import CauseHit, frequency_hit
+from .alerts import AlertBook
 
 US = timedelta(microseconds=1)
 SUPPLY_CAUSES = (AlertCause.VOLTAGE_BAND, AlertCause.FREQUENCY_BAND)
@@ -206,7 +207,7 @@ class SupplyEvidence:
             pts.sort(key=lambda p: p.time)
             times = np.array([_us(p.time) for p in pts], dtype=np.int64)
             cols = {
-                n: np.array([float(p.fields.get(n)) if p.fields.get(n) is not None else np.nan for p in pts])
+                n: np.array([float(p.fields.get(n)) if p.fields.get(n) is not None else np.nan for p in pts])  # type: ignore[arg-type]
                 for n in ("voltage_v", "frequency_hz")
             }
             lim = limits_for_asset(asset=peer)

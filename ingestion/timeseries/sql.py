@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import numpy as np
 from django.conf import settings
@@ -268,19 +269,19 @@ def _aggregate_rows(rows: list[tuple[datetime, dict]], names: list[str], every_u
         per_field[name] = {agg: dict(zip(keys, arr.tolist(), strict=True)) for agg, arr in stats.items()}
     buckets: list[Bucket] = []
     for bucket_id in all_buckets.tolist():
-        values: dict[str, dict[str, float | None]] = {}
+        cells: dict[str, dict[str, float | None]] = {}
         for name in names:
             stats_of = per_field[name]
             if stats_of and bucket_id in stats_of["count"]:
-                values[name] = {
+                cells[name] = {
                     "mean": float(stats_of["mean"][bucket_id]),
                     "min": float(stats_of["min"][bucket_id]),
                     "max": float(stats_of["max"][bucket_id]),
                     "count": int(stats_of["count"][bucket_id]),
                 }
             else:
-                values[name] = {"mean": None, "min": None, "max": None, "count": 0}
-        buckets.append(Bucket(from_micros(bucket_id * every_us), values))
+                cells[name] = {"mean": None, "min": None, "max": None, "count": 0}
+        buckets.append(Bucket(from_micros(bucket_id * every_us), cells))
     return buckets
 
 
@@ -293,7 +294,7 @@ class _db_errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         if exc is None:
             return False
         if isinstance(exc, OperationalError | InterfaceError):

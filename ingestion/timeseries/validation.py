@@ -179,12 +179,12 @@ def normalize_point(point: Point, _checked_assets: set[str] | None = None) -> No
                 _checked_field_names.add(name)
         kind = type(value)
         if kind is float:
-            if not isfinite(value):
+            if not isfinite(value):  # type: ignore[arg-type]  # kind is float
                 raise ValueError(f"field {name!r}: {value} is not a finite number")
             fields[name] = value
         elif value is None:
             continue
-        elif kind is int and INT64_MIN <= value <= INT64_MAX:
+        elif kind is int and INT64_MIN <= value <= INT64_MAX:  # type: ignore[operator]  # kind is int
             fields[name] = value
         else:
             fields[name] = check_field_value(name, value)

@@ -227,6 +227,24 @@ def test_a_model_stored_before_the_distance_term_scores_with_the_forest_alone():
     )
 
 
+def test_a_model_stored_with_the_classes_under_analytics_anomaly_still_loads(monkeypatch):
+    """Models stored before the model inputs moved to analytics.anomaly_inputs name
+    ``analytics.anomaly.FittedResidual`` and ``.ResidualSpec`` in their pickle; they load and
+    score as before."""
+    from analytics import anomaly_inputs
+
+    m = model()
+    for cls in (anomaly_inputs.FittedResidual, anomaly_inputs.ResidualSpec):
+        monkeypatch.setattr(cls, "__module__", "analytics.anomaly")
+    blob = m.dumps()
+    monkeypatch.undo()
+    assert b"analytics.anomaly_inputs" not in blob and b"FittedResidual" in blob
+    old = AnomalyModel.loads(blob)
+    assert type(old.residuals[0]) is anomaly_inputs.FittedResidual
+    hold = dataset()[2]
+    np.testing.assert_array_equal(old.score(hold).to_numpy(), m.score(hold).to_numpy())
+
+
 def test_load_changes_are_not_anomalous():
     m = model()
     _, _, hold = dataset()

@@ -25,7 +25,7 @@ from assessment.services import (
     explain_record_of,
     grid_points,
 )
-from assessment.services.assessing import guidance_baseline_evidence
+from assessment.services.grid.evidence import guidance_baseline_evidence
 from tests.assessment.explain_check import check_explanation
 from tests.assessment.synth import T0, Scenario, const, make_baseline, write_scenario
 from tests.factories import AssetFactory

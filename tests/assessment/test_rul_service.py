@@ -11,7 +11,8 @@ import pytest
 
 from assessment.models import Assessment
 from assessment.services import assessments_run
-from assessment.services.assessing import _from_us, _HourlyMedians
+from assessment.services.grid.clock import from_us
+from assessment.services.grid.rul import HourlyMedians
 from tests.assessment.synth import T0, Scenario, make_baseline, write_scenario
 
 H = timedelta(hours=1)
@@ -59,12 +60,12 @@ def test_hourly_medians_keep_hours_that_mostly_run():
     t = np.array([0, 15, 30, 45, 60, 75, 90, 105, 120, 135, 150, 165, 180, 195], dtype=np.int64) * 60_000_000
     v = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 0.1, 7.0, 0.1, 0.1, 9.0, 0.1, 0.1, 0.1, 0.1])
     run = np.array([1, 1, 1, 1, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0], dtype=bool)
-    hm = _HourlyMedians(t, v, run)
-    times, meds = hm.series(_from_us(-1), _from_us(4 * HOUR_US))
+    hm = HourlyMedians(t, v, run)
+    times, meds = hm.series(from_us(-1), from_us(4 * HOUR_US))
     assert meds.tolist() == [2.5, 6.0]
     assert times.tolist() == pytest.approx([0.5 / 24, 1.5 / 24])
     # without a running mask every point counts
-    times, meds = _HourlyMedians(t, v).series(_from_us(-1), _from_us(4 * HOUR_US))
+    times, meds = HourlyMedians(t, v).series(from_us(-1), from_us(4 * HOUR_US))
     assert meds.tolist() == [2.5, 2.55, 0.1, 0.1]
 
 
