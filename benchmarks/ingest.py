@@ -869,7 +869,7 @@ def line_protocol(batches: list[list[bytes]]) -> list[bytes]:
     from ingestion.models import Asset
     from ingestion.schemas import parse_events
     from ingestion.services.events import event_rows
-    from ingestion.timeseries.influx import format_rows
+    from ingestion.timeseries.line_protocol import format_rows
 
     assets = {a.asset_id: a for a in Asset.objects.all()}
     bodies = []
