@@ -230,8 +230,10 @@ class InfluxStore(InfluxReads, TimeSeriesStore):
             raise TimeSeriesConflict(
                 f"InfluxDB database {self.database!r} holds a field of these points with another type "
                 f"and refused them ({message}); the points without the conflict were stored. Another "
-                "writer put that field into the database with the other type: delete its points "
-                "(or wait until the shard of those times expires), then resend"
+                "writer put that field there with the other type, and InfluxDB keeps a field's type "
+                "per shard even after its points are deleted: drop the shard of those times (SHOW "
+                "SHARDS, then DROP SHARD <id>; export what it holds first) or wait until it expires, "
+                "then resend"
             )
         raise self.http.http_error(reply)
 
