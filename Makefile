@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv demo test lint format bench migrate check-timeseries clean
+.PHONY: venv demo test test-deps lint format bench migrate check-timeseries clean
 
 venv: $(STAMP)
 
@@ -26,9 +26,23 @@ demo: venv
 	env -u DATABASE_URL -u INFLUXDB_URL -u CELERY_BROKER_URL $(BIN)/python manage.py migrate --noinput
 	env -u DATABASE_URL -u INFLUXDB_URL -u CELERY_BROKER_URL $(BIN)/python manage.py demo --host $(HOST) --port $(PORT)
 
+# What the suite needs from Debian: installed here when running as root, else named with the
+# command that installs it. The fixtures start their own influxd on a free port; one the
+# package may start is never used.
+TEST_DEBS := influxd:influxdb
+
+test-deps:
+	@missing=""; for pair in $(TEST_DEBS); do \
+	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+	  echo "missing:$$missing; install with: sudo apt-get install -y$$missing" >&2; exit 1; fi; \
+	echo "== apt-get install -y$$missing"; \
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing
+
 # The whole suite. CI sets DATABASE_URL (PostgreSQL) and REDIS_URL; the fixtures start influxd.
-test: venv
-	@command -v influxd >/dev/null || { echo "influxd not found: run 'apt-get install influxdb' (Debian package, 1.6)"; exit 1; }
+test: venv test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv
