@@ -1,10 +1,13 @@
-"""URL map: admin, the versioned REST API and the OpenAPI schema with its docs page."""
+"""URL map: the landing page, admin, the versioned REST API and the OpenAPI schema with its docs page."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from frontend.views import landing
+
 urlpatterns = [
+    path("", landing, name="landing"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
