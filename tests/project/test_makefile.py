@@ -87,3 +87,21 @@ def test_with_influxd_on_the_path_it_does_nothing(tmp_path):
 
     assert proc.returncode == 0 and proc.stdout == ""
     assert not (tmp_path / "called").exists()
+
+
+def test_a_python_without_ensurepip_stops_the_venv_with_its_debian_package_named(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stub(bin_dir, "id", '[ "$1" = "-u" ] && echo 1000')
+    stub(bin_dir, "python3.11", 'echo "No module named ensurepip" >&2; exit 1')
+    proc = subprocess.run(
+        [MAKE, "-s", "-C", str(ROOT), "venv", f"VENV={tmp_path / 'venv'}"],
+        env={"PATH": str(bin_dir), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert proc.returncode != 0
+    assert "missing: python3.11-venv; install with: sudo apt-get install -y python3.11-venv" in proc.stderr
+    assert not (tmp_path / "venv").exists()
