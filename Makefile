@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv demo test lint format bench migrate check-timeseries clean
+.PHONY: venv demo test test-deps lint format bench migrate check-timeseries clean
 
 venv: $(STAMP)
 
 $(STAMP): requirements.txt
 	@command -v $(PY) >/dev/null || { echo "$(PY) not found: install Python 3.11"; exit 1; }
+	$(call apt_need,$(PY) -c "import ensurepip",$(PY)-venv)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.txt
@@ -26,9 +27,24 @@ demo: venv
 	env -u DATABASE_URL -u INFLUXDB_URL -u CELERY_BROKER_URL $(BIN)/python manage.py migrate --noinput
 	env -u DATABASE_URL -u INFLUXDB_URL -u CELERY_BROKER_URL $(BIN)/python manage.py demo --host $(HOST) --port $(PORT)
 
+# $(call apt_need,CHECK,PACKAGES): when the shell command CHECK fails, install the Debian
+# PACKAGES with apt-get if running as root, else stop with the command that installs them.
+define apt_need
+	@if ! $(1) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+	    echo "missing: $(2); install with: sudo apt-get install -y $(2)" >&2; exit 1; fi; \
+	  echo "== apt-get install -y $(2)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2); fi
+endef
+
+# What the suite needs from Debian. The fixtures start their own influxd on a free port; one
+# the package may start is never used.
+test-deps:
+	$(call apt_need,command -v influxd,influxdb)
+
 # The whole suite. CI sets DATABASE_URL (PostgreSQL) and REDIS_URL; the fixtures start influxd.
-test: venv
-	@command -v influxd >/dev/null || { echo "influxd not found: run 'apt-get install influxdb' (Debian package, 1.6)"; exit 1; }
+test: venv test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv

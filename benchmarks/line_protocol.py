@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         from ingestion.schemas import MAX_BATCH_EVENTS, parse_events
         from ingestion.services.events import event_rows
         from ingestion.timeseries import PointRows
-        from ingestion.timeseries.influx import _format_rows_templated, format_line, format_rows
+        from ingestion.timeseries.line_protocol import _format_rows_templated, format_line, format_rows
 
         lines, manifest = generate(Path(tmp), args.assets, args.days)
         phases = {a["asset_id"]: a.get("phase", "three") for a in manifest["assets"]}

@@ -100,7 +100,8 @@ def bench_influx(points, batches: list[int]) -> dict[str, dict[str, int]]:
     import requests
     from influxdb import InfluxDBClient
 
-    from ingestion.timeseries.influx import InfluxStore, format_line
+    from ingestion.timeseries.influx import InfluxStore
+    from ingestion.timeseries.line_protocol import format_line
     from ingestion.timeseries.validation import to_micros
     from pdm_project.devservices import InfluxdServer
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -25,7 +26,13 @@ from .models import TokenScope
 from .schemas import MAX_BATCH_BYTES, EventBatchInvalid, SensorEventV1
 from .serializers import AssetPatchSerializer, AssetSerializer, SignalsQuerySerializer
 from .throttling import TokenRateThrottle
-from .timeseries import TimeSeriesUnavailable, get_store
+from .timeseries import (
+    TimeSeriesConflict,
+    TimeSeriesError,
+    TimeSeriesMisconfigured,
+    TimeSeriesUnavailable,
+    get_store,
+)
 
 
 def _to_openapi_30(node):
@@ -120,11 +127,41 @@ def _ingest(*, tenant, content_length: str, read_body: Callable[[], object]) -> 
         # Stored, but no worker could be told: the resend's hand-off queues the run.
         logger.warning("ingest: %s", exc)
         return error_parts(503, "analytics queue unreachable; retry the same request", **{"Retry-After": "5"})
+    except TimeSeriesError as exc:  # not an outage (those are spooled): the store refused the points
+        return _store_refused(exc)
     body_out = {"accepted": result.accepted, "assets": result.assets, "spooled": result.spooled}
+    if isinstance(result.spool_reason, TimeSeriesMisconfigured):
+        # Spooled, but only an operator can make the store take them: say what has to be done.
+        body_out["detail"] = (
+            f"{result.spool_reason}. The events are spooled and will be written in order once that "
+            "is done; resending them is safe"
+        )
+        return body_out, status.HTTP_503_SERVICE_UNAVAILABLE, {"Retry-After": "60"}
     if result.spooled:
         body_out["detail"] = "time-series store unreachable: events are spooled and will be replayed in order"
         return body_out, status.HTTP_202_ACCEPTED, None
     return body_out, status.HTTP_201_CREATED, None
+
+
+def _store_refused(exc: TimeSeriesError) -> tuple[dict, int, dict | None]:
+    """A write the time-series store refused for what it holds (409, a field type conflict) or
+    for a reason a retry may not cure (503): the client keeps the batch and resends it later."""
+    logger.error("ingest: the time-series store refused the write: %s", exc)
+    if isinstance(exc, TimeSeriesConflict):
+        named = re.search(r'input field \\?"([^"\\]+)', str(exc))
+        error = {
+            "index": None,
+            "field": named.group(1) if named else "$",
+            "rule": "field_type_conflict",
+            "message": str(exc),
+        }
+        return error_parts(409, str(exc), [error])
+    return error_parts(
+        503,
+        f"the time-series store refused the write ({exc}); this batch was not stored whole: resend it "
+        "later, an operator has to look at the store",
+        **{"Retry-After": "60"},
+    )
 
 
 _JSON_RENDERER = JSONRenderer()
@@ -211,6 +248,7 @@ class IngestView(APIView):
             400: ERROR_RESPONSE,
             401: ERROR_RESPONSE,
             403: ERROR_RESPONSE,
+            409: ERROR_RESPONSE,
             413: ERROR_RESPONSE,
             415: ERROR_RESPONSE,
             422: ERROR_RESPONSE,

@@ -195,12 +195,23 @@ class InfluxdServer:
         proc, self._proc = self._proc, None
         if proc is None or proc.poll() is not None:
             return
+        proc.send_signal(signal.SIGCONT)  # a paused server could not act on SIGTERM
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=timeout_s)
+
+    def pause(self) -> None:
+        """Freeze the process (SIGSTOP): connections are still accepted by the kernel, nothing
+        answers them, so clients time out (tests of the timeout path). `resume()` undoes it."""
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGCONT)
 
     def close(self) -> None:
         """Stop the server and remove its directory (when it created it)."""

@@ -1,4 +1,4 @@
-"""URL map: admin, the versioned REST API and the OpenAPI schema with its docs page."""
+"""URL map: the landing page, admin, the versioned REST API and the OpenAPI schema with its docs page."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -11,4 +11,5 @@ urlpatterns = [
     path("api/v1/", include("ingestion.urls")),
     path("api/v1/", include("assessment.urls")),
     path("api/v1/", include("analytics.energy.urls")),
+    path("", include("frontend.urls")),
 ]

@@ -19,7 +19,7 @@ from ..handoff import AssetSpan, events_handoff
 from ..models import Asset, Phase, Tenant
 from ..schemas import EventBatchInvalid, EventError, SensorEventV1, parse_events
 from ..selectors import assets_by_id
-from ..timeseries import PointRows, TimeSeriesUnavailable, get_store
+from ..timeseries import PointRows, TimeSeriesMisconfigured, TimeSeriesUnavailable, get_store
 from . import spool
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,9 @@ class IngestResult:
     accepted: int
     spooled: bool
     spans: list[AssetSpan] = field(default_factory=list)
+    # Why the events went to the spool: the store's exception (None when they did not, or when
+    # they queued behind older spooled events without asking the store).
+    spool_reason: TimeSeriesUnavailable | None = None
 
     @property
     def assets(self) -> int:
@@ -128,7 +131,7 @@ def events_store(
     natural key rewritten later is never overwritten by an older replay.
     """
     rows, spans = event_rows(events, assets)
-    spooled = False
+    spooled, reason = False, None
     if spool.spool_pending():
         spool.spool_append(tenant=tenant, points=rows.points())
         spooled = True
@@ -136,10 +139,12 @@ def events_store(
         try:
             get_store().write_rows(rows)
         except TimeSeriesUnavailable as exc:
-            logger.warning("time-series store unreachable, spooling %d events: %s", len(rows.rows), exc)
+            # A misconfigured store waits for an operator: say so louder than an outage.
+            level = logging.ERROR if isinstance(exc, TimeSeriesMisconfigured) else logging.WARNING
+            logger.log(level, "time-series store unavailable, spooling %d events: %s", len(rows.rows), exc)
             spool.spool_append(tenant=tenant, points=rows.points(), error=str(exc))
-            spooled = True
-    result = IngestResult(accepted=len(events), spooled=spooled, spans=spans)
+            spooled, reason = True, exc
+    result = IngestResult(accepted=len(events), spooled=spooled, spans=spans, spool_reason=reason)
     if spooled:
         transaction.on_commit(tasks.spool_replay_task.delay)
     else:

@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 from ..models import SpoolEntry, Tenant
-from ..timeseries import Point, TimeSeriesUnavailable, get_store
+from ..timeseries import Point, TimeSeriesError, TimeSeriesUnavailable, get_store
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +77,13 @@ def spool_replay(*, on_replayed: Callable[[list[Point]], None] | None = None) ->
                 points = _decode(entry.payload)
                 try:
                     store.write(points)
-                except TimeSeriesUnavailable as exc:
+                except TimeSeriesError as exc:
+                    # Kept, in order, until the store takes it: an outage passes; a refusal (a
+                    # field type conflict) waits for an operator, whom the log and the admin's
+                    # spool list tell why.
                     error = str(exc)
+                    if not isinstance(exc, TimeSeriesUnavailable):
+                        logger.error("spool: entry %d refused by the time-series store: %s", entry.pk, exc)
                     SpoolEntry.objects.filter(pk=entry.pk).update(
                         attempts=entry.attempts + 1, last_error=error[:2000]
                     )

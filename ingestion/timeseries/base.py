@@ -27,6 +27,8 @@ RAW_MEASUREMENTS = frozenset({"events"})
 DERIVED_MEASUREMENTS = frozenset({"features", "scores", "health", "energy"})
 SCRATCH_MEASUREMENT = "pdm_check"
 MEASUREMENTS = RAW_MEASUREMENTS | DERIVED_MEASUREMENTS | {SCRATCH_MEASUREMENT}
+RP_RAW = "raw"
+RP_DERIVED = "derived"
 
 Aggregate = Literal["mean", "min", "max", "count"]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -38,6 +40,18 @@ class TimeSeriesError(Exception):
 
 class TimeSeriesUnavailable(TimeSeriesError):
     """The store cannot be reached or timed out — the caller may spool and retry later."""
+
+
+class TimeSeriesMisconfigured(TimeSeriesUnavailable):
+    """The store answers but takes nothing until an operator acts (a database or retention
+    policy it may not create, refused credentials); the message names the fix. Callers spool
+    as for any outage, and tell their client what has to be done."""
+
+
+class TimeSeriesConflict(TimeSeriesError):
+    """The store refused points because it holds the same field with another type (InfluxDB's
+    field type conflict); the other points of the write were stored. No retry helps until an
+    operator removes the conflicting data; the message names the field and the fix."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +116,11 @@ def require_utc(value: datetime, name: str = "time") -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware (UTC), got naive {value.isoformat()}")
     return value.astimezone(UTC)
+
+
+def retention_policy_of(measurement: str) -> str:
+    """`derived` for features/scores/health, `raw` for events and the pdm_check scratch."""
+    return RP_DERIVED if measurement in DERIVED_MEASUREMENTS else RP_RAW
 
 
 def check_measurement(measurement: str) -> str:

@@ -18,6 +18,7 @@ from ingestion.timeseries import (
     SCRATCH_MEASUREMENT,
     Point,
     TimeSeriesError,
+    TimeSeriesMisconfigured,
     TimeSeriesUnavailable,
     build_store,
 )
@@ -34,6 +35,8 @@ def _where() -> str:
 def _hint(exc: Exception) -> str:
     if not settings.INFLUXDB_URL:
         return "check DATABASE_URL and run `manage.py migrate`"
+    if isinstance(exc, TimeSeriesMisconfigured):
+        return "the message says what to fix; then run this command again"
     if isinstance(exc, TimeSeriesUnavailable):
         return "is influxd running and INFLUXDB_URL right?"
     return "check INFLUXDB_DATABASE and the credentials (INFLUXDB_USERNAME/PASSWORD or INFLUXDB_TOKEN)"
