@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ingestion.auth import ApiPrincipal
+from ingestion.auth import ApiPrincipal, Capability
 from ingestion.models import Asset, TokenScope
 from ingestion.selectors import RangeTooLarge, asset_get
 from ingestion.timeseries import TimeSeriesUnavailable
@@ -142,8 +142,9 @@ class AlertDetailView(APIView):
 
 
 class AlertAcknowledgeView(APIView):
-    # Operators acknowledge: the read scope is enough (docs/CONTRACTS.md §17.1).
+    # Operators acknowledge: the read scope is enough, but not the manager role (§17.1).
     required_scope = TokenScope.READ
+    required_capability = Capability.INCIDENTS
 
     @extend_schema(
         request=AcknowledgeSerializer,
@@ -170,6 +171,7 @@ class AlertAcknowledgeView(APIView):
 
 class AlertResolveView(APIView):
     required_scope = TokenScope.READ
+    required_capability = Capability.INCIDENTS
 
     @extend_schema(
         request=ResolveSerializer,

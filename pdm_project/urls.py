@@ -1,4 +1,4 @@
-"""URL map: admin, the versioned REST API and the OpenAPI schema with its docs page."""
+"""URL map: admin, the versioned REST API, the OpenAPI schema with its docs page, and the dashboard."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("ingestion.urls")),
     path("api/v1/", include("assessment.urls")),
+    path("", include("frontend.urls")),  # last: the dashboard takes every other path
 ]

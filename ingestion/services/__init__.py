@@ -1,6 +1,7 @@
 """Writes of the ingestion app: registry, event ingest and the durable spool."""
 
 from .events import AnalyticsHandoffUnavailable, ForeignAssets, IngestResult, events_ingest, events_store
+from .members import member_create
 from .registry import (
     api_token_create,
     api_token_revoke,
@@ -24,6 +25,7 @@ __all__ = [
     "events_store",
     "fleet_register",
     "manifest_asset_fields",
+    "member_create",
     "spool_replay",
     "tenant_get_or_create",
 ]
