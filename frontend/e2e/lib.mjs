@@ -39,6 +39,7 @@ export async function loginAs(browser, role, opts = {}) {
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { name: "Fleet", level: 1 }).waitFor();
+  errors.length = 0; // the app's first question, who is logged in, was answered 401 before the login
   return page;
 }
 
@@ -51,4 +52,27 @@ export async function apiGet(page, url) {
 export async function shot(page, name) {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Serious or critical axe-core violations of the page as it is now (none expected). */
+export async function seriousViolations(page) {
+  const { default: AxeBuilder } = await import("@axe-core/playwright");
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 5).join(", ")})`);
+}
+
+/** The number in a text such as "3.60 mm/s", "51/100", "49.5% of the drop" or "+11.0 sd". */
+export function numberIn(text) {
+  const m = /[-+]?\d+(?:\.\d+)?/.exec(text ?? "");
+  if (!m) throw new Error(`no number in ${JSON.stringify(text)}`);
+  return { value: Number(m[0]), decimals: (m[0].split(".")[1] ?? "").length };
+}
+
+/** CONTRACTS §14.2: a printed value matches a stored one within half a unit of its last digit. */
+export function assertPrinted(assert, text, stored, what) {
+  const { value, decimals } = numberIn(text);
+  const tolerance = 0.5 * 10 ** -decimals + 1e-9;
+  assert.ok(Math.abs(value - stored) <= tolerance, `${what}: page shows ${JSON.stringify(text)}, the API has ${stored}`);
 }
