@@ -24,15 +24,17 @@ function Figure({ name, value }: { name: string; value: unknown }) {
 export function Energy() {
   const { page, markUpdated, setReportScope } = useLayout();
   const scope = page.site ? "site" : "fleet";
+  const startIso = toIso(page.start);
+  const endIso = toIso(page.end);
   const energy = useResource(
-    () => api.energy(scope, page.site?.name, toIso(page.start), toIso(page.end), "day"),
-    [scope, page.site?.name, page.start, page.end],
+    () => api.energy(scope, page.site?.name, startIso, endIso, "day"),
+    [scope, page.site?.name, startIso, endIso],
   );
   useEffect(() => setReportScope(page.site ? { scope: "site", id: page.site.name } : { scope: "fleet" }), [page.site]); // eslint-disable-line
-  useEffect(() => {
-    if (energy.data) markUpdated();
-  }, [energy.data]); // eslint-disable-line
   const unavailable = energy.error instanceof ApiError && (energy.error.status === 404 || energy.error.status === 405);
+  useEffect(() => {
+    if (!energy.loading && (energy.data || unavailable)) markUpdated(); // the server answered
+  }, [energy.data, energy.loading, unavailable]); // eslint-disable-line
   const totals = (energy.data?.totals ?? {}) as Record<string, unknown>;
   return (
     <div className="page">

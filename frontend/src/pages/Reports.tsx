@@ -1,4 +1,5 @@
 // Reports: download a report of a period, and (managers, admins) the report schedules.
+import { useEffect } from "react";
 import { api, ApiError } from "../api/client";
 import { ErrorNote, Loading } from "../components/Status";
 import { fmtTime } from "../format/time";
@@ -8,9 +9,12 @@ import { useLayout } from "./context";
 
 export function Reports() {
   const { profile } = useSession();
-  const { page } = useLayout();
+  const { page, markUpdated } = useLayout();
   const allowed = can(profile, "reports");
-  const list = useResource(allowed ? () => api.reports() : null, [allowed]);
+  const list = useResource(allowed ? () => api.reports() : null, [allowed], page.tick);
+  useEffect(() => {
+    if (!list.loading && (list.data || list.error)) markUpdated(); // the server answered
+  }, [list.data, list.error, list.loading]); // eslint-disable-line
   if (!allowed) {
     return (
       <div className="page">
