@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.utils.decorators import method_decorator
@@ -53,7 +55,9 @@ class LoginRateThrottle(SimpleRateThrottle):
     def get_cache_key(self, request: Request, view) -> str:
         data = request.data if isinstance(request.data, dict) else {}
         username = str(data.get("username", ""))[:150].strip().lower()
-        return f"throttle_login_{self.get_ident(request)}_{username}"
+        # hashed: a username may hold any character, a cache key may not
+        digest = hashlib.sha256(f"{self.get_ident(request)}\n{username}".encode()).hexdigest()
+        return f"throttle_login_{digest}"
 
 
 def _error(code: int, detail: str, field: str) -> Response:
