@@ -7,7 +7,12 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv demo test test-deps lint format bench migrate check-timeseries clean
+.PHONY: venv frontend frontend-test demo test test-deps lint format bench migrate check-timeseries clean
+
+# The dashboard (frontend/): npm ci when the lock file changed, a build when a source changed.
+NODE_STAMP := frontend/node_modules/.package-lock.json
+FRONTEND_SRC := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html \
+	frontend/vite.config.ts frontend/tsconfig.json frontend/package.json
 
 venv: $(STAMP)
 
@@ -19,11 +24,25 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install -q -r requirements.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
+$(NODE_STAMP): frontend/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20.19+ with npm"; exit 1; }
+	cd frontend && npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+frontend/dist/index.html: $(NODE_STAMP) $(FRONTEND_SRC)
+	cd frontend && npm run build
+
+frontend: frontend/dist/index.html
+
+# Component and formatting tests (Vitest + Testing Library).
+frontend-test: $(NODE_STAMP)
+	cd frontend && npx vitest run
+
 migrate: venv
 	$(BIN)/python manage.py migrate --noinput
 
 # The live demo on embedded defaults: SQLite, the SQL time-series store, tasks in-process.
-demo: venv
+demo: venv frontend
 	env -u DATABASE_URL -u INFLUXDB_URL -u CELERY_BROKER_URL $(BIN)/python manage.py migrate --noinput
 	env -u DATABASE_URL -u INFLUXDB_URL -u CELERY_BROKER_URL $(BIN)/python manage.py demo --host $(HOST) --port $(PORT)
 
@@ -42,16 +61,19 @@ endef
 # the package may start is never used.
 test-deps:
 	$(call apt_need,command -v influxd,influxdb)
+	$(call apt_need,command -v chromium,chromium)
 
 # The whole suite. CI sets DATABASE_URL (PostgreSQL) and REDIS_URL; the fixtures start influxd.
-test: venv test-deps
+# The browser tests (tests/frontend/test_dashboard_browser.py) drive /usr/bin/chromium.
+test: venv test-deps frontend frontend-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: venv
+lint: venv $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	cd frontend && npx tsc --noEmit
 
 format: venv
 	$(BIN)/ruff format .
@@ -64,4 +86,4 @@ check-timeseries: venv
 	$(BIN)/python manage.py check_timeseries
 
 clean:
-	rm -rf var .ruff_cache .hypothesis
+	rm -rf var .ruff_cache .hypothesis frontend/dist

@@ -315,6 +315,9 @@ def fleet_health(*, tenant: Tenant, now: datetime | None = None) -> dict[str, An
                 "risk_level": None if a is None else a.risk_level,
                 "risk_code": None if a is None else RISK_CODES[a.risk_level],
                 "rul_days": None if a is None else a.rul_days,
+                "rul_interval": None
+                if a is None or a.rul_days is None
+                else [a.rul_low_days, a.rul_high_days],
                 "rul_reason": None if a is None else a.rul_reason,
                 "as_of": None if a is None else a.as_of,
                 "newest_event_time": None if point is None else point.time,

@@ -255,6 +255,9 @@ class FleetAssetSerializer(serializers.Serializer):
     risk_level = serializers.CharField(allow_null=True)
     risk_code = serializers.IntegerField(allow_null=True)
     rul_days = serializers.FloatField(allow_null=True)
+    rul_interval = serializers.ListField(
+        child=serializers.FloatField(), allow_null=True, help_text="[low, high] of the 80% interval"
+    )
     rul_reason = serializers.CharField(allow_null=True)
     as_of = serializers.DateTimeField(allow_null=True)
     newest_event_time = serializers.DateTimeField(allow_null=True)

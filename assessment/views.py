@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ingestion.api_errors import ERROR_RESPONSE, asset_or_404, error_response
-from ingestion.auth import ApiPrincipal
+from ingestion.auth import ApiPrincipal, Capability
 from ingestion.models import TokenScope
 
 from . import selectors, services
@@ -113,8 +113,9 @@ class AlertDetailView(APIView):
 
 
 class AlertAcknowledgeView(APIView):
-    # Operators acknowledge: the read scope is enough (docs/CONTRACTS.md §17.1).
+    # Operators acknowledge: the read scope is enough, but not the manager role (§17.1).
     required_scope = TokenScope.READ
+    required_capability = Capability.INCIDENTS
 
     @extend_schema(
         request=AcknowledgeSerializer,
@@ -141,6 +142,7 @@ class AlertAcknowledgeView(APIView):
 
 class AlertResolveView(APIView):
     required_scope = TokenScope.READ
+    required_capability = Capability.INCIDENTS
 
     @extend_schema(
         request=ResolveSerializer,

@@ -33,17 +33,25 @@ class Tenant(models.Model):
         return self.name
 
 
+class MemberRole(models.TextChoices):
+    """What a dashboard login may do in its tenant (docs/CONTRACTS.md §17.1)."""
+
+    OPERATOR = "operator", "Operator: view, acknowledge and resolve incidents"
+    MANAGER = "manager", "Manager: view, reports and report schedules"
+    ADMIN = "admin", "Admin: everything, incl. assets and thresholds"
+
+
 class TenantMember(models.Model):
-    """Links a dashboard login to the one tenant whose data it may see."""
+    """Links a dashboard login to the one tenant whose data it may see, with its role."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tenant_member"
     )
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="members")
-    is_tenant_admin = models.BooleanField(default=False)
+    role = models.CharField(max_length=16, choices=MemberRole.choices, default=MemberRole.OPERATOR)
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.tenant}"
+        return f"{self.user} @ {self.tenant} ({self.role})"
 
 
 class AssetType(models.TextChoices):

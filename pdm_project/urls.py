@@ -1,4 +1,4 @@
-"""URL map: the landing page, admin, the versioned REST API and the OpenAPI schema with its docs page."""
+"""URL map: admin, the versioned REST API, the OpenAPI schema with its docs page, and the dashboard."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -11,5 +11,5 @@ urlpatterns = [
     path("api/v1/", include("ingestion.urls")),
     path("api/v1/", include("assessment.urls")),
     path("api/v1/", include("analytics.energy.urls")),
-    path("", include("frontend.urls")),
+    path("", include("frontend.urls")),  # last: the dashboard takes every other path
 ]

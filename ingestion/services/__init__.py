@@ -2,6 +2,7 @@
 
 from ..handoff import AnalyticsHandoffUnavailable
 from .events import ForeignAssets, IngestResult, events_ingest, events_store
+from .members import member_create
 from .registry import (
     api_token_create,
     api_token_revoke,
@@ -26,6 +27,7 @@ __all__ = [
     "events_store",
     "fleet_register",
     "manifest_asset_fields",
+    "member_create",
     "site_save",
     "spool_replay",
     "tenant_get_or_create",

@@ -210,3 +210,70 @@ def test_fleet_health(assessed, tenant, api):
     counts = body["counts"]
     assert counts["no_data"] == 1 and sum(counts.values()) == 2 and counts[pump["risk_level"]] == 1
     assert body["stale"] == 1
+
+
+def member_client(tenant, role: str) -> APIClient:
+    """A dashboard login of `tenant` with `role`, logged in by session (CSRF checks on)."""
+    from ingestion.services import member_create
+
+    member = member_create(
+        tenant=tenant, username=f"{role}-{tenant.name}", password="Rotating-Machines-42", role=role
+    )
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(member.user)
+    client.get("/api/v1/auth/me")  # sets the csrftoken cookie, as the dashboard's first call does
+    client.credentials(HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+    return client
+
+
+def test_operator_session_acknowledges_and_the_audit_trail_names_the_user(assessed, tenant):
+    alert = Alert.objects.filter(asset=assessed, state="open").first()
+    operator = member_client(tenant, "operator")
+    resp = operator.post(f"/api/v1/alerts/{alert.pk}/acknowledge", {"comment": "crew sent"}, format="json")
+    assert resp.status_code == 200, resp.content
+    last = resp.json()["transitions"][-1]
+    assert (last["action"], last["actor"], last["note"]) == ("acknowledged", "operator-acme", "crew sent")
+    assert operator.get("/api/v1/fleet/health").status_code == 200
+
+
+def test_manager_session_views_but_may_not_act_on_incidents(assessed, tenant):
+    alert = Alert.objects.filter(asset=assessed, state="open").first()
+    manager = member_client(tenant, "manager")
+    assert manager.get(f"/api/v1/alerts/{alert.pk}").status_code == 200
+    for action, body in (("acknowledge", {}), ("resolve", {"note": "done"})):
+        resp = manager.post(f"/api/v1/alerts/{alert.pk}/{action}", body, format="json")
+        assert resp.status_code == 403
+        assert (
+            "'incidents' permission" in resp.json()["detail"] and "operator or admin" in resp.json()["detail"]
+        )
+    alert.refresh_from_db()
+    assert alert.state == "open"
+
+
+def test_session_post_without_csrf_token_is_refused(assessed, tenant):
+    alert = Alert.objects.filter(asset=assessed, state="open").first()
+    operator = member_client(tenant, "operator")
+    operator.credentials()  # drop the X-CSRFToken header: a cross-site form post looks like this
+    resp = operator.post(f"/api/v1/alerts/{alert.pk}/acknowledge", {}, format="json")
+    assert resp.status_code == 403 and "CSRF" in resp.json()["detail"]
+    alert.refresh_from_db()
+    assert alert.state == "open"
+
+
+def test_session_of_another_tenant_sees_nothing_of_this_one(assessed, tenant, other_tenant):
+    alert = Alert.objects.filter(asset=assessed).first()
+    outsider = member_client(other_tenant, "admin")
+    assert outsider.get("/api/v1/assets/PUMP-07/health").status_code == 404
+    assert outsider.get(f"/api/v1/alerts/{alert.pk}").status_code == 404
+    assert outsider.get("/api/v1/alerts").json()["count"] == 0
+    assert outsider.get("/api/v1/fleet/health").json()["assets"] == []
+
+
+def test_fleet_health_rows_carry_the_rul_interval_of_the_latest_assessment(assessed, api):
+    from assessment.models import Assessment
+
+    latest = Assessment.objects.filter(asset=assessed).order_by("-as_of").first()
+    row = next(r for r in api.get("/api/v1/fleet/health").json()["assets"] if r["asset_id"] == "PUMP-07")
+    assert latest.rul_days is not None  # the fixture's vibration trend gives a number
+    assert row["rul_interval"] == [latest.rul_low_days, latest.rul_high_days]
+    assert row["rul_interval"][0] <= row["rul_days"] <= row["rul_interval"][1]

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from frontend.management.commands.demo import HISTORY_DAYS, Command, _split_at_now
 
+from frontend.management.commands.demo import HISTORY_DAYS, Command, _split_at_now
 from generator.scenario import build_fleet, load_scenario
 from generator.stream import fleet_event_stream
 

@@ -1,12 +1,12 @@
 """The live demo on embedded defaults: a generator fleet catches up to now, then streams live.
 
-Sets up a demo tenant, an admin login (password printed once), an ingest/read token and
-the fleet of generator/scenarios/demo.yaml, starts the web server, then streams the
-fleet's last nine days, ending now, through the real ingest API in accelerated time
-(`--rate`): features, baselines, scores, health, RUL and alerts follow in event time, so
-faults develop over minutes of wall clock. From then on the same fleet streams in real
-time (one reading per machine per minute, `--live-days`), so the assets stay live
-instead of going stale 15 minutes after the catch-up.
+Sets up a demo tenant, one dashboard login per role (operator, manager, admin; passwords
+printed once), an ingest/read token and the fleet of generator/scenarios/demo.yaml, starts the
+web server (dashboard at /), then streams the fleet's last nine days, ending now, through the
+real ingest API in accelerated time (`--rate`): features, baselines, scores, health, RUL and
+alerts follow in event time, so faults develop over minutes of wall clock. From then on the
+same fleet streams in real time (one reading per machine per minute, `--live-days`), so the
+assets stay live instead of going stale 15 minutes after the catch-up.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from generator.output import manifest
 from generator.scenario import build_fleet, load_scenario
 from generator.stream import Sender, fleet_event_stream, stream_events
 from ingestion import services
-from ingestion.models import TenantMember
+from ingestion.models import MemberRole, TenantMember
 
 SCENARIO = Path(__file__).resolve().parents[3] / "generator" / "scenarios" / "demo.yaml"
 HISTORY_DAYS = 9  # streamed in accelerated time, ending now
@@ -63,7 +63,7 @@ class Command(BaseCommand):
             )
         base = f"http://{opts['host']}:{opts['port']}"
         tenant = services.tenant_get_or_create(name="demo", create=True)
-        password = self._admin(tenant)
+        logins = self._logins(tenant)
         _, token = services.api_token_create(tenant=tenant, name="demo stream", scopes=["ingest", "read"])
         workdir = Path(tempfile.mkdtemp(prefix="pdm-demo-"))
         if opts["live_days"] < 0:
@@ -97,9 +97,11 @@ class Command(BaseCommand):
         try:
             self._wait_for(f"{base}/api/v1/health", server)
             self.stdout.write(self.style.SUCCESS(f"\nPdM demo is up at {base}/"))
-            self.stdout.write(
-                f"  admin:     {base}/admin/  user 'admin'" + (f", password {password}" if password else "")
-            )
+            self.stdout.write(f"  dashboard: {base}/  log in as (user / password, shown once):")
+            for role, (username, password) in logins.items():
+                shown = password or "(as set before; PDM_DEMO_PASSWORD or the first run printed it)"
+                self.stdout.write(f"    {role:<9} {username} / {shown}")
+            self.stdout.write(f"  admin:     {base}/admin/  (user 'admin')")
             self.stdout.write(f"  API docs:  {base}/api/docs/")
             self.stdout.write(
                 f"  fleet:     {created + updated} assets of tenant 'demo' ({workdir / 'assets.json'})"
@@ -136,15 +138,33 @@ class Command(BaseCommand):
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
 
-    def _admin(self, tenant) -> str | None:
+    def _logins(self, tenant) -> dict[str, tuple[str, str | None]]:
+        """One dashboard login per role: `operator`, `manager` and `admin` (a superuser, so the
+        Django admin opens too). Passwords: PDM_DEMO_PASSWORD or random, printed once; a login
+        made by an earlier run keeps its password (None here)."""
         User = get_user_model()
-        user = User.objects.filter(username="admin").first()
-        if user is not None:
-            return None  # keep the password chosen earlier
-        password = os.environ.get("PDM_DEMO_PASSWORD") or secrets.token_urlsafe(12)
-        user = User.objects.create_superuser("admin", "admin@example.invalid", password)
-        TenantMember.objects.create(user=user, tenant=tenant, is_tenant_admin=True)
-        return password
+        logins: dict[str, tuple[str, str | None]] = {}
+        for role in (MemberRole.OPERATOR, MemberRole.MANAGER, MemberRole.ADMIN):
+            username = str(role.value)
+            user = User.objects.filter(username=username).first()
+            if user is not None:
+                TenantMember.objects.get_or_create(user=user, defaults={"tenant": tenant, "role": role})
+                logins[role.value] = (username, None)
+                continue
+            password = os.environ.get("PDM_DEMO_PASSWORD") or secrets.token_urlsafe(12)
+            if role == MemberRole.ADMIN:
+                user = User.objects.create_superuser(username, f"{username}@example.invalid", password)
+                TenantMember.objects.create(user=user, tenant=tenant, role=role)
+            else:
+                services.member_create(
+                    tenant=tenant,
+                    username=username,
+                    password=password,
+                    role=role,
+                    email=f"{username}@example.invalid",
+                )
+            logins[role.value] = (username, password)
+        return logins
 
     def _scenario(self, workdir: Path, *, now: datetime, live_days: float) -> Path:
         """demo.yaml with its window placed so the history ends at the last whole minute before

@@ -1,0 +1,220 @@
+// Shapes of the API's answers (docs/CONTRACTS.md §13, §15.3, §17). Times are RFC 3339 UTC strings.
+
+export type RiskLevel = "Low" | "Medium" | "High" | "Critical";
+export type Capability = "view" | "incidents" | "reports" | "schedules" | "registry" | "ingest";
+export type Role = "operator" | "manager" | "admin";
+
+export interface Shift {
+  name: string;
+  start: string; // HH:MM site time
+  end: string;
+}
+
+export interface Site {
+  name: string;
+  assets: number;
+  time_zone: string;
+  shifts: Shift[];
+}
+
+export interface Profile {
+  username: string;
+  display_name: string;
+  role: Role | null;
+  role_label: string | null;
+  capabilities: Capability[];
+  tenant: { name: string };
+  sites: Site[];
+  links: { api_docs: string; admin: string | null };
+  live_refresh_s: number;
+}
+
+export interface Asset {
+  asset_id: string;
+  name: string;
+  asset_type: string;
+  phase: string;
+  rated_voltage_v: number;
+  rated_current_a: number;
+  rated_power_kw: number;
+  rated_rpm: number;
+  iso_group: number;
+  foundation: string;
+  location: string;
+  supply_site: string;
+  active: boolean;
+}
+
+export interface FleetAsset {
+  asset_id: string;
+  name: string;
+  asset_type: string;
+  health_score: number | null;
+  risk_level: RiskLevel | null;
+  risk_code: number | null;
+  rul_days: number | null;
+  rul_interval: [number, number] | null;
+  rul_reason: string | null;
+  as_of: string | null;
+  newest_event_time: string | null;
+  stale: boolean;
+  baseline_missing: boolean;
+  open_alerts: number;
+}
+
+export interface FleetHealth {
+  evaluated_at: string;
+  counts: Record<RiskLevel | "no_data", number>;
+  stale: number;
+  assets: FleetAsset[];
+}
+
+export interface Factor {
+  name: string;
+  value: number | null;
+  unit: string;
+  baseline_mean: number | null;
+  baseline_std: number | null;
+  deviation_sigma: number | null;
+  deviation_pct: number | null;
+  rule: string;
+  limits: Record<string, number | string | boolean | null>;
+  zone: string | null;
+  penalty: number;
+  share_of_drop: number;
+}
+
+export interface GuidancePassage {
+  mode: string;
+  file: string;
+  heading: string;
+  score: number;
+  excerpt: string;
+  citation: string;
+}
+
+export interface Guidance {
+  query?: string;
+  passages?: GuidancePassage[];
+  likely_mode?: string | null;
+  actions?: { file: string; heading: string; citation: string; text: string } | null;
+  note?: string;
+  bearing_frequencies_hz?: Record<string, number>;
+}
+
+export interface OpenAlertSummary {
+  id: string;
+  cause: string;
+  severity: Severity;
+  state: AlertState;
+  opened_at: string;
+  last_seen_at: string;
+  guidance: Guidance;
+}
+
+export interface AssetHealth {
+  asset_id: string;
+  status: "ok" | "stale" | "no_baseline" | "no_data";
+  evaluated_at: string;
+  as_of: string | null;
+  newest_event_time: string | null;
+  health_score: number | null;
+  risk_level: RiskLevel | null;
+  risk_code: number | null;
+  overrides: string[];
+  rul_days: number | null;
+  rul_interval: [number, number] | null;
+  rul_reason: string | null;
+  rul_channel: string | null;
+  rul_capped: boolean;
+  stale: boolean;
+  stale_after_s: number | null;
+  baseline_missing: boolean;
+  anomaly_score: number | null;
+  explanation: string;
+  factors: Factor[];
+  open_alerts: OpenAlertSummary[];
+}
+
+export type Severity = "warning" | "high" | "critical";
+export type AlertState = "open" | "acknowledged" | "resolved";
+
+export interface Alert {
+  id: string;
+  asset_id: string | null;
+  site: string;
+  cause: string;
+  severity: Severity;
+  state: AlertState;
+  opened_at: string;
+  last_seen_at: string;
+  created_at: string;
+  updated_at: string;
+  value: number | null;
+  peak_value: number | null;
+  unit: string;
+  occurrences: number;
+  explanation: string;
+  factors: Array<Record<string, unknown>>;
+  guidance: Guidance;
+  acknowledged_by: string;
+  acknowledged_at: string | null;
+  comment: string;
+  resolved_by: string;
+  resolved_at: string | null;
+  note: string;
+  resolution: string;
+  auto_resolved: boolean;
+  escalated_at: string | null;
+}
+
+export interface AlertTransition {
+  action: string;
+  from_state: string;
+  to_state: string;
+  actor: string;
+  at: string;
+  event_time: string | null;
+  note: string;
+}
+
+export interface AlertDetail extends Alert {
+  transitions: AlertTransition[];
+  notifications: Array<{ event: string; channel: string; status: string; attempts: number; sent_at: string | null }>;
+}
+
+export interface AlertPage {
+  count: number;
+  limit: number;
+  offset: number;
+  results: Alert[];
+}
+
+export interface AlertFilters {
+  states?: AlertState[];
+  severity?: Severity;
+  cause?: string;
+  asset_id?: string;
+  opened_after?: string;
+  opened_before?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/** One series bucket: raw numbers, or mean/min/max/count per bucket. */
+export type Aggregate = { mean: number | null; min: number | null; max: number | null; count: number };
+
+export interface SeriesResponse {
+  asset_id: string;
+  start: string;
+  end: string;
+  resolution: string;
+  series: Array<{ time: string; values: Record<string, number | Aggregate | string | boolean | null> }>;
+}
+
+/** Columnar form the charts draw: times in seconds, per field mean (the line) and min/max (the envelope). */
+export interface Columns {
+  resolution: string;
+  t: number[];
+  fields: Record<string, { mean: (number | null)[]; min: (number | null)[]; max: (number | null)[] }>;
+}
