@@ -20,8 +20,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from .models import Asset
 from .auth import request_tenant
+from .models import Asset
 from .selectors import RangeTooLarge, asset_get
 from .timeseries import TimeSeriesUnavailable
 

@@ -22,7 +22,6 @@ from rest_framework.views import APIView
 from . import selectors, services
 from .api_errors import ERROR_RESPONSE, asset_or_404, error_parts, error_response
 from .auth import (
-    ApiPrincipal,
     bearer_token,
     principal_has_scope,
     request_principal,

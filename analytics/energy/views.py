@@ -8,11 +8,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ingestion.api_errors import ERROR_RESPONSE, error_response
+from ingestion.auth import request_tenant
 from ingestion.models import Site, TokenScope
 from ingestion.selectors import site_get, site_list
 from ingestion.timeseries import TimeSeriesUnavailable
-from ingestion.api_errors import ERROR_RESPONSE, error_response
-from ingestion.auth import request_tenant
 
 from . import selectors, services
 from .serializers import (
