@@ -21,6 +21,8 @@ class RetrainForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data is None:  # Form.clean() returns cleaned_data; the stubs allow a subclass's None
+            return None
         start, end = data.get("window_start"), data.get("window_end")
         if start and end:
             start, end = start.astimezone(UTC), end.astimezone(UTC)

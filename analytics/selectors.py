@@ -110,6 +110,8 @@ def baseline_validation_report(*, asset_id: str, start: datetime, end: datetime)
     row = Baseline.objects.filter(asset__asset_id=asset_id, active=True).first()
     if row is None:
         raise LookupError(f"asset {asset_id!r} has no active baseline")
+    if row.model_blob is None:
+        raise LookupError(f"the active baseline of asset {asset_id!r} has no trained model")
     model = AnomalyModel.loads(bytes(row.model_blob))
     feats = features_frame(asset_id=asset_id, start=start, end=end)
     if not len(feats):

@@ -19,7 +19,8 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from functools import partial
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -106,14 +107,14 @@ def analytics_request(*, spans: Iterable[AssetSpan], enqueue: Enqueue) -> list[s
 
     Returns the asset ids enqueued.
     """
-    spans = {s.asset_id: s for s in spans}
-    if not spans:
+    by_asset = {s.asset_id: s for s in spans}
+    if not by_asset:
         return []
-    pks = {a: s.asset_pk for a, s in spans.items() if s.asset_pk is not None}
-    if len(pks) < len(spans):
-        unknown = [a for a in spans if a not in pks]
+    pks = {a: s.asset_pk for a, s in by_asset.items() if s.asset_pk is not None}
+    if len(pks) < len(by_asset):
+        unknown = [a for a in by_asset if a not in pks]
         pks.update(Asset.objects.filter(asset_id__in=unknown).values_list("asset_id", "pk"))
-    by_pk = {pk: spans[asset_id] for asset_id, pk in sorted(pks.items(), key=lambda item: item[1])}
+    by_pk = {pk: by_asset[asset_id] for asset_id, pk in sorted(pks.items(), key=lambda item: item[1])}
     if not by_pk:
         return []
     table = connection.ops.quote_name(AnalyticsState._meta.db_table)
@@ -125,7 +126,7 @@ def analytics_request(*, spans: Iterable[AssetSpan], enqueue: Enqueue) -> list[s
     with connection.cursor() as cursor:
 
         def widen(keys: list[int]) -> dict[int, bool]:
-            params: list = []
+            params: list[Any] = []
             for pk in keys:
                 params += (pk, stamp(by_pk[pk].start), stamp(by_pk[pk].end))
             ctes = [f"v(asset_id, lo, hi) AS (VALUES {', '.join([row_sql] * len(keys))})"]
@@ -152,7 +153,7 @@ def analytics_request(*, spans: Iterable[AssetSpan], enqueue: Enqueue) -> list[s
         queued = widen(list(by_pk))
         absent = [pk for pk in by_pk if pk not in queued]
         if absent:
-            params = []
+            params: list[Any] = []
             for pk in absent:
                 params += (pk, stamp(by_pk[pk].start), stamp(by_pk[pk].end), True, now, False, 0, "")
             values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(absent))
@@ -178,7 +179,7 @@ def analytics_request(*, spans: Iterable[AssetSpan], enqueue: Enqueue) -> list[s
     if woken:
         if connection.in_atomic_block:  # a caller's transaction: wake workers once it commits
             for pk in woken:
-                transaction.on_commit(lambda pk=pk: enqueue(pk))
+                transaction.on_commit(partial(enqueue, pk))
         else:
             _wake(woken, table, enqueue)
     names = {pk: span.asset_id for pk, span in by_pk.items()}
@@ -261,10 +262,10 @@ def _points(
     measurement: str, asset_id: str, frame: pd.DataFrame, ints: frozenset[str] = frozenset()
 ) -> list[Point]:
     out = []
-    cols = list(frame.columns)
+    cols = [str(c) for c in frame.columns]
     values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
     for t, row in zip(frame.index, values, strict=True):
-        fields = {}
+        fields: dict[str, float | int | bool | str] = {}
         for c, v in zip(cols, row, strict=True):
             if math.isfinite(v):
                 fields[c] = int(v) if c in ints else float(v)
@@ -433,6 +434,10 @@ def _active_model(asset: Asset) -> tuple[Baseline, AnomalyModel] | None:
         return None
     cached = _MODEL_CACHE.get(asset.pk)
     if cached is None or cached[0] != row.pk:
+        if row.model_blob is None:
+            raise BaselineError(
+                f"the active baseline {row.pk} of asset {asset.asset_id!r} has no trained model"
+            )
         cached = (row.pk, AnomalyModel.loads(bytes(row.model_blob)))
         _MODEL_CACHE[asset.pk] = cached
     return row, cached[1]

@@ -65,8 +65,7 @@ class AlertTransitionInline(admin.TabularInline):
     model = AlertTransition
     extra = 0
     can_delete = False
-    fields = ["at", "action", "from_state", "to_state", "actor", "event_time", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "action", "from_state", "to_state", "actor", "event_time", "note")
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -76,8 +75,7 @@ class NotificationAttemptInline(admin.TabularInline):
     model = NotificationAttempt
     extra = 0
     can_delete = False
-    fields = ["event", "channel", "status", "attempts", "last_error", "sent_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("event", "channel", "status", "attempts", "last_error", "sent_at")
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

@@ -101,10 +101,11 @@ class AssetThresholds(models.Model):
         weights_error = _health_weights_error(self.health_weights)
         if weights_error:
             errors["health_weights"] = weights_error
-        zones = [self.vibration_zone_ab_mm_s, self.vibration_zone_bc_mm_s, self.vibration_zone_cd_mm_s]
-        if any(z is not None for z in zones) and not all(z is not None for z in zones):
-            errors["vibration_zone_ab_mm_s"] = "set all three zone boundaries (A/B, B/C, C/D) or none."
-        elif all(z is not None for z in zones) and not zones[0] < zones[1] < zones[2]:
+        ab, bc, cd = self.vibration_zone_ab_mm_s, self.vibration_zone_bc_mm_s, self.vibration_zone_cd_mm_s
+        if ab is None or bc is None or cd is None:
+            if ab is not None or bc is not None or cd is not None:
+                errors["vibration_zone_ab_mm_s"] = "set all three zone boundaries (A/B, B/C, C/D) or none."
+        elif not ab < bc < cd:
             errors["vibration_zone_ab_mm_s"] = "zone boundaries must increase: A/B < B/C < C/D."
         if errors:
             raise ValidationError(errors)

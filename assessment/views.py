@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ingestion.api_errors import ERROR_RESPONSE, asset_or_404, error_response
-from ingestion.auth import ApiPrincipal, Capability
+from ingestion.auth import ApiPrincipal, Capability, request_principal, request_tenant
 from ingestion.models import TokenScope
 
 from . import selectors, services
@@ -81,7 +81,7 @@ class AlertListView(APIView):
         query.is_valid(raise_exception=True)
         params = dict(query.validated_data)
         limit, offset = params.pop("limit"), params.pop("offset")
-        qs = selectors.alert_list(tenant=request.user.tenant, **params)
+        qs = selectors.alert_list(tenant=request_tenant(request), **params)
         page = list(qs[offset : offset + limit])
         return Response(
             {
@@ -94,7 +94,7 @@ class AlertListView(APIView):
 
 
 def _alert_or_404(request: Request, alert_id) -> Alert:
-    alert = selectors.alert_get(tenant=request.user.tenant, alert_id=alert_id)
+    alert = selectors.alert_get(tenant=request_tenant(request), alert_id=alert_id)
     if alert is None:
         raise NotFound(f"no alert {alert_id} in this tenant")
     return alert
@@ -129,8 +129,8 @@ class AlertAcknowledgeView(APIView):
         try:
             services.alert_acknowledge(
                 alert_id=alert_id,
-                tenant=request.user.tenant,
-                actor=_actor(request.user),
+                tenant=request_tenant(request),
+                actor=_actor(request_principal(request)),
                 comment=body.validated_data["comment"],
             )
         except Alert.DoesNotExist:
@@ -156,8 +156,8 @@ class AlertResolveView(APIView):
         try:
             services.alert_resolve(
                 alert_id=alert_id,
-                tenant=request.user.tenant,
-                actor=_actor(request.user),
+                tenant=request_tenant(request),
+                actor=_actor(request_principal(request)),
                 note=body.validated_data["note"],
             )
         except Alert.DoesNotExist:
@@ -182,5 +182,5 @@ class FleetHealthView(APIView):
         summary="Latest health of every active asset and counts per risk level",
     )
     def get(self, request: Request) -> Response:
-        data = selectors.fleet_health(tenant=request.user.tenant)
+        data = selectors.fleet_health(tenant=request_tenant(request))
         return Response(FleetHealthSerializer(data).data)

@@ -17,9 +17,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from ingestion.auth import SessionTenantAuthentication, member_principal
+from ingestion.api_errors import ERROR_RESPONSE
+from ingestion.auth import SessionTenantAuthentication, member_principal, request_principal
 from ingestion.models import TokenScope
-from ingestion.views import ERROR_RESPONSE
 
 from .selectors import session_profile
 
@@ -106,5 +106,6 @@ class MeView(APIView):
 
     @extend_schema(responses={200: PROFILE, 401: ERROR_RESPONSE}, summary="The logged-in user or token")
     def get(self, request: Request) -> Response:
-        user = request.auth if request.user.role else None  # a session's Django user; tokens: None
-        return Response(session_profile(principal=request.user, user=user))
+        principal = request_principal(request)
+        user = request.auth if principal.role else None  # a session's Django user; tokens: None
+        return Response(session_profile(principal=principal, user=user))

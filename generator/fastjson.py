@@ -39,7 +39,7 @@ def fixed_decimal(
     width = fixed_decimal_width(decimals, int_digits)
     nd = int_digits + decimals
     itype = np.int32 if nd <= 9 else np.int64
-    scaled = np.rint(v * 10.0**decimals).astype(itype)
+    scaled: np.ndarray = np.rint(v * 10.0**decimals).astype(itype)
     neg = scaled < 0
     q = np.abs(scaled)
     mag = q.copy()
@@ -102,7 +102,7 @@ def assemble_array(parts: list[bytes | str | np.ndarray | Decimal], n: int) -> n
     A part is a constant (str/bytes, the same on every line), an (n, w) byte array, or a
     Decimal column.
     """
-    norm: list[tuple[object, int]] = []
+    norm: list[tuple[np.ndarray | Decimal, int]] = []
     for p in parts:
         if isinstance(p, str):
             p = p.encode()

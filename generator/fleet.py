@@ -121,7 +121,7 @@ def simulate_site(fleet: Fleet) -> SiteSeries:
     sc = fleet.scenario
     dt = float(fleet.interval_s)
     t_rel = np.arange(fleet.n_steps, dtype=np.float64) * dt
-    start_epoch = sc.start.timestamp()
+    start_epoch = fleet.start.timestamp()
     site = sc.site
     events = grid_events(
         stream_rng(fleet.seed, KEY_FLEET, F_EVENTS),

@@ -95,8 +95,12 @@ def threshold_crossings(
     out: dict[str, dict[str, Any]] = {}
 
     def put(name: str, level: float, unit: str, when: float | None, *, exact: bool = False) -> None:
-        ok = when is not None and when < end
-        stamp = None if not ok else iso_utc(site.start_epoch + (math.ceil(when) if exact else round(when)))
+        crossed = when is not None and when < end
+        stamp = (
+            iso_utc(site.start_epoch + (math.ceil(when) if exact else round(when)))
+            if crossed and when is not None
+            else None
+        )
         out[name] = {"level": level, "unit": unit, "time": stamp}
 
     for name, boundary in zip(("zone_b", "zone_c", "zone_d"), asset.zones, strict=True):

@@ -36,7 +36,16 @@ from typing import Any
 
 import numpy as np
 
-FAMILIES = ("exponential", "power_law", "logistic", "linear_accelerating", "step_ramp", "intermittent")
+from .scenario_laws import FamilyName
+
+FAMILIES: tuple[FamilyName, ...] = (
+    "exponential",
+    "power_law",
+    "logistic",
+    "linear_accelerating",
+    "step_ramp",
+    "intermittent",
+)
 MAX_LIFE = 1.25  # severity stops growing this far past failure
 INITIATION_RAMP = 0.10
 PARAM_DECIMALS = 4

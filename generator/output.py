@@ -355,13 +355,16 @@ def write_simulation(
             head = label_head_lines(fleet, site, schedules, labels_format)
             lab_f.write(("\n".join(head) + "\n").encode())
         per_event = lab_f is not None and labels_format == "events"
+        assert ev_f is not None  # events_out is a path or a stream, never None
         for ev, lab, n in _iter_block_bytes(fleet, site, schedules, per_event, workers):
-            ev_f.write(ev)
-            if per_event:
-                lab_f.write(lab)
+            # uint8 arrays support the buffer protocol; numpy's stubs do not declare it for IO.write
+            ev_f.write(ev)  # type: ignore[call-overload]
+            if per_event and lab_f is not None:
+                lab_f.write(lab)  # type: ignore[call-overload]
             count += n
     if manifest_out is not None:
         with _open(manifest_out) as f:
+            assert f is not None  # manifest_out is not None here
             f.write((json.dumps(manifest(fleet), indent=2) + "\n").encode())
     return SimulateResult(count, len(fleet.assets), time.perf_counter() - t0)
 

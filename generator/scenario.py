@@ -436,7 +436,7 @@ class Fleet:
 
     @property
     def start(self) -> datetime:
-        return self.scenario.start
+        return scenario_start(self.scenario)
 
     @property
     def interval_s(self) -> int:
@@ -545,13 +545,20 @@ def resolve_start(scenario: ScenarioModel, now: datetime | None = None) -> Scena
     return scenario.model_copy(update={"start": default_start(scenario.duration_days, now)})
 
 
+def scenario_start(scenario: ScenarioModel) -> datetime:
+    """The start of a scenario that `resolve_start` has resolved (build_fleet does)."""
+    if scenario.start is None:
+        raise ScenarioError("--start", "required", "the scenario has no start: resolve_start() sets one")
+    return scenario.start
+
+
 def build_fleet(scenario: ScenarioModel) -> Fleet:
     scenario = resolve_start(scenario)
     planned = _expand_groups(scenario)
     assets = tuple(_resolve_asset(i, p, scenario.site) for i, p in enumerate(planned))
     ids = [a.asset_id for a in assets]
     duration = int(scenario.duration_days * 86_400 // scenario.interval_s) * float(scenario.interval_s)
-    start = scenario.start
+    start = scenario_start(scenario)
     faults: dict[int, FaultSpec] = {}
     for f in scenario.faults:
         idx = _fault_asset_index(f.asset, ids)

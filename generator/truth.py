@@ -61,7 +61,7 @@ def asset_truth(fleet: Fleet, asset: AssetSpec, site: SiteSeries, schedule: Asse
     """Supply, electrical model (with the fault's extra currents), speed and frame temperature."""
     phys, load, running, startup = schedule.physics, schedule.load, schedule.running, schedule.startup
     t = site.t_rel
-    n = t.shape[0]
+    n: int = t.shape[0]
     mode, life, sev, phase, emit = _fault_state(fleet, schedule, t)
     s_elec = sev if mode == "electrical" else 0.0
     s_heat = sev if mode == "overheating" else 0.0
@@ -93,7 +93,7 @@ def asset_truth(fleet: Fleet, asset: AssetSpec, site: SiteSeries, schedule: Asse
         cur_h, pf_h = current, pf
 
     rng_e = stream_rng(fleet.seed, asset.index, S_ELEC)
-    noise = {
+    noise: dict[str, np.ndarray] = {
         "current": rng_e.normal(0.0, 0.005, n),
         "pf": rng_e.normal(0.0, 0.003, n),
         "rpm": rng_e.normal(0.0, 0.3, n),

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from .auth import request_tenant
 from .models import Asset
 from .selectors import RangeTooLarge, asset_get
 from .timeseries import TimeSeriesUnavailable
@@ -36,9 +37,10 @@ STORE_RETRY_AFTER_S = "30"
 
 
 def error_parts(
-    status_code: int, detail: str, errors: list[dict] | None = None, **headers: str
+    status_code: int, detail: str, errors: list[dict] | None = None, *, headers: dict[str, str] | None = None
 ) -> tuple[dict, int, dict | None]:
-    """(body, status, headers) of an error answer."""
+    """(body, status, headers) of an error answer; `headers` are extra response headers
+    (Retry-After)."""
     body: dict = {"detail": detail}
     if errors is not None:
         body["errors"] = errors
@@ -46,16 +48,16 @@ def error_parts(
 
 
 def error_response(
-    status_code: int, detail: str, errors: list[dict] | None = None, **headers: str
+    status_code: int, detail: str, errors: list[dict] | None = None, *, headers: dict[str, str] | None = None
 ) -> Response:
-    body, status_code, extra = error_parts(status_code, detail, errors, **headers)
+    body, status_code, extra = error_parts(status_code, detail, errors, headers=headers)
     return Response(body, status=status_code, headers=extra)
 
 
 def asset_or_404(request: Request, asset_id: str) -> Asset:
     """The caller's tenant's asset; another tenant's asset is reported exactly like a missing one
     (no existence leak)."""
-    asset = asset_get(tenant=request.user.tenant, asset_id=asset_id)
+    asset = asset_get(tenant=request_tenant(request), asset_id=asset_id)
     if asset is None:
         raise NotFound(f"no asset {asset_id!r} in this tenant")
     return asset
@@ -65,7 +67,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, TimeSeriesUnavailable):
         set_rollback()
         return error_response(
-            503, f"time-series store unreachable: {exc}", **{"Retry-After": STORE_RETRY_AFTER_S}
+            503, f"time-series store unreachable: {exc}", headers={"Retry-After": STORE_RETRY_AFTER_S}
         )
     if isinstance(exc, RangeTooLarge):
         return error_response(400, str(exc), [{"field": "resolution", "message": str(exc)}])

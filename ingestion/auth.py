@@ -156,6 +156,24 @@ def _holders(capability: str) -> str:
     return " or ".join(roles)
 
 
+def request_principal(request: Request) -> ApiPrincipal:
+    """The principal the API's authentication attached to `request.user`.
+
+    Views behind `HasScope` only ever see an ApiPrincipal; a request that reaches one
+    without it (anonymous, or an authentication class that is not the project's) is
+    answered 401 rather than read as another tenant's.
+    """
+    principal = request.user
+    if not isinstance(principal, ApiPrincipal):
+        raise exceptions.NotAuthenticated()
+    return principal
+
+
+def request_tenant(request: Request) -> Tenant:
+    """The tenant every query of this request is scoped by."""
+    return request_principal(request).tenant
+
+
 class HasScope(permissions.BasePermission):
     """Grants access when the principal holds the view's `required_scope` (admin implies read)
     and, when the view names one, its `required_capability`."""

@@ -147,13 +147,13 @@ class Asset(models.Model):
                     f"allow ({apparent_kva:.2f} kVA); output power cannot exceed input."
                 )
         present = [f for f in BEARING_FIELDS if getattr(self, f) is not None]
+        ball, pitch = self.bearing_ball_diameter_mm, self.bearing_pitch_diameter_mm
         if present and len(present) != len(BEARING_FIELDS):
             missing = [f for f in BEARING_FIELDS if f not in present]
             errors[missing[0]] = "bearing geometry needs all four values or none: missing " + ", ".join(
                 missing
             )
-        elif present:
-            ball, pitch = self.bearing_ball_diameter_mm, self.bearing_pitch_diameter_mm
+        elif ball is not None and pitch is not None:  # all four present
             if ball <= 0 or not math.isfinite(ball):
                 errors["bearing_ball_diameter_mm"] = "ball diameter must be greater than 0 mm."
             elif pitch <= 0 or not math.isfinite(pitch):

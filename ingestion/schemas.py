@@ -46,12 +46,11 @@ EventId = Annotated[str, StringConstraints(pattern=UUID_PATTERN, to_lower=True)]
 Timestamp = Annotated[AwareDatetime, Field(ge=MIN_TIMESTAMP)]
 
 
-def _bounded(name: str) -> Any:
+def _range(name: str) -> Any:
+    """The Field carrying a signal's range from pdm_project.contract (inclusive or not)."""
     lo, lo_inc, hi, hi_inc = FIELD_RANGES[name]
-    kwargs: dict[str, float] = {}
-    kwargs["ge" if lo_inc else "gt"] = lo
-    kwargs["le" if hi_inc else "lt"] = hi
-    return Annotated[float, Field(**kwargs)]
+    kwargs: dict[str, Any] = {"ge" if lo_inc else "gt": lo, "le" if hi_inc else "lt": hi}
+    return Field(**kwargs)
 
 
 class SensorEventV1(BaseModel):
@@ -62,20 +61,20 @@ class SensorEventV1(BaseModel):
     event_id: EventId
     asset_id: AssetId
     timestamp: Timestamp
-    voltage_v: _bounded("voltage_v")
-    current_a: _bounded("current_a")
-    power_factor: _bounded("power_factor")
-    frequency_hz: _bounded("frequency_hz")
-    temperature_c: _bounded("temperature_c")
-    vibration_rms_mm_s: _bounded("vibration_rms_mm_s")
-    vibration_peak_g: _bounded("vibration_peak_g") | None = None
-    vibration_kurtosis: _bounded("vibration_kurtosis") | None = None
-    rpm: _bounded("rpm") | None = None
-    ambient_temperature_c: _bounded("ambient_temperature_c") | None = None
-    vibration_1x_mm_s: _bounded("vibration_1x_mm_s") | None = None
-    vibration_2x_mm_s: _bounded("vibration_2x_mm_s") | None = None
-    envelope_bpfo_g: _bounded("envelope_bpfo_g") | None = None
-    envelope_bpfi_g: _bounded("envelope_bpfi_g") | None = None
+    voltage_v: Annotated[float, _range("voltage_v")]
+    current_a: Annotated[float, _range("current_a")]
+    power_factor: Annotated[float, _range("power_factor")]
+    frequency_hz: Annotated[float, _range("frequency_hz")]
+    temperature_c: Annotated[float, _range("temperature_c")]
+    vibration_rms_mm_s: Annotated[float, _range("vibration_rms_mm_s")]
+    vibration_peak_g: Annotated[float, _range("vibration_peak_g")] | None = None
+    vibration_kurtosis: Annotated[float, _range("vibration_kurtosis")] | None = None
+    rpm: Annotated[float, _range("rpm")] | None = None
+    ambient_temperature_c: Annotated[float, _range("ambient_temperature_c")] | None = None
+    vibration_1x_mm_s: Annotated[float, _range("vibration_1x_mm_s")] | None = None
+    vibration_2x_mm_s: Annotated[float, _range("vibration_2x_mm_s")] | None = None
+    envelope_bpfo_g: Annotated[float, _range("envelope_bpfo_g")] | None = None
+    envelope_bpfi_g: Annotated[float, _range("envelope_bpfi_g")] | None = None
     schema_version: Literal["1.0"] | None = None  # pdm_project.contract.SCHEMA_VERSION
 
     def signals(self) -> dict[str, float]:
@@ -164,7 +163,8 @@ def _convert(exc: ValidationError, *, batched: bool) -> list[EventError]:
         loc = list(err["loc"])
         index: int | None = None
         if batched and loc and isinstance(loc[0], int):
-            index = loc.pop(0)
+            index = loc[0]
+            del loc[0]
         elif not batched:
             index = 0
         field = ".".join(str(p) for p in loc) or "$"

@@ -43,6 +43,15 @@ def clock_minutes(text: Any) -> int | None:
     return int(match.group(1)) * 60 + int(match.group(2))
 
 
+def clock_slot(text: str) -> int:
+    """The 30-minute block (0-47) a validated ``HH:MM`` clock time starts; ValueError if the
+    text is not a clock time (the callers have validated it with half_hour_clock_problem)."""
+    minutes = clock_minutes(text)
+    if minutes is None:
+        raise ValueError(f"not a clock time HH:MM: {text!r}")
+    return minutes // 30
+
+
 def half_hour_clock_problem(text: Any, what: str) -> Problem | None:
     """A clock time that is ``HH:MM`` on a whole half-hour (the 30-minute block grid)."""
     minutes = clock_minutes(text)
@@ -95,11 +104,11 @@ def shifts_problem(shifts: Any) -> Problem | None:
             problem = half_hour_clock_problem(shift[key], f"shifts[{i}].{key}")
             if problem:
                 return problem
-        start, end = clock_minutes(shift["start"]), clock_minutes(shift["end"])
+        start, end = clock_slot(shift["start"]), clock_slot(shift["end"])
         if start == end:
             return "empty_shift", f"shift {name} starts and ends at {shift['start']}"
-        slot = start // 30
-        while slot != end // 30:
+        slot = start
+        while slot != end:
             if covered[slot]:
                 return (
                     "overlapping_shifts",

@@ -21,7 +21,13 @@ from rest_framework.views import APIView
 
 from . import selectors, services
 from .api_errors import ERROR_RESPONSE, asset_or_404, error_parts, error_response
-from .auth import ApiPrincipal, bearer_token, principal_has_scope, token_principal
+from .auth import (
+    bearer_token,
+    principal_has_scope,
+    request_principal,
+    request_tenant,
+    token_principal,
+)
 from .models import TokenScope
 from .schemas import MAX_BATCH_BYTES, EventBatchInvalid, SensorEventV1
 from .serializers import AssetPatchSerializer, AssetSerializer, SignalsQuerySerializer
@@ -71,7 +77,9 @@ class RawJSONParser(BaseParser):
 
     media_type = "application/json"
 
-    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
+    # The stubs type parse() as returning a mapping; DRF hands whatever it returns to
+    # `request.data` unchanged, and this parser returns the bytes on purpose.
+    def parse(self, stream, media_type=None, parser_context=None) -> bytes:  # type: ignore[override]
         return stream.read() if stream is not None else b""
 
 
@@ -121,15 +129,21 @@ def _ingest(*, tenant, content_length: str, read_body: Callable[[], object]) -> 
         # The events may be in the store already; resending them is safe (idempotent).
         logger.warning("ingest: SQL database busy or unreachable: %s", exc)
         return error_parts(
-            503, "database busy or unreachable; retry the same request", **{"Retry-After": "2"}
+            503, "database busy or unreachable; retry the same request", headers={"Retry-After": "2"}
         )
     except services.AnalyticsHandoffUnavailable as exc:
         # Stored, but no worker could be told: the resend's hand-off queues the run.
         logger.warning("ingest: %s", exc)
-        return error_parts(503, "analytics queue unreachable; retry the same request", **{"Retry-After": "5"})
+        return error_parts(
+            503, "analytics queue unreachable; retry the same request", headers={"Retry-After": "5"}
+        )
     except TimeSeriesError as exc:  # not an outage (those are spooled): the store refused the points
         return _store_refused(exc)
-    body_out = {"accepted": result.accepted, "assets": result.assets, "spooled": result.spooled}
+    body_out: dict[str, object] = {
+        "accepted": result.accepted,
+        "assets": result.assets,
+        "spooled": result.spooled,
+    }
     if isinstance(result.spool_reason, TimeSeriesMisconfigured):
         # Spooled, but only an operator can make the store take them: say what has to be done.
         body_out["detail"] = (
@@ -160,7 +174,7 @@ def _store_refused(exc: TimeSeriesError) -> tuple[dict, int, dict | None]:
         503,
         f"the time-series store refused the write ({exc}); this batch was not stored whole: resend it "
         "later, an operator has to look at the store",
-        **{"Retry-After": "60"},
+        headers={"Retry-After": "60"},
     )
 
 
@@ -191,7 +205,9 @@ def ingest_fast(request: HttpRequest) -> HttpResponse | None:
     """
     if getattr(request, "ingest_fast_tried", False):
         return None  # IngestFastPathMiddleware asked already
-    request.ingest_fast_tried = True  # set first: a decline below is final for this request
+    # set first: a decline below is final for this request. Django lets middleware mark an
+    # HttpRequest with its own attributes; the stubs declare only Django's.
+    request.ingest_fast_tried = True  # type: ignore[attr-defined]
     meta = request.META
     length = meta.get("CONTENT_LENGTH") or "0"
     if request.method != "POST" or meta.get("QUERY_STRING") or not _is_number(length):
@@ -258,7 +274,7 @@ class IngestView(APIView):
         summary="Ingest sensor events",
     )
     def post(self, request: Request) -> Response:
-        principal: ApiPrincipal = request.user
+        principal = request_principal(request)
         data, status_code, headers = _ingest(
             tenant=principal.tenant,
             content_length=request.META.get("CONTENT_LENGTH") or "0",
@@ -277,7 +293,7 @@ class AssetListView(APIView):
 
     @extend_schema(responses=AssetSerializer(many=True), summary="List the tenant's assets")
     def get(self, request: Request) -> Response:
-        assets = selectors.asset_list(tenant=request.user.tenant)
+        assets = selectors.asset_list(tenant=request_tenant(request))
         return Response(AssetSerializer(assets, many=True).data)
 
     @extend_schema(
@@ -289,7 +305,7 @@ class AssetListView(APIView):
         ser = AssetSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         try:
-            asset = services.asset_create(tenant=request.user.tenant, data=ser.validated_data)
+            asset = services.asset_create(tenant=request_tenant(request), data=ser.validated_data)
         except DjangoValidationError as exc:
             return error_response(400, "invalid asset; nothing was stored", _validation_errors(exc))
         return Response(AssetSerializer(asset).data, status=status.HTTP_201_CREATED)

@@ -7,6 +7,8 @@ that fails is not saved, and the formset saves all versions or none.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin
 from django.db import transaction
 from django.http import HttpRequest
@@ -81,5 +83,5 @@ class SiteEnergyAdmin(admin.ModelAdmin):
                 Asset.objects.filter(tenant=site.tenant, supply_site=site.code).values_list("pk", flat=True)
             )
         for pk in pks:
-            transaction.on_commit(lambda pk=pk: tasks.energy_rollups_rebuild_task.delay(pk))
+            transaction.on_commit(partial(tasks.energy_rollups_rebuild_task.delay, pk))
         self.message_user(request, f"recomputing the energy rollups of {len(pks)} asset(s) in the background")

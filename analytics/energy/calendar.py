@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from ingestion.site_rules import WEEKDAYS, clock_minutes
+from ingestion.site_rules import WEEKDAYS, clock_slot
 
 BLOCK_S = 1800
 BLOCKS_PER_DAY = 48
@@ -56,9 +56,7 @@ class SiteCalendar:
 
     @classmethod
     def build(cls, *, timezone: str, shifts: Sequence[dict], weekly_off_days: Iterable[str]) -> SiteCalendar:
-        parsed = tuple(
-            Shift(s["name"], clock_minutes(s["start"]) // 30, clock_minutes(s["end"]) // 30) for s in shifts
-        )
+        parsed = tuple(Shift(s["name"], clock_slot(s["start"]), clock_slot(s["end"])) for s in shifts)
         return cls(timezone, parsed, frozenset(WEEKDAYS.index(d) for d in weekly_off_days))
 
     @cached_property

@@ -112,14 +112,14 @@ def ledger_build(
     kwh, kvah = blocks.values["kwh"], blocks.values["kvah"]
     if versions:
         which = version_index(versions, attrs.day)
-        for i, version in enumerate(versions):
+        for i, in_force in enumerate(versions):
             sel = which == i
             if not sel.any():
                 continue
-            qty = (kwh if version.billing_basis == "kwh" else kvah)[sel]
-            mult = version.slot_multipliers()[attrs.slot[sel]]
-            energy[sel] = version.energy_rate * qty
-            tod[sel] = version.energy_rate * (mult - 1.0) * qty
+            qty = (kwh if in_force.billing_basis == "kwh" else kvah)[sel]
+            mult = in_force.slot_multipliers()[attrs.slot[sel]]
+            energy[sel] = in_force.energy_rate * qty
+            tod[sel] = in_force.energy_rate * (mult - 1.0) * qty
     pf_adj = np.full(n, np.nan)
     months: list[MonthCharge] = []
     month_keys = attrs.month
@@ -127,7 +127,7 @@ def ledger_build(
     for lo, hi in zip(
         np.concatenate([[0], cuts]).tolist(), np.concatenate([cuts, [n]]).tolist(), strict=True
     ):
-        version = (
+        version: TariffVersion | None = (
             _month_version(versions, int(attrs.day[lo]), int(attrs.day[hi - 1]) + 1) if versions else None
         )
         m_kwh, m_kvah = float(kwh[lo:hi].sum()), float(kvah[lo:hi].sum())

@@ -95,11 +95,11 @@ def _units(tenant: Tenant, scope: str, scope_id: str | None) -> tuple[list[_Unit
             "site": site.code,
         }
     if scope == "site":
-        site = site_get(tenant=tenant, code=scope_id or "")
-        if site is None:
+        named = site_get(tenant=tenant, code=scope_id or "")
+        if named is None:
             raise ScopeNotFound(f"no site {scope_id!r} in this tenant")
-        ids = _active_asset_ids(tenant, site.code)
-        return [_Unit(site, SiteSettings.of(site), ids, False)], {"site": site.code, "assets": list(ids)}
+        ids = _active_asset_ids(tenant, named.code)
+        return [_Unit(named, SiteSettings.of(named), ids, False)], {"site": named.code, "assets": list(ids)}
     units = []
     for site in site_list(tenant=tenant):
         ids = _active_asset_ids(tenant, site.code)

@@ -97,7 +97,11 @@ class EnergyFiguresSerializer(serializers.Serializer):
 
 
 class EnergyBucketSerializer(EnergyFiguresSerializer):
-    label = serializers.CharField(help_text="site-local: 2025-01-15 17:00, 2025-01-15, 2025-01-15 A, 2025-01")
+    # A declared field named `label`: DRF's metaclass takes it out of the class attributes, so
+    # it never shadows Field.label (a str); the stubs see only the class body.
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text="site-local: 2025-01-15 17:00, 2025-01-15, 2025-01-15 A, 2025-01"
+    )
     start_local = serializers.CharField(help_text="bucket start in site time, RFC 3339 with offset")
 
 

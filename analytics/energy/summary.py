@@ -104,7 +104,7 @@ class _Period:
         energy = float(self.energy[lo:hi].sum()) if charged else None
         tod = float(self.tod[lo:hi].sum()) if charged else None
         pf_adj = float(self.pf_adj[lo:hi].sum()) if charged else None
-        demand = sum(m.demand_charge * s for m, s in shares) if shares else 0.0
+        demand = sum(m.demand_charge * s for m, s in shares if m.demand_charge is not None) if shares else 0.0
         fixed_parts = [m.fixed_charge * s for m, s in shares if m.fixed_charge is not None]
         fixed = sum(fixed_parts) if fixed_parts else (0.0 if not shares else None)
         parts = [x for x in (energy, tod, pf_adj, demand, fixed) if x is not None]

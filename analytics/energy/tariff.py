@@ -13,11 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
-from ingestion.site_rules import clock_minutes, half_hour_clock_problem
+from ingestion.site_rules import clock_slot, half_hour_clock_problem
 
 from .calendar import BLOCKS_PER_DAY
 
@@ -90,8 +90,8 @@ class TariffVersion:
         slots = tuple(
             Slot(
                 s["name"],
-                clock_minutes(s["start"]) // 30,
-                clock_minutes(s["end"]) // 30,
+                clock_slot(s["start"]),
+                clock_slot(s["end"]),
                 float(s["multiplier"]),
             )
             for s in data.get("tod_slots") or []
@@ -218,7 +218,7 @@ def billing_demand_kva(
 # --- validation ---------------------------------------------------------------------------
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
 
 
@@ -278,7 +278,7 @@ def _slots_problems(slots: Any) -> list[Problem]:
         if rate:
             problems.append(rate)
             continue
-        start, end = clock_minutes(slot["start"]) // 30, clock_minutes(slot["end"]) // 30
+        start, end = clock_slot(slot["start"]), clock_slot(slot["end"])
         if start == end:
             problems.append(Problem(where, "empty_slot", f"slot {name} starts and ends at {slot['start']}"))
             continue

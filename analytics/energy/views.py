@@ -8,10 +8,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ingestion.api_errors import ERROR_RESPONSE, error_response
+from ingestion.auth import request_tenant
 from ingestion.models import Site, TokenScope
 from ingestion.selectors import site_get, site_list
 from ingestion.timeseries import TimeSeriesUnavailable
-from ingestion.views import ERROR_RESPONSE
 
 from . import selectors, services
 from .serializers import (
@@ -23,15 +24,8 @@ from .serializers import (
 )
 
 
-def _error(status_code: int, detail: str, errors: list[dict] | None = None, **headers) -> Response:
-    body: dict = {"detail": detail}
-    if errors is not None:
-        body["errors"] = errors
-    return Response(body, status=status_code, headers=headers or None)
-
-
 def _site_or_404(request: Request, code: str) -> Site:
-    site = site_get(tenant=request.user.tenant, code=code)
+    site = site_get(tenant=request_tenant(request), code=code)
     if site is None:
         # another tenant's site answers exactly like a missing one
         raise NotFound(f"no site {code!r} in this tenant")
@@ -72,7 +66,7 @@ class EnergyView(APIView):
         params = query.validated_data
         try:
             data = selectors.energy_summary(
-                tenant=request.user.tenant,
+                tenant=request_tenant(request),
                 scope=params["scope"],
                 scope_id=params.get("id"),
                 start=params["start"],
@@ -80,11 +74,11 @@ class EnergyView(APIView):
                 bucket=params["bucket"],
             )
         except selectors.EnergyQueryError as exc:
-            return _error(400, str(exc), [{"field": exc.field, "message": str(exc)}])
+            return error_response(400, str(exc), [{"field": exc.field, "message": str(exc)}])
         except selectors.ScopeNotFound as exc:
-            return _error(404, str(exc))
+            return error_response(404, str(exc))
         except TimeSeriesUnavailable as exc:
-            return _error(503, f"time-series store unreachable: {exc}", **{"Retry-After": "30"})
+            return error_response(503, f"time-series store unreachable: {exc}", headers={"Retry-After": "30"})
         return Response(EnergySummarySerializer(data).data)
 
 
@@ -98,7 +92,7 @@ class SiteListView(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response(
-            SiteSerializer([_site_data(s) for s in site_list(tenant=request.user.tenant)], many=True).data
+            SiteSerializer([_site_data(s) for s in site_list(tenant=request_tenant(request))], many=True).data
         )
 
 
@@ -133,14 +127,18 @@ class SiteTariffView(APIView):
         body = request.data
         if not isinstance(body, dict) or not isinstance(body.get("versions"), list):
             message = 'the body must be {"versions": [...]}: every version of the tariff'
-            return _error(400, message, [{"field": "versions", "rule": "required", "message": message}])
+            return error_response(
+                400, message, [{"field": "versions", "rule": "required", "message": message}]
+            )
         unknown = sorted(k for k in body if k != "versions")
         if unknown:
             message = f"unknown field(s) {', '.join(unknown)}; the body holds only versions"
-            return _error(400, message, [{"field": unknown[0], "rule": "unknown_field", "message": message}])
+            return error_response(
+                400, message, [{"field": unknown[0], "rule": "unknown_field", "message": message}]
+            )
         try:
             services.tariff_versions_replace(site=site, versions=body["versions"])
         except services.TariffInvalid as exc:
             errors = [{"field": p.field, "rule": p.rule, "message": p.message} for p in exc.problems]
-            return _error(400, "invalid tariff; nothing was changed", errors)
-        return self._render(site_get(tenant=request.user.tenant, code=code))
+            return error_response(400, "invalid tariff; nothing was changed", errors)
+        return self._render(_site_or_404(request, code))

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -92,7 +93,7 @@ def spool_replay(*, on_replayed: Callable[[list[Point]], None] | None = None) ->
             entries += 1
             events += len(points)
             if on_replayed is not None:
-                transaction.on_commit(lambda pts=points: on_replayed(pts))
+                transaction.on_commit(partial(on_replayed, points))
     finally:
         cache.delete(LOCK_KEY)
     remaining = SpoolEntry.objects.count()

@@ -448,6 +448,8 @@ class InfluxStore(InfluxReads, TimeSeriesStore):
             )
             for fragment in self._query(statement, params, chunked=True):
                 asset_id = (fragment.get("tags") or {}).get("asset_id")
+                if not isinstance(asset_id, str):
+                    continue
                 wanted = candidates.get(asset_id)
                 if not wanted:
                     continue

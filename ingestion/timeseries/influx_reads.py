@@ -119,7 +119,7 @@ class InfluxReads:
         result: dict[str, Point] = {}
         for i in range(0, len(assets), LATEST_ASSETS_PER_QUERY):
             group = assets[i : i + LATEST_ASSETS_PER_QUERY]
-            params = {f"a{j}": asset for j, asset in enumerate(group)}
+            params: dict[str, object] = {f"a{j}": asset for j, asset in enumerate(group)}
             where = " OR ".join(f"asset_id = ${key}" for key in params)
             statement = (
                 f"SELECT {self._select_list(names)} FROM {self._source(measurement)} "  # noqa: S608 - validated identifiers, values bound
@@ -128,8 +128,10 @@ class InfluxReads:
             wanted = set(group)
             for fragment in self._query(statement, params):
                 asset_id = (fragment.get("tags") or {}).get("asset_id")
+                if asset_id not in wanted:
+                    continue
                 points = self._rows_to_points(measurement, asset_id, fragment)
-                if asset_id in wanted and points:
+                if points:
                     result[asset_id] = points[0]
         return result
 

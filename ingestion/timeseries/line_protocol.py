@@ -62,7 +62,7 @@ def format_field_value(value: FieldValue) -> str:
         return repr(value)
     if kind is int:
         return f"{value}i"
-    if kind is str:
+    if kind is str and isinstance(value, str):  # isinstance narrows for the type checker
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     raise ValueError(f"unsupported field value {value!r}")  # validation normalises first
 
@@ -185,7 +185,7 @@ def _format_rows_templated(rows: PointRows, chunk: list) -> str:
     templates: dict[tuple[bool, ...], str] = {}
     string_cols = [i for i, kind in enumerate(kinds) if kind is str]
     tags: dict[str, str] = {}
-    lines = []
+    lines: list[str] = []
     append = lines.append
     for asset_id, us, values in chunk:
         tag = tags.get(asset_id)

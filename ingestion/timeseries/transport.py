@@ -226,7 +226,7 @@ class InfluxHttp:
             self.session.headers["Authorization"] = f"Token {token}"
         elif username:
             self.session.auth = (username, password or "")
-        self._netrc_auth = None
+        self._netrc_auth: tuple[str, str] | None = None
         self._resolve_environment()
         self._connections: _Connections | None = None
         self._headers: dict[str, str] = {}
@@ -262,8 +262,10 @@ class InfluxHttp:
             return
         if token:
             self._headers["Authorization"] = f"Token {token}"
-        elif self.session.auth is not None:
+        elif isinstance(self.session.auth, tuple):  # (username, password) from __init__
             self._headers["Authorization"] = _basic_auth_str(*self.session.auth)
+        elif self.session.auth is not None:
+            return  # an auth object only requests can apply: keep the session
         elif self._netrc_auth is not None:
             self._headers["Authorization"] = _basic_auth_str(*self._netrc_auth)
         self._base_path = parts.path.rstrip("/")

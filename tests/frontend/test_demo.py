@@ -81,7 +81,10 @@ def test_the_demo_server_answers_200_at_the_root(tmp_path):
                 time.sleep(0.5)
         assert status == 200
         # the dashboard's built shell (make demo builds it), not the "not built" 503 page
-        assert '<div id="root"></div>' in html and '<script type="module" crossorigin src="/static/assets/' in html
+        assert (
+            '<div id="root"></div>' in html
+            and '<script type="module" crossorigin src="/static/assets/' in html
+        )
     finally:
         os.killpg(demo.pid, signal.SIGINT)
         demo.wait(timeout=60)
