@@ -7,6 +7,7 @@ bounds, limits) is a bound parameter; measurement and field names are validated 
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -32,6 +33,7 @@ class InfluxReads:
 
     _field_types: dict[str, dict[str, str]]
 
+    @abstractmethod
     def _query(
         self,
         statement: str,
@@ -40,10 +42,11 @@ class InfluxReads:
         use_db: bool = True,
         chunked: bool = False,
     ) -> list[dict]:
-        raise NotImplementedError
+        """One InfluxQL request (the store's transport): its series rows."""
 
+    @abstractmethod
     def _field_keys(self, measurement: str) -> dict[str, str]:
-        raise NotImplementedError
+        """The measurement's field names and their InfluxDB types."""
 
     def _source(self, measurement: str) -> str:
         return f'"{retention_policy_of(measurement)}"."{measurement}"'
