@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from frontend.management.commands.demo import Command
 
+from frontend.management.commands.demo import Command
 from ingestion.models import TenantMember
 from tests.factories import TenantFactory
 
