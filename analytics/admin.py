@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import render
 
-from . import services
+from . import baseline_versions
 from .baseline import BaselineError
 from .energy import admin as energy_admin  # noqa: F401 - registers the energy admin pages
 from .models import AnalyticsState, Baseline, BaselineSource
@@ -69,7 +69,7 @@ class BaselineAdmin(admin.ModelAdmin):
             if form.is_valid():
                 assets = {b.asset for b in queryset.select_related("asset")}
                 for asset in sorted(assets, key=lambda a: a.asset_id):
-                    row = services.baseline_train(
+                    row = baseline_versions.baseline_train(
                         asset=asset,
                         window_start=form.cleaned_data["window_start"],
                         window_end=form.cleaned_data["window_end"],
@@ -93,7 +93,7 @@ class BaselineAdmin(admin.ModelAdmin):
     def activate_version(self, request: HttpRequest, queryset):
         for row in queryset:
             try:
-                services.baseline_activate(
+                baseline_versions.baseline_activate(
                     baseline=row, by=request.user.get_username(), forced=not row.validation_passed
                 )
             except BaselineError as exc:

@@ -12,7 +12,7 @@ from celery import shared_task
 
 from ingestion.models import Asset
 
-from . import services
+from . import baseline_versions
 from .energy.services import energy_rollups_rebuild
 
 
@@ -20,7 +20,7 @@ from .energy.services import energy_rollups_rebuild
 def baseline_train_task(baseline_request: dict) -> None:
     """Train a baseline over an admin-chosen window (docs/CONTRACTS.md §7.1, admin retraining)."""
     asset = Asset.objects.get(pk=baseline_request["asset_pk"])
-    services.baseline_train(
+    baseline_versions.baseline_train(
         asset=asset,
         window_start=datetime.fromisoformat(baseline_request["start"]),
         window_end=datetime.fromisoformat(baseline_request["end"]),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from analytics import baseline_versions
 from analytics import services as analytics_services
 from ingestion.handoff import AssetSpan
 from ingestion.timeseries import TimeSeriesUnavailable
@@ -54,7 +55,7 @@ def pipeline_requeue_stalled_task() -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def baselines_retrain_due_task() -> int:
     """Daily: retrain baselines that are due over a recent, assessed-healthy window (opt-in)."""
-    return len(analytics_services.baselines_retrain_due(window_healthy=selectors.asset_window_healthy))
+    return len(baseline_versions.baselines_retrain_due(window_healthy=selectors.asset_window_healthy))
 
 
 @shared_task(acks_late=True, ignore_result=True)

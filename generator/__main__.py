@@ -13,16 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .laws import FAMILIES
-from .scenario import (
-    FAULT_MODES,
-    RAW_RETENTION_DAYS,
-    ScenarioError,
-    ScenarioModel,
-    build_fleet,
-    load_scenario,
-    resolve_start,
-    scenario_from_flags,
-)
+from .scenario import build_fleet, resolve_start, scenario_from_flags
+from .scenario_schema import FAULT_MODES, RAW_RETENTION_DAYS, ScenarioError, ScenarioModel, load_scenario
 
 MAX_FUTURE_SKEW = timedelta(minutes=5)
 

@@ -27,7 +27,8 @@ import numpy as np
 
 from .energy import KWH_DECIMALS, hourly_sums, kwh, runs
 from .faults import PHASE_DEGRADING, VIBRATION_DEFECTS, threshold_life
-from .scenario import PHASES, AssetSpec, Fleet
+from .scenario import AssetSpec, Fleet
+from .scenario_schema import PHASES
 from .truth import AssetTruth, asset_truth
 
 if TYPE_CHECKING:

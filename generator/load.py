@@ -26,7 +26,8 @@ import math
 import numpy as np
 
 from .grid import ou_process
-from .scenario import WEEKDAYS, AssetSpec, ScheduleModel
+from .scenario import AssetSpec
+from .scenario_schema import WEEKDAYS, ScheduleModel
 
 LOCKED_ROTOR_RATIO = 6.5
 

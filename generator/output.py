@@ -37,7 +37,8 @@ from .fleet import (
 )
 from .grid import GRID_FREQ, GRID_SAG, GRID_SWELL
 from .labels import label_head_lines
-from .scenario import PHASES, Fleet, stream_rng
+from .scenario import Fleet, stream_rng
+from .scenario_schema import PHASES
 
 # decimals per field; every value is clipped into the contract's range before formatting
 DECIMALS = {

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.test import override_settings
 
-from analytics import services
+from analytics import baseline_versions, services
 from analytics.models import AnalyticsState, Baseline
 from assessment.selectors import asset_window_healthy
 from assessment.services import assessments_run
@@ -84,7 +84,7 @@ def test_batch_boundaries_do_not_change_features_or_scores(fleet, store):
         store.delete(measurement=m, asset_id=asset_id)
     Baseline.objects.all().delete()
     AnalyticsState.objects.all().delete()
-    services._MODEL_CACHE.clear()
+    baseline_versions._MODEL_CACHE.clear()
     ingest(tenant, events, batch=977)
     assert series("features", asset_id) == bulk_features
     assert series("scores", asset_id) == bulk_scores
@@ -173,7 +173,7 @@ def test_scheduled_retraining_learns_a_recent_healthy_window_and_skips_a_risky_o
     ingest(tenant, events, batch=5000)
     v1 = Baseline.objects.get(asset__asset_id=asset_id, active=True)
     assert (
-        services.baselines_retrain_due(window_healthy=asset_window_healthy) == []
+        baseline_versions.baselines_retrain_due(window_healthy=asset_window_healthy) == []
     )  # activated just now: not due
     Baseline.objects.filter(pk=v1.pk).update(activated_at=timezone.now() - timedelta(days=40))
     newest = datetime.fromisoformat(events[-1]["timestamp"])
@@ -188,10 +188,10 @@ def test_scheduled_retraining_learns_a_recent_healthy_window_and_skips_a_risky_o
         and Assessment.objects.filter(asset__asset_id=asset_id).exclude(risk_level="Low").count() == 0
     )
     Assessment.objects.filter(pk=risky.pk).update(risk_level="High")
-    assert services.baselines_retrain_due(window_healthy=asset_window_healthy) == []
+    assert baseline_versions.baselines_retrain_due(window_healthy=asset_window_healthy) == []
     Assessment.objects.filter(pk=risky.pk).update(risk_level="Low")
 
-    (v2,) = services.baselines_retrain_due(window_healthy=asset_window_healthy)
+    (v2,) = baseline_versions.baselines_retrain_due(window_healthy=asset_window_healthy)
     assert v2.version == 2 and v2.source == "schedule"
     assert v2.window_start == window_start and v2.window_start >= v1.window_end
     assert v2.active, v2.message
