@@ -1,6 +1,7 @@
 """`make test` on a fresh machine: `test-deps` installs the Debian packages the suite needs when
 running as root, else stops naming the command. Run against the real Makefile with a PATH of
-stubs (`id`, `apt-get`) in which influxd is missing; the stubs record what was called."""
+stubs (`id`, `apt-get`) in which influxd and chromium are missing; the stubs record what was
+called."""
 
 from __future__ import annotations
 
@@ -44,15 +45,20 @@ def _make_is_there():
     assert MAKE, "make is needed for this test"
 
 
-def test_as_root_a_missing_influxd_is_installed_from_the_debian_package(tmp_path):
+def test_as_root_missing_influxd_and_chromium_are_installed_from_the_debian_packages(tmp_path):
     proc, calls = run_test_deps(tmp_path, 0)
 
     assert proc.returncode == 0, proc.stderr
     assert "apt-get install -y influxdb" in proc.stdout
+    assert "apt-get install -y chromium" in proc.stdout
     assert calls.splitlines() == [
         "update -qq",
         "DEBIAN_FRONTEND=noninteractive",
         "install -y -qq influxdb",
+        "DEBIAN_FRONTEND=noninteractive",
+        "update -qq",
+        "DEBIAN_FRONTEND=noninteractive",
+        "install -y -qq chromium",
         "DEBIAN_FRONTEND=noninteractive",
     ]
 
@@ -72,10 +78,11 @@ def test_without_apt_get_it_names_the_command_too(tmp_path):
     assert "sudo apt-get install -y influxdb" in proc.stderr
 
 
-def test_with_influxd_on_the_path_it_does_nothing(tmp_path):
+def test_with_influxd_and_chromium_on_the_path_it_does_nothing(tmp_path):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     stub(bin_dir, "influxd", "exit 0")
+    stub(bin_dir, "chromium", "exit 0")
     stub(bin_dir, "apt-get", f"touch {tmp_path / 'called'}")
     proc = subprocess.run(
         [MAKE, "-s", "-C", str(ROOT), "test-deps"],
