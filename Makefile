@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv frontend frontend-test demo test test-deps lint format bench migrate check-timeseries clean
+.PHONY: venv frontend frontend-test demo test test-deps lint format bench migrate check-timeseries clean openapi openapi-check
 
 # The dashboard (frontend/): npm ci when the lock file changed, a build when a source changed.
 NODE_STAMP := frontend/node_modules/.package-lock.json
@@ -68,12 +68,26 @@ test-deps:
 test: venv test-deps frontend frontend-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: venv $(NODE_STAMP)
+lint: venv $(NODE_STAMP) openapi-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	cd frontend && npx tsc --noEmit
+
+# The published OpenAPI document (what clients and the dashboard generate types from), written
+# from the code by drf-spectacular; `make lint` fails while it differs from what the code says.
+# Re-run `make openapi` after any change to a view, serializer or URL and commit the file.
+OPENAPI := docs/openapi.yaml
+OPENAPI_GEN = env -u DATABASE_URL -u INFLUXDB_URL $(BIN)/python manage.py spectacular --validate --fail-on-warn
+
+openapi: venv
+	$(OPENAPI_GEN) --file $(OPENAPI)
+
+openapi-check: venv
+	@tmp=$$(mktemp) && trap 'rm -f $$tmp' EXIT && $(OPENAPI_GEN) --file $$tmp && \
+	  diff -u $(OPENAPI) $$tmp >/dev/null || { diff -u $(OPENAPI) $$tmp | head -40; \
+	  echo "$(OPENAPI) is out of date: run make openapi and commit it" >&2; exit 1; }
 
 format: venv
 	$(BIN)/ruff format .

@@ -7,10 +7,17 @@ from datetime import UTC, datetime, timedelta
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
-from ingestion.schemas import MIN_TIMESTAMP
-from ingestion.serializers import MAX_QUERY_TIME
+from ingestion.serializers import RESOLUTION_PATTERN, QuerySerializer, query_window
 
-from .models import Alert, AlertCause, AlertState, AlertTransition, NotificationAttempt, Severity
+from .models import (
+    Alert,
+    AlertCause,
+    AlertState,
+    AlertTransition,
+    NotificationAttempt,
+    Resolution,
+    Severity,
+)
 
 
 def _aware(value: datetime, name: str) -> datetime:
@@ -91,26 +98,20 @@ class AssetHealthSerializer(serializers.Serializer):
     contract_version = serializers.CharField()
 
 
-class HealthHistoryQuerySerializer(serializers.Serializer):
+class HealthHistoryQuerySerializer(QuerySerializer):
     start = AwareDateTimeField(required=False, help_text="RFC 3339; default end - 7 days")
     end = AwareDateTimeField(required=False, help_text="RFC 3339, exclusive; default now")
     resolution = serializers.RegexField(
-        r"^(raw|auto|[1-9][0-9]{0,5}(s|m|h|d))$",
+        RESOLUTION_PATTERN,
         required=False,
         default="auto",
         help_text="raw, auto (at most 500 buckets) or a bucket like 10m, 1h, 1d",
     )
 
     def validate(self, attrs: dict) -> dict:
-        end = _aware(attrs["end"], "end") if "end" in attrs else datetime.now(UTC)
-        start = _aware(attrs["start"], "start") if "start" in attrs else end - timedelta(days=7)
-        if start >= end:
-            raise serializers.ValidationError({"start": "start must be before end"})
-        if end - start > timedelta(days=3660):
-            raise serializers.ValidationError({"start": "the range may span at most 3660 days"})
-        start, end = max(start, MIN_TIMESTAMP), min(end, MAX_QUERY_TIME)
-        if start >= end:
-            raise serializers.ValidationError({"start": "the range lies outside 2000-01-02 .. 2262-01-01"})
+        end = _aware(attrs["end"], "end") if "end" in attrs else None
+        start = _aware(attrs["start"], "start") if "start" in attrs else None
+        start, end = query_window(start=start, end=end, default_span=timedelta(days=7))
         attrs.update(start=start, end=end)
         return attrs
 
@@ -150,8 +151,19 @@ class NotificationAttemptSerializer(serializers.ModelSerializer):
         return f"{obj.channel.kind}:{obj.channel.target}"
 
 
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice stored as "" while unset, answered as null (the schema's nullable enum)."""
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None
+
+
 class AlertSerializer(serializers.ModelSerializer):
     """The alert record of docs/CONTRACTS.md §15.3 (also the webhook body's ``alert``)."""
+
+    resolution = BlankAsNullChoiceField(
+        choices=Resolution.choices, allow_null=True, read_only=True, help_text="null until resolved"
+    )
 
     asset_id = serializers.SerializerMethodField(help_text="null for a site supply alert (§15.6)")
     site = serializers.CharField(read_only=True)
@@ -208,7 +220,7 @@ class AlertDetailSerializer(AlertSerializer):
         read_only_fields = fields
 
 
-class AlertListQuerySerializer(serializers.Serializer):
+class AlertListQuerySerializer(QuerySerializer):
     state = serializers.MultipleChoiceField(
         choices=AlertState.choices, required=False, help_text="repeatable"
     )

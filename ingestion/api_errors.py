@@ -4,14 +4,16 @@ The one place for the API's error helpers, used by the views of every app: `erro
 (and `error_parts` for the ingest fast path, which renders without DRF), `asset_or_404`, the
 OpenAPI component `ERROR_RESPONSE`, and `exception_handler` (REST_FRAMEWORK's
 EXCEPTION_HANDLER), which turns what a view lets through into that shape: an unreachable
-time-series store is 503 with Retry-After, a raw read too large for a chart is 400 naming
+time-series store or SQL database is 503 with Retry-After, a raw read too large for a chart is 400 naming
 `resolution`, DRF's own errors keep their status with the fields listed.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -28,12 +30,29 @@ from .timeseries import TimeSeriesUnavailable
 ERROR_RESPONSE = inline_serializer(
     "ErrorBody",
     {
-        "detail": serializers.CharField(),
-        "errors": serializers.ListField(child=serializers.DictField(), required=False),
+        "detail": serializers.CharField(help_text="human-readable summary; informative only"),
+        "errors": serializers.ListField(
+            child=inline_serializer(
+                "ErrorItem",
+                {
+                    "index": serializers.IntegerField(
+                        required=False, allow_null=True, help_text="0-based event in an ingest batch"
+                    ),
+                    "field": serializers.CharField(help_text="dotted path of the field; `$` for the whole"),
+                    "rule": serializers.CharField(required=False, help_text="stable rule name (ingest)"),
+                    "message": serializers.CharField(),
+                },
+            ),
+            required=False,
+            help_text="every violation found, when the request broke rules",
+        ),
     },
 )
 #: how long a client should wait before asking again while the time-series store is unreachable
 STORE_RETRY_AFTER_S = "30"
+#: ... and while the SQL database is unreachable or busy
+DATABASE_RETRY_AFTER_S = "5"
+logger = logging.getLogger(__name__)
 
 
 def error_parts(
@@ -68,6 +87,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         set_rollback()
         return error_response(
             503, f"time-series store unreachable: {exc}", headers={"Retry-After": STORE_RETRY_AFTER_S}
+        )
+    if isinstance(exc, OperationalError | InterfaceError):
+        # unreachable, timed out, out of connections: the request may succeed later
+        set_rollback()
+        logger.warning("API: SQL database unreachable or busy: %s", exc)
+        return error_response(
+            503,
+            "database unreachable or busy; retry the same request",
+            headers={"Retry-After": DATABASE_RETRY_AFTER_S},
         )
     if isinstance(exc, RangeTooLarge):
         return error_response(400, str(exc), [{"field": "resolution", "message": str(exc)}])

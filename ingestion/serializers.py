@@ -9,23 +9,46 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import Asset
-from .schemas import MIN_TIMESTAMP
+from .schemas import ASSET_ID_PATTERN, MIN_TIMESTAMP
 from .selectors import SIGNAL_READ_FIELDS
 from .services.registry import ASSET_WRITABLE_FIELDS
 
 
+def _positive_float_field(*, maximum: float | None = None, **kwargs) -> serializers.FloatField:
+    """A number that must be > 0 (the model's clean() refuses 0, docs/CONTRACTS.md §3.2): the
+    OpenAPI document says so with exclusiveMinimum, which DRF's own validators cannot express."""
+    schema: dict[str, object] = {"type": "number", "format": "double", "minimum": 0, "exclusiveMinimum": True}
+    if maximum is not None:
+        schema["maximum"] = maximum
+    if kwargs.get("allow_null"):
+        schema["nullable"] = True
+    field_cls = extend_schema_field(schema)(type("PositiveFloatField", (serializers.FloatField,), {}))
+    return field_cls(max_value=maximum, **kwargs)
+
+
 class AssetSerializer(serializers.ModelSerializer):
     tenant = serializers.CharField(source="tenant.name", read_only=True)
+    asset_id = serializers.RegexField(ASSET_ID_PATTERN, max_length=64, validators=[])
+    rated_voltage_v = _positive_float_field(
+        maximum=1000,
+        help_text="Nominal supply voltage: line-to-line for three-phase, line-to-neutral for single-phase.",
+    )
+    rated_current_a = _positive_float_field(maximum=10000)
+    rated_power_kw = _positive_float_field(
+        help_text="Rated shaft (output) power; at most k x rated_voltage_v x rated_current_a / 1000"
+    )
+    bearing_ball_diameter_mm = _positive_float_field(required=False, allow_null=True)
+    bearing_pitch_diameter_mm = _positive_float_field(required=False, allow_null=True)
 
     class Meta:
         model = Asset
         fields = [*ASSET_WRITABLE_FIELDS, "tenant", "created_at", "updated_at"]
         read_only_fields = ["tenant", "created_at", "updated_at"]
-        # Uniqueness is checked by the service (and reported as a field error there).
-        extra_kwargs: dict[str, dict[str, object]] = {"asset_id": {"validators": []}}
 
 
 class AssetPatchSerializer(AssetSerializer):
+    asset_id = serializers.CharField(read_only=True)  # type: ignore[assignment]  # immutable once created
+
     class Meta(AssetSerializer.Meta):
         read_only_fields = ["asset_id", "tenant", "created_at", "updated_at"]
 
@@ -57,39 +80,65 @@ class AwareDateTimeField(serializers.Field):
         return value.isoformat().replace("+00:00", "Z")
 
 
-class SignalsQuerySerializer(serializers.Serializer):
+class QuerySerializer(serializers.Serializer):
+    """Query parameters. A parameter sent with an empty value (`?limit=`) is refused, naming it:
+    DRF would read it as absent, while the OpenAPI document types it (an integer, a date-time,
+    at least one character), so the validator and the published schema agree."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "getlist"):
+            blank = {
+                name: "may not be empty; leave the parameter out for its default"
+                for name, field in self.fields.items()
+                if name in data and "" in data.getlist(name) and not getattr(field, "allow_blank", False)
+            }
+            if blank:
+                raise serializers.ValidationError(blank)
+        return super().to_internal_value(data)
+
+
+def query_window(
+    *, start: datetime | None, end: datetime | None, default_span: timedelta
+) -> tuple[datetime, datetime]:
+    """The [start, end) a time-series read covers, clamped to the times a point can have
+    (2000-01-02 .. 2262-01-01). Every pair of date-times is a valid range: one that holds no
+    instant a point can have (start >= end, or wholly before 2000-01-02 or after 2262) is an
+    empty window, answered with an empty series, so the validator accepts what the OpenAPI
+    document allows."""
+    end = end or datetime.now(UTC)
+    start = start or end - default_span
+    start, end = max(start, MIN_TIMESTAMP), min(end, MAX_QUERY_TIME)
+    if start >= end:  # nothing can be stored there: an empty window at the nearest bound
+        start = end = min(max(end, MIN_TIMESTAMP), MAX_QUERY_TIME)
+    return start, end
+
+
+#: `fields` of a signals read: one or more signal names, comma-separated
+SIGNAL_FIELDS_PATTERN = "^({0})(,({0}))*$".format("|".join(SIGNAL_READ_FIELDS))
+#: a chart resolution: raw, auto or a bucket of 1..999999 seconds, minutes, hours or days
+RESOLUTION_PATTERN = r"^(raw|auto|[1-9][0-9]{0,5}(s|m|h|d))$"
+
+
+class SignalsQuerySerializer(QuerySerializer):
     start = AwareDateTimeField(required=False, help_text="RFC 3339 with zone; default end - 24 h")
     end = AwareDateTimeField(required=False, help_text="RFC 3339 with zone, exclusive; default now")
-    fields = serializers.CharField(  # type: ignore[assignment]  # a query parameter named fields
-        required=False, help_text="comma-separated field names; default all signals"
+    fields = serializers.RegexField(  # type: ignore[assignment]  # a query parameter named fields
+        SIGNAL_FIELDS_PATTERN, required=False, help_text="comma-separated field names; default all signals"
     )
     resolution = serializers.RegexField(
-        r"^(raw|auto|[1-9][0-9]{0,5}(s|m|h|d))$",
+        RESOLUTION_PATTERN,
         required=False,
         default="auto",
         help_text="raw, auto (at most 500 buckets) or a bucket like 30s, 5m, 1h, 1d",
     )
 
     def validate_fields(self, value: str) -> list[str]:
-        names = [v.strip() for v in value.split(",") if v.strip()]
-        unknown = [n for n in names if n not in SIGNAL_READ_FIELDS]
-        if not names or unknown:
-            raise serializers.ValidationError(
-                f"unknown field(s) {unknown or value!r}; allowed: {', '.join(SIGNAL_READ_FIELDS)}"
-            )
-        return names
+        return list(dict.fromkeys(value.split(",")))  # the pattern admits known names only
 
     def validate(self, attrs: dict) -> dict:
-        end = attrs.get("end") or datetime.now(UTC)
-        start = attrs.get("start") or end - timedelta(hours=24)
-        if start >= end:
-            raise serializers.ValidationError({"start": "start must be before end"})
-        if end - start > timedelta(days=3660):
-            raise serializers.ValidationError({"start": "the range may span at most 3660 days"})
-        # Nothing is stored outside the contract's time range: clamp rather than fail.
-        start, end = max(start, MIN_TIMESTAMP), min(end, MAX_QUERY_TIME)
-        if start >= end:
-            raise serializers.ValidationError({"start": "the range lies outside 2000-01-02 .. 2262-01-01"})
+        start, end = query_window(
+            start=attrs.get("start"), end=attrs.get("end"), default_span=timedelta(hours=24)
+        )
         attrs.update(start=start, end=end)
         attrs.setdefault("fields", list(SIGNAL_READ_FIELDS))
         return attrs

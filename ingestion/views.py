@@ -67,7 +67,8 @@ _event_schema = _to_openapi_30(SensorEventV1.model_json_schema(mode="validation"
 INGEST_REQUEST_SCHEMA = {
     "oneOf": [
         _event_schema,
-        {"type": "array", "items": _event_schema, "minItems": 1, "maxItems": 10000},
+        # [] is a valid batch that stores nothing (docs/CONTRACTS.md §1.3)
+        {"type": "array", "items": _event_schema, "maxItems": 10000},
     ]
 }
 
@@ -374,6 +375,16 @@ class AssetLatestView(APIView):
         return Response(data)
 
 
+SERVICE_HEALTH = inline_serializer(
+    "ServiceHealth",
+    {
+        "status": serializers.ChoiceField(choices=["ok", "degraded"]),
+        "timeseries": serializers.CharField(),
+        "detail": serializers.CharField(),
+    },
+)
+
+
 class ServiceHealthView(APIView):
     """Liveness of the web process and reachability of its time-series store."""
 
@@ -382,14 +393,13 @@ class ServiceHealthView(APIView):
     throttle_classes: list = []
 
     @extend_schema(
-        responses=inline_serializer(
-            "ServiceHealth",
-            {
-                "status": serializers.CharField(),
-                "timeseries": serializers.CharField(),
-                "detail": serializers.CharField(),
-            },
-        )
+        responses={
+            200: SERVICE_HEALTH,
+            503: OpenApiResponse(
+                SERVICE_HEALTH, description="degraded: the time-series store is unreachable"
+            ),
+        },
+        summary="Liveness of the service and reachability of its time-series store",
     )
     def get(self, request: Request) -> Response:
         store = get_store()

@@ -7,7 +7,7 @@ from datetime import timedelta
 from rest_framework import serializers
 
 from ingestion.schemas import MIN_TIMESTAMP
-from ingestion.serializers import MAX_QUERY_TIME, AwareDateTimeField
+from ingestion.serializers import MAX_QUERY_TIME, AwareDateTimeField, QuerySerializer
 
 from .calendar import BUCKETS, on_block_grid
 from .models import TARIFF_FIELDS, Tariff
@@ -16,7 +16,7 @@ from .selectors import SCOPES
 MAX_PERIOD = timedelta(days=367)
 
 
-class EnergyQuerySerializer(serializers.Serializer):
+class EnergyQuerySerializer(QuerySerializer):
     scope = serializers.ChoiceField(choices=SCOPES, help_text="asset, site or fleet")
     id = serializers.CharField(
         required=False, max_length=64, help_text="asset_id (scope=asset) or site code (scope=site)"

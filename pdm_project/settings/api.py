@@ -10,6 +10,9 @@ REST_FRAMEWORK = {
         "ingestion.auth.SessionTenantAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ingestion.auth.HasScope"],
+    # JSON in, JSON out: the API takes no form or multipart bodies (415 for them), so the
+    # OpenAPI document advertises only application/json.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["ingestion.throttling.TokenRateThrottle"],
@@ -25,6 +28,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The framework's error answers (401, 403, 404, 406, 413, 415, 429, 503) on every operation
+    # and the links between operations (ingestion/api_schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ingestion.api_schema.document_common_responses",
+        "ingestion.api_schema.add_links",
+    ],
 }
 
 # The ingest endpoint takes up to 10 MB (docs/CONTRACTS.md); Django's own cap sits just above.

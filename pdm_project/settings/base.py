@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "pdm_project.api_problems.ApiJsonErrorsMiddleware",  # outermost: errors under /api/ are JSON
     "django.middleware.security.SecurityMiddleware",
     "ingestion.middleware.IngestFastPathMiddleware",  # devices' ingest skips the rest (see module)
     "whitenoise.middleware.WhiteNoiseMiddleware",
