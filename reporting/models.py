@@ -55,3 +55,7 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant_id}/{self.scope}:{self.scope_id or '-'} {self.format} {self.status}"
+
+
+# Report schedules live in their subpackage; importing them here registers them with the app.
+from .schedules.models import ReportDelivery, ReportSchedule  # noqa: E402, F401
