@@ -185,7 +185,14 @@ def _incident(alert: Any) -> dict[str, Any]:
         "acknowledged_at": alert.acknowledged_at,
         "resolved_at": alert.resolved_at,
         "transitions": [
-            {"at": t.at, "action": t.action, "to_state": t.to_state, "actor": t.actor, "note": t.note}
+            {
+                "at": t.at,
+                "event_time": t.event_time,
+                "action": t.action,
+                "to_state": t.to_state,
+                "actor": t.actor,
+                "note": t.note,
+            }
             for t in alert.transitions.all()
         ],
         "guidance": alert.guidance or {},
@@ -222,8 +229,12 @@ def report_data(
         section.energy = energy_summary(
             tenant=tenant, scope="asset", scope_id=asset.asset_id, start=start, end=end, bucket="day"
         )
-        cost = (section.energy["totals"].get("cost") or {}).get("total")
-        row["cost_inr"] = cost if section.energy["totals"].get("energy_kwh") is not None else None
+        totals = section.energy["totals"]
+        # the energy API's figure (intervals split at the period's edges), as the dashboard shows it
+        row["energy_kwh"] = totals.get("energy_kwh")
+        row["cost_inr"] = (
+            (totals.get("cost") or {}).get("total") if totals.get("energy_kwh") is not None else None
+        )
         res = _chart_resolution(start, end)
         section.health_series = _series(
             assessment_selectors.health_history(asset=asset, start=start, end=end, resolution=res)["series"],

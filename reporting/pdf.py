@@ -228,7 +228,7 @@ def _summary(d: ReportData) -> list:
 
 def _rul_text(row: dict[str, Any]) -> str:
     if row["rul_days"] is None:
-        return f"- ({row['rul_reason']})" if row["rul_reason"] else ""
+        return f"- ({row['rul_reason'].replace('_', ' ')})" if row["rul_reason"] else ""
     low, high = row["rul_low_days"], row["rul_high_days"]
     interval = f" ({fmt(low, 'days')}-{fmt(high, 'days')})" if low is not None and high is not None else ""
     return f"{fmt(row['rul_days'], 'days')}{interval}"
@@ -366,10 +366,16 @@ def _energy(d: ReportData) -> list:
         story.append(Spacer(1, 6))
         story.append(
             KeepTogether(
-                [Paragraph(f"Energy per {d.energy['bucket']}", H2), _scaled(energy_chart(days), 2.0)]
+                [Paragraph(f"Energy per {d.energy['bucket']}", H2), _scaled(energy_chart(days), 1.4)]
             )
         )
     return story
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    return "" if value is None else str(value)
 
 
 def _scaled(drawing: Any, k: float) -> Any:
@@ -425,23 +431,16 @@ def _details(d: ReportData) -> list:
                 story.append(_p(f"Actions [{actions.get('citation', '')}]: {actions['text']}", SMALL))
         if s.incidents:
             story.append(Spacer(1, 3))
-            rows: list[list[Any]] = [["Time (UTC)", "Alert", "Event", "State", "By", "Note"]]
+            rows: list[list[Any]] = [
+                ["Event time (UTC)", "Recorded (UTC)", "Alert", "Event", "State", "By", "Note"]
+            ]
             for inc in s.incidents:
-                rows.append(
-                    [
-                        rfc3339(inc["opened_at"]),
-                        f"{inc['cause']} ({inc['severity']})",
-                        "opened (event time)",
-                        "open",
-                        "",
-                        "",
-                    ]
-                )
                 for t in inc["transitions"]:
                     rows.append(
                         [
+                            rfc3339(t["event_time"]),
                             rfc3339(t["at"]),
-                            inc["cause"],
+                            f"{inc['cause']} ({inc['severity']})",
                             t["action"],
                             t["to_state"],
                             t["actor"],
@@ -449,7 +448,7 @@ def _details(d: ReportData) -> list:
                         ]
                     )
             story.append(_p("Incident timeline", BODY))
-            story.append(_table(rows, [36 * mm, 40 * mm, 30 * mm, 24 * mm, 30 * mm, 80 * mm]))
+            story.append(_table(rows, [34 * mm, 40 * mm, 44 * mm, 24 * mm, 22 * mm, 26 * mm, 70 * mm]))
     return story
 
 

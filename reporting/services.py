@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from analytics.energy.calendar import on_block_grid
 from ingestion.models import Asset, Tenant
 from ingestion.selectors import asset_get, site_get
 
@@ -24,7 +25,7 @@ from .models import Report, ReportFormat, ReportScope, ReportStatus
 log = logging.getLogger(__name__)
 
 MAX_PERIOD = timedelta(days=366)
-CONTENT_TYPES = {
+CONTENT_TYPES: dict[str, str] = {
     ReportFormat.PDF: "application/pdf",
     ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
@@ -73,6 +74,11 @@ def report_validate(
     for name, value in (("start", period_start), ("end", period_end)):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ReportInvalid(name, f"{name} must carry a time zone (RFC 3339, e.g. 2025-01-01T00:00:00Z)")
+    for name, value in (("start", period_start), ("end", period_end)):
+        if not on_block_grid(value):
+            raise ReportInvalid(
+                name, f"{name} must be on a whole half-hour (energy is kept in 30-minute blocks)"
+            )
     if period_end <= period_start:
         raise ReportInvalid("end", "end must be after start (the period is [start, end))")
     if period_end - period_start > MAX_PERIOD:

@@ -40,6 +40,8 @@ def _cell_value(value: Any) -> Any:
         return rfc3339(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
     return value
 
 
@@ -220,6 +222,7 @@ def _incidents(wb: Workbook, data: ReportData) -> None:
                         "acknowledged_at": inc["acknowledged_at"],
                         "resolved_at": inc["resolved_at"],
                         "transition_at": t.get("at"),
+                        "transition_event_time": t.get("event_time"),
                         "action": t.get("action"),
                         "to_state": t.get("to_state"),
                         "actor": t.get("actor"),
@@ -235,7 +238,8 @@ def _incidents(wb: Workbook, data: ReportData) -> None:
         ("opened_at", "opened_at (UTC, event time)"),
         ("acknowledged_at", "acknowledged_at (UTC)"),
         ("resolved_at", "resolved_at (UTC)"),
-        ("transition_at", "transition_at (UTC)"),
+        ("transition_at", "transition_at (UTC, recorded)"),
+        ("transition_event_time", "transition_event_time (UTC)"),
         ("action", "action"),
         ("to_state", "to_state"),
         ("actor", "actor"),

@@ -53,4 +53,5 @@ CELERY_BEAT_SCHEDULE = {
     "alerts-escalate-and-repeat": {"task": "assessment.tasks.alerts_escalate_and_repeat", "schedule": 60.0},
     "pipeline-requeue-stalled": {"task": "assessment.tasks.pipeline_requeue_stalled_task", "schedule": 300.0},
     "baselines-retrain-due": {"task": "assessment.tasks.baselines_retrain_due_task", "schedule": 86400.0},
+    "reports-expire": {"task": "reporting.tasks.reports_expire_task", "schedule": 3600.0},
 }
