@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from ingestion.models import Tenant
+from reporting.models import ReportScope  # defined before reporting.models imports this module
 
 from .periods import PeriodRule
 
@@ -35,7 +36,7 @@ class ReportSchedule(models.Model):
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="report_schedules")
     name = models.CharField(max_length=200, blank=True, default="")
-    scope = models.CharField(max_length=8, choices=[("asset", "asset"), ("site", "site"), ("fleet", "fleet")])
+    scope = models.CharField(max_length=8, choices=ReportScope.choices)
     scope_id = models.CharField(max_length=64, blank=True, default="")
     period_rule = models.CharField(
         max_length=16, choices=[(r.value, r.value.replace("_", " ")) for r in PeriodRule]
