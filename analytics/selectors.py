@@ -136,3 +136,57 @@ def baseline_validation_report(*, asset_id: str, start: datetime, end: datetime)
         "false_anomaly_rate": rate,
         "passed": rate <= 0.01,
     }
+
+
+# --- the feature columns of a report period (docs/CONTRACTS.md §16.1) ------------------------
+
+PERIOD_FEATURE_FIELDS = (
+    "energy_kwh",
+    "energy_gap_s",
+    "interval_s",
+    "power_factor",
+    "low_pf",
+    "voltage_out_of_band",
+    "frequency_out_of_band",
+)
+
+
+def asset_period_conditions(
+    *, asset_id: str, start: datetime, end: datetime
+) -> dict[str, float | int | None]:
+    """Energy, coverage, power factor and supply-condition durations of the asset's feature points
+    with time in [start, end) (§16.1). A condition flag at point i holds for the whole interval
+    closing at i (`dur_i = interval_s_i - energy_gap_s_i`). Every value is None without points."""
+    points = get_store().read(
+        measurement="features", asset_id=asset_id, start=start, end=end, fields=list(PERIOD_FEATURE_FIELDS)
+    )
+    frame = _frame(points, PERIOD_FEATURE_FIELDS)
+    empty: dict[str, float | int | None] = {
+        "points": 0,
+        "energy_kwh": None,
+        "energy_gap_h": None,
+        "pf_mean": None,
+        "pf_min": None,
+        "hours_pf_below_limit": None,
+        "voltage_out_of_band_min": None,
+        "frequency_out_of_band_min": None,
+    }
+    if frame.empty:
+        return empty
+    dur = (frame["interval_s"].fillna(0.0) - frame["energy_gap_s"].fillna(0.0)).clip(lower=0.0)
+    pf = frame["power_factor"].dropna()
+    energy = frame["energy_kwh"].dropna()
+
+    def flagged(column: str) -> float:
+        return float(dur[frame[column].fillna(0.0) == 1].sum())
+
+    return {
+        "points": len(frame),
+        "energy_kwh": float(energy.sum()) if len(energy) else None,
+        "energy_gap_h": float(frame["energy_gap_s"].fillna(0.0).sum()) / 3600.0,
+        "pf_mean": float(pf.mean()) if len(pf) else None,
+        "pf_min": float(pf.min()) if len(pf) else None,
+        "hours_pf_below_limit": flagged("low_pf") / 3600.0,
+        "voltage_out_of_band_min": flagged("voltage_out_of_band") / 60.0,
+        "frequency_out_of_band_min": flagged("frequency_out_of_band") / 60.0,
+    }

@@ -337,3 +337,93 @@ def asset_window_healthy(*, asset: Asset, start: datetime, end: datetime) -> boo
     """
     window = Assessment.objects.filter(asset=asset, as_of__gte=start, as_of__lt=end)
     return window.exists() and not window.exclude(risk_level="Low").exists()
+
+
+# --- a report period (docs/CONTRACTS.md §16.1) ------------------------------------------------------
+
+
+def health_period_latest(*, asset: Asset, start: datetime, end: datetime) -> dict[str, Any]:
+    """The latest `health` point of [start, end): its time, health, risk, RUL and stale flag (None
+    when the period holds none)."""
+    latest = get_store().read(
+        measurement="health",
+        asset_id=asset.asset_id,
+        start=start,
+        end=end,
+        fields=HEALTH_RAW_FIELDS,
+        limit=1,
+        descending=True,
+    )
+    last = latest[0] if latest else None
+    f = last.fields if last else {}
+    return {
+        "as_of": last.time if last else None,
+        "health_latest": f.get("health_score"),
+        "risk_level": f.get("risk_level"),
+        "rul_days": f.get("rul_days"),
+        "rul_low_days": f.get("rul_low_days"),
+        "rul_high_days": f.get("rul_high_days"),
+        "rul_reason": f.get("rul_reason"),
+        "stale": f.get("stale"),
+    }
+
+
+def health_period_summary(*, asset: Asset, start: datetime, end: datetime) -> dict[str, Any]:
+    """`health` points of [start, end): latest/min/mean health, and the latest point's risk and RUL.
+    Every value is None when the period holds no health point (§16.1)."""
+    points = get_store().read(
+        measurement="health", asset_id=asset.asset_id, start=start, end=end, fields=["health_score"]
+    )
+    scores = [float(p.fields["health_score"]) for p in points if p.fields.get("health_score") is not None]
+    return {
+        "points": len(scores),
+        "health_min": min(scores) if scores else None,
+        "health_mean": sum(scores) / len(scores) if scores else None,
+        **health_period_latest(asset=asset, start=start, end=end),
+    }
+
+
+def assessment_latest_in(*, asset: Asset, start: datetime, end: datetime) -> Assessment | None:
+    """The asset's newest assessment with `as_of` in [start, end)."""
+    return Assessment.objects.filter(asset=asset, as_of__gte=start, as_of__lt=end).order_by("-as_of").first()
+
+
+def alert_period_counts(*, tenant: Tenant, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
+    """Per asset id: alerts raised, acknowledged and resolved in [start, end) (§16.1)."""
+    out: dict[str, dict[str, int]] = {}
+    for key, column in (
+        ("alerts_raised", "opened_at"),
+        ("alerts_acknowledged", "acknowledged_at"),
+        ("alerts_resolved", "resolved_at"),
+    ):
+        rows = (
+            Alert.objects.filter(
+                tenant=tenant, asset__isnull=False, **{f"{column}__gte": start, f"{column}__lt": end}
+            )
+            .values("asset__asset_id")
+            .annotate(n=Count("pk"))
+        )
+        for row in rows:
+            out.setdefault(row["asset__asset_id"], {})[key] = row["n"]
+    return out
+
+
+def alerts_open_by_severity(*, tenant: Tenant, asset_ids: Sequence[str]) -> dict[str, int]:
+    """Open (not resolved) alerts of these assets per severity, now."""
+    rows = (
+        Alert.objects.filter(tenant=tenant, asset__asset_id__in=list(asset_ids), state__in=ACTIVE_STATES)
+        .values("severity")
+        .annotate(n=Count("pk"))
+    )
+    return {row["severity"]: row["n"] for row in rows}
+
+
+def asset_incidents(*, asset: Asset, start: datetime, end: datetime) -> list[Alert]:
+    """Alerts of the asset open at any time of [start, end): opened before its end and not resolved
+    before its start, oldest first, with their transitions."""
+    return list(
+        Alert.objects.filter(asset=asset, opened_at__lt=end)
+        .exclude(resolved_at__lt=start)
+        .prefetch_related("transitions")
+        .order_by("opened_at", "cause")
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .env import env_str
+from .env import env_int, env_str
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -39,3 +39,8 @@ SPECTACULAR_SETTINGS = {
 
 # The ingest endpoint takes up to 10 MB (docs/CONTRACTS.md); Django's own cap sits just above.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024 + 1
+
+# Reports (docs/CONTRACTS.md §16.4): stored files expire after this many days; a request of at most
+# REPORTS_SYNC_MAX_ASSET_DAYS (assets x days) is built in the request, a larger one by a worker.
+REPORTS_EXPIRE_DAYS = env_int("PDM_REPORTS_EXPIRE_DAYS", 30, minimum=1)
+REPORTS_SYNC_MAX_ASSET_DAYS = env_int("PDM_REPORTS_SYNC_MAX_ASSET_DAYS", 62, minimum=0)

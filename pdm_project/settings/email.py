@@ -1,10 +1,12 @@
-"""Outgoing email for alert notifications: SMTP in production, printed to the console by default."""
+"""Outgoing email (alert notifications, scheduled reports): SMTP when EMAIL_HOST is set, else printed
+to the console; EMAIL_BACKEND overrides either."""
 
 from __future__ import annotations
 
 from .env import env_bool, env_int, env_str
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+_DEFAULT_BACKEND = "smtp" if env_str("EMAIL_HOST") else "console"
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", f"django.core.mail.backends.{_DEFAULT_BACKEND}.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

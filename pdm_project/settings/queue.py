@@ -19,6 +19,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Where tasks go unless routed: workers, beat and web processes of one deployment share it.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task running longer than the visibility timeout is redelivered while it still runs:
 # keep CELERY_VISIBILITY_TIMEOUT_S above the longest task (a long backfill run).
@@ -37,10 +39,19 @@ if _cache_url:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Beat reads its entries from the database (django-celery-beat, editable in the admin); the fixed
+# entries below are written there at start-up, report schedules add their own (reporting.schedules).
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Scheduled report e-mails: a transient SMTP failure is retried after BASE, 2xBASE, 4xBASE... seconds,
+# MAX_ATTEMPTS sends in all (docs/CONTRACTS.md §16.4).
+REPORT_EMAIL_MAX_ATTEMPTS = env_int("REPORT_EMAIL_MAX_ATTEMPTS", 5, minimum=1)
+REPORT_EMAIL_RETRY_BASE_S = env_int("REPORT_EMAIL_RETRY_BASE_S", 60, minimum=1)
+
 CELERY_BEAT_SCHEDULE = {
     "spool-replay": {"task": "ingestion.tasks.spool_replay_task", "schedule": 30.0},
     "stale-check": {"task": "assessment.tasks.stale_check", "schedule": 60.0},
     "alerts-escalate-and-repeat": {"task": "assessment.tasks.alerts_escalate_and_repeat", "schedule": 60.0},
     "pipeline-requeue-stalled": {"task": "assessment.tasks.pipeline_requeue_stalled_task", "schedule": 300.0},
     "baselines-retrain-due": {"task": "assessment.tasks.baselines_retrain_due_task", "schedule": 86400.0},
+    "reports-expire": {"task": "reporting.tasks.reports_expire_task", "schedule": 3600.0},
 }
