@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv frontend frontend-test demo test test-deps lint format bench migrate check-timeseries clean openapi openapi-check
+.PHONY: venv frontend frontend-test demo test test-deps lint format bench migrate check-timeseries clean openapi openapi-check e2e e2e-smoke
 
 # The dashboard (frontend/): npm ci when the lock file changed, a build when a source changed.
 NODE_STAMP := frontend/node_modules/.package-lock.json
@@ -62,11 +62,22 @@ endef
 test-deps:
 	$(call apt_need,command -v influxd,influxdb)
 	$(call apt_need,command -v chromium,chromium)
+	$(call apt_need,command -v systemd-analyze,systemd)
+	$(call apt_need,command -v rsync,rsync)
+	$(call apt_need,command -v redis-server,redis-server)
 
 # The whole suite. CI sets DATABASE_URL (PostgreSQL) and REDIS_URL; the fixtures start influxd.
 # The browser tests (tests/frontend/test_dashboard_browser.py) drive /usr/bin/chromium.
 test: venv test-deps frontend frontend-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The whole stack as its systemd units run it (own PostgreSQL, Redis, influxd, SMTP), a power cut
+# mid-stream, and the counts compared with the generator's (tests/e2e/test_stack.py).
+e2e: venv test-deps frontend
+	PDM_E2E=1 PDM_E2E_SIZE=full $(BIN)/python -m pytest tests/e2e -s $(PYTEST_ARGS)
+
+e2e-smoke: venv test-deps frontend
+	PDM_E2E=1 PDM_E2E_SIZE=smoke $(BIN)/python -m pytest tests/e2e -s $(PYTEST_ARGS)
 
 lint: venv $(NODE_STAMP) openapi-check
 	$(BIN)/ruff check .

@@ -11,6 +11,10 @@ the headers CommonMiddleware and XFrameOptionsMiddleware would add, so the respo
 path does not take (another method, no or a wrong token, a throttled token, an unusual header)
 goes down the whole chain to DRF, as every other request does. Exceptions are Django's to
 handle: the handler wraps every middleware (`convert_exception_to_response`).
+
+Every ingest answer, from either path, passes here on its way out, so this is also where
+refusals are counted (`pdm_ingest_rejected_total{reason}`, docs/CONTRACTS.md §17.5); the
+accepted events are counted where the batch is stored (`ingestion.views._ingest`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,29 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+
+from pdm_project.metrics import counter_inc
+
+# The reason label of a refused ingest request, by status (CONTRACTS §17.2 says what each means).
+REJECT_REASONS = {
+    400: "malformed",
+    401: "unauthenticated",
+    403: "forbidden",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "field_type_conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "throttled",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
+def ingest_rejection_count(status: int) -> None:
+    if status >= 400:
+        counter_inc("pdm_ingest_rejected_total", reason=REJECT_REASONS.get(status, f"http_{status}"))
 
 
 class IngestFastPathMiddleware:
@@ -39,5 +66,9 @@ class IngestFastPathMiddleware:
                 # what CommonMiddleware and XFrameOptionsMiddleware add to the DRF path's answer
                 response.headers.setdefault("Content-Length", str(len(response.content)))
                 response.headers.setdefault("X-Frame-Options", self.frame_options)
+                ingest_rejection_count(response.status_code)
                 return response
+            response = self.get_response(request)
+            ingest_rejection_count(response.status_code)
+            return response
         return self.get_response(request)

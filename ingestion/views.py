@@ -19,6 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from pdm_project.metrics import counter_inc
+
 from . import selectors, services
 from .api_errors import ERROR_RESPONSE, asset_or_404, error_parts, error_response
 from .auth import (
@@ -28,6 +30,7 @@ from .auth import (
     request_tenant,
     token_principal,
 )
+from .health import service_health
 from .models import TokenScope
 from .schemas import MAX_BATCH_BYTES, EventBatchInvalid, SensorEventV1
 from .serializers import AssetPatchSerializer, AssetSerializer, SignalsQuerySerializer
@@ -36,8 +39,6 @@ from .timeseries import (
     TimeSeriesConflict,
     TimeSeriesError,
     TimeSeriesMisconfigured,
-    TimeSeriesUnavailable,
-    get_store,
 )
 
 
@@ -64,6 +65,28 @@ def _to_openapi_30(node):
 
 logger = logging.getLogger(__name__)
 _event_schema = _to_openapi_30(SensorEventV1.model_json_schema(mode="validation"))
+_CHECK_SCHEMA = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {"status": {"type": "string", "enum": ["ok", "warning", "down", "off"]}},
+    "additionalProperties": True,
+}
+HEALTH_SCHEMA = {
+    "type": "object",
+    "required": ["status", "checks", "critical"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "degraded", "down"]},
+        "critical": {"type": "array", "items": {"type": "string"}},
+        "checks": {
+            "type": "object",
+            "properties": {
+                name: _CHECK_SCHEMA
+                for name in ("database", "timeseries", "cache", "broker", "workers", "spool", "beat")
+            },
+        },
+    },
+}
+
 INGEST_REQUEST_SCHEMA = {
     "oneOf": [
         _event_schema,
@@ -140,6 +163,9 @@ def _ingest(*, tenant, content_length: str, read_body: Callable[[], object]) -> 
         )
     except TimeSeriesError as exc:  # not an outage (those are spooled): the store refused the points
         return _store_refused(exc)
+    counter_inc(
+        "pdm_ingest_events_accepted_total", result.accepted, outcome="spooled" if result.spooled else "stored"
+    )
     body_out: dict[str, object] = {
         "accepted": result.accepted,
         "assets": result.assets,
@@ -375,18 +401,8 @@ class AssetLatestView(APIView):
         return Response(data)
 
 
-SERVICE_HEALTH = inline_serializer(
-    "ServiceHealth",
-    {
-        "status": serializers.ChoiceField(choices=["ok", "degraded"]),
-        "timeseries": serializers.CharField(),
-        "detail": serializers.CharField(),
-    },
-)
-
-
 class ServiceHealthView(APIView):
-    """Liveness of the web process and reachability of its time-series store."""
+    """What a load balancer and an operator need to know (checks: ingestion/health.py)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -394,19 +410,17 @@ class ServiceHealthView(APIView):
 
     @extend_schema(
         responses={
-            200: SERVICE_HEALTH,
+            200: OpenApiResponse(
+                response=HEALTH_SCHEMA,
+                description="`ok`, or `degraded`: ingest works, a check needs an operator",
+            ),
             503: OpenApiResponse(
-                SERVICE_HEALTH, description="degraded: the time-series store is unreachable"
+                response=HEALTH_SCHEMA,
+                description="`down`: a critical check (database, cache, broker) failed; ingest cannot accept events",
             ),
         },
-        summary="Liveness of the service and reachability of its time-series store",
+        summary="Service health for load balancers and operators (docs/operations.md)",
     )
     def get(self, request: Request) -> Response:
-        store = get_store()
-        try:
-            version = store.ping()
-        except TimeSeriesUnavailable as exc:
-            return Response(
-                {"status": "degraded", "timeseries": store.backend, "detail": str(exc)}, status=503
-            )
-        return Response({"status": "ok", "timeseries": store.backend, "detail": version})
+        body, code = service_health()
+        return Response(body, status=code, headers={"Cache-Control": "no-store"})

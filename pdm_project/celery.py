@@ -11,3 +11,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pdm_project.settings")
 app = Celery("pdm_project")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+from . import celery_signals  # noqa: E402,F401 - connects the metrics and liveness signals

@@ -1,4 +1,4 @@
-"""URL map: admin, the versioned REST API, the OpenAPI schema with its docs page, and the dashboard."""
+"""URL map: admin, the versioned REST API, Prometheus metrics, the OpenAPI schema with its docs page, and the dashboard."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/v1/", include("assessment.urls")),
     path("api/v1/", include("analytics.energy.urls")),
     path("api/v1/", include("reporting.urls")),
+    path("", include("assessment.observability.urls")),  # /metrics (Prometheus)
     path("", include("frontend.urls")),  # last: the dashboard takes every other path
 ]

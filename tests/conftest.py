@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 import pkgutil
 from pathlib import Path
 
@@ -16,3 +17,6 @@ pytest_plugins = sorted(
     for module in pkgutil.iter_modules([str(Path(__file__).parent / "fixtures")])
     if not module.name.startswith("_")
 )
+
+# The end-to-end run (tests/e2e) starts the whole stack: only `make e2e` / `make e2e-smoke` collect it.
+collect_ignore_glob = [] if os.environ.get("PDM_E2E") else ["e2e/*"]

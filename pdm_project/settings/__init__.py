@@ -6,5 +6,6 @@ from .base import *  # noqa: F403
 from .database import *  # noqa: F403
 from .email import *  # noqa: F403
 from .frontend import *  # noqa: F403
+from .observability import *  # noqa: F403
 from .queue import *  # noqa: F403
 from .timeseries import *  # noqa: F403

@@ -47,8 +47,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 REPORT_EMAIL_MAX_ATTEMPTS = env_int("REPORT_EMAIL_MAX_ATTEMPTS", 5, minimum=1)
 REPORT_EMAIL_RETRY_BASE_S = env_int("REPORT_EMAIL_RETRY_BASE_S", 60, minimum=1)
 
+# Spooled batches are retried this often (seconds; CONTRACTS §17.3).
+SPOOL_REPLAY_S = env_int("PDM_SPOOL_REPLAY_S", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
-    "spool-replay": {"task": "ingestion.tasks.spool_replay_task", "schedule": 30.0},
+    "spool-replay": {"task": "ingestion.tasks.spool_replay_task", "schedule": float(SPOOL_REPLAY_S)},
     "stale-check": {"task": "assessment.tasks.stale_check", "schedule": 60.0},
     "alerts-escalate-and-repeat": {"task": "assessment.tasks.alerts_escalate_and_repeat", "schedule": 60.0},
     "pipeline-requeue-stalled": {"task": "assessment.tasks.pipeline_requeue_stalled_task", "schedule": 300.0},

@@ -1,6 +1,7 @@
 """`make test` on a fresh machine: `test-deps` installs the Debian packages the suite needs when
 running as root, else stops naming the command. Run against the real Makefile with a PATH of
-stubs (`id`, `apt-get`) in which influxd and chromium are missing; the stubs record what was
+stubs (`id`, `apt-get`) in which influxd, chromium, systemd-analyze (the units' check),
+rsync (deploy/install.sh) and redis-server (the fault tests' own Redis) are missing; the stubs record what was
 called."""
 
 from __future__ import annotations
@@ -60,6 +61,16 @@ def test_as_root_missing_influxd_and_chromium_are_installed_from_the_debian_pack
         "DEBIAN_FRONTEND=noninteractive",
         "install -y -qq chromium",
         "DEBIAN_FRONTEND=noninteractive",
+        *(
+            line
+            for package in ("systemd", "rsync", "redis-server")
+            for line in (
+                "update -qq",
+                "DEBIAN_FRONTEND=noninteractive",
+                f"install -y -qq {package}",
+                "DEBIAN_FRONTEND=noninteractive",
+            )
+        ),
     ]
 
 
@@ -78,11 +89,13 @@ def test_without_apt_get_it_names_the_command_too(tmp_path):
     assert "sudo apt-get install -y influxdb" in proc.stderr
 
 
-def test_with_influxd_and_chromium_on_the_path_it_does_nothing(tmp_path):
+def test_with_every_tool_on_the_path_it_does_nothing(tmp_path):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     stub(bin_dir, "influxd", "exit 0")
     stub(bin_dir, "chromium", "exit 0")
+    for name in ("systemd-analyze", "rsync", "redis-server"):
+        stub(bin_dir, name, "exit 0")
     stub(bin_dir, "apt-get", f"touch {tmp_path / 'called'}")
     proc = subprocess.run(
         [MAKE, "-s", "-C", str(ROOT), "test-deps"],
