@@ -45,6 +45,16 @@ export interface TimeChartProps {
   onZoom?: (startMs: number, endMs: number) => void;
 }
 
+/** A band's rectangle in canvas pixels, clipped to the plot; null when it is outside. */
+function bandRect(u: uPlot, b: Band): { left: number; width: number; top: number; bottom: number } | null {
+  const { left, top, width, height } = u.bbox;
+  const y1 = u.valToPos(b.to, "y", true);
+  const y0 = u.valToPos(b.from, "y", true);
+  const yTop = Math.max(top, Math.min(y0, y1));
+  const yBot = Math.min(top + height, Math.max(y0, y1));
+  return yBot <= yTop ? null : { left, width, top: yTop, bottom: yBot };
+}
+
 function tickLabel(zone: Zone, spanS: number) {
   const pad = (n: number) => String(n).padStart(2, "0");
   return (s: number) => {
@@ -118,29 +128,40 @@ export function TimeChart(props: TimeChartProps) {
         drawClear: [
           (u) => {
             const ctx = u.ctx;
-            const { left, top, width, height: h } = u.bbox;
             for (const b of bands) {
-              const y1 = u.valToPos(b.to, "y", true);
-              const y0 = u.valToPos(b.from, "y", true);
-              const yTop = Math.max(top, Math.min(y0, y1));
-              const yBot = Math.min(top + h, Math.max(y0, y1));
-              if (yBot <= yTop) continue;
+              const r = bandRect(u, b);
+              if (!r) continue;
               ctx.fillStyle = b.color;
-              ctx.fillRect(left, yTop, width, yBot - yTop);
-              if (yBot - yTop < 14 * devicePixelRatio) continue;
-              // the band's name at its top left, on a light plate so a line under it stays readable
-              ctx.font = `600 ${10.5 * devicePixelRatio}px "Inter Variable", Inter, system-ui, sans-serif`;
-              const w = ctx.measureText(b.label).width + 8 * devicePixelRatio;
-              ctx.fillStyle = "rgba(255,255,255,0.78)";
-              ctx.fillRect(left + 4 * devicePixelRatio, yTop + 2 * devicePixelRatio, w, 14 * devicePixelRatio);
-              ctx.fillStyle = "#2a3a4a";
-              ctx.textAlign = "left";
-              ctx.textBaseline = "top";
-              ctx.fillText(b.label, left + 8 * devicePixelRatio, yTop + 4 * devicePixelRatio);
+              ctx.fillRect(r.left, r.top, r.width, r.bottom - r.top);
             }
           },
         ],
         draw: [
+          // band names after the grid and the series (drawn over the bands, they crossed the
+          // text); a name goes only where its plate fits inside its band and clears the last one
+          (u) => {
+            const ctx = u.ctx;
+            const dpr = devicePixelRatio;
+            const plateH = 14 * dpr;
+            ctx.font = `600 ${10.5 * dpr}px "Inter Variable", Inter, system-ui, sans-serif`;
+            ctx.textAlign = "left";
+            ctx.textBaseline = "middle";
+            let lastBottom = -Infinity;
+            const placed = bands
+              .map((b) => ({ b, r: bandRect(u, b) }))
+              .filter((x): x is { b: Band; r: NonNullable<ReturnType<typeof bandRect>> } => x.r !== null)
+              .sort((x, y) => x.r.top - y.r.top);
+            for (const { b, r } of placed) {
+              const y = r.top + 2 * dpr;
+              if (r.bottom - r.top < plateH + 2 * dpr || y < lastBottom + dpr) continue;
+              const w = ctx.measureText(b.label).width + 8 * dpr;
+              ctx.fillStyle = "rgba(255,255,255,0.85)";
+              ctx.fillRect(r.left + 4 * dpr, y, w, plateH);
+              ctx.fillStyle = "#2a3a4a";
+              ctx.fillText(b.label, r.left + 8 * dpr, y + plateH / 2);
+              lastBottom = y + plateH;
+            }
+          },
           (u) => {
             const ctx = u.ctx;
             const { top, height: h } = u.bbox;

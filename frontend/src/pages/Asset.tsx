@@ -2,8 +2,8 @@
 // (guidance), and its signals over the page's range with ISO zones and incident markers.
 import { useEffect, useMemo } from "react";
 import { Link, useParams } from "react-router";
-import { api, ApiError } from "../api/client";
-import type { Alert, AssetHealth, Columns, Factor } from "../api/types";
+import { api, ApiError, chartWindow, halfHourWindow } from "../api/client";
+import type { Alert, AssetHealth, Columns, EnergySummary, Factor } from "../api/types";
 import { FactorBars } from "../components/FactorBars";
 import { Guidance } from "../components/Guidance";
 import { RiskBadge, SeverityBadge, StateBadge } from "../components/RiskBadge";
@@ -59,6 +59,20 @@ const RISK_BANDS: Band[] = [
   { from: 0, to: 40, color: "#f8d9dd", label: "Critical < 40" },
 ];
 
+/** The asset's energy buckets as chart columns (bucket start; the API's values unchanged). */
+function energyColumns(e: EnergySummary | null): Columns | null {
+  if (!e) return null;
+  const pick = (f: "energy_kwh" | "idle_energy_kwh" | "degradation_loss_kwh") => {
+    const v = e.series.map((b) => b[f]);
+    return { mean: v, min: v, max: v };
+  };
+  return {
+    resolution: e.bucket,
+    t: e.series.map((b) => Date.parse(b.start) / 1000),
+    fields: { energy_kwh: pick("energy_kwh"), idle_energy_kwh: pick("idle_energy_kwh"), degradation_loss_kwh: pick("degradation_loss_kwh") },
+  };
+}
+
 function maxOf(cols: Columns | null, field: string): number {
   let m = 0;
   for (const v of cols?.fields[field]?.max ?? []) if (v !== null && v > m) m = v;
@@ -68,15 +82,28 @@ function maxOf(cols: Columns | null, field: string): number {
 export function AssetPage() {
   const { assetId = "" } = useParams();
   const { page, markUpdated, setReportScope } = useLayout();
-  const startIso = toIso(page.start);
-  const endIso = toIso(page.end);
+  const points = pointBudget();
+  // a live window's end moves in steps of about a pixel: each refresh repeats the same URL and
+  // gets a 304 (nothing redraws) until new data arrives
+  const win = chartWindow(page.start, page.end, points, page.live);
+  const startIso = toIso(win.start);
+  const endIso = toIso(win.end);
   const asset = useResource(() => api.asset(assetId), [assetId]);
   const health = useResource<AssetHealth>(() => api.assetHealth(assetId), [assetId], page.tick);
-  const signals = useResource(() => api.signals(assetId, SIGNALS, { start: startIso, end: endIso, points: pointBudget() }), [assetId, startIso, endIso]);
+  const signals = useResource(() => api.signals(assetId, SIGNALS, { start: startIso, end: endIso, points }), [assetId, startIso, endIso], page.tick);
   const history = useResource(
-    () => api.healthHistory(assetId, HEALTH_FIELDS, { start: startIso, end: endIso, points: pointBudget() }),
+    () => api.healthHistory(assetId, HEALTH_FIELDS, { start: startIso, end: endIso, points }),
     [assetId, startIso, endIso],
+    page.tick,
   );
+  const eWin = halfHourWindow(win.start, win.end);
+  const eBucket = eWin.end - eWin.start > 62 * 86400e3 ? "day" : "hour";
+  const energy = useResource(
+    () => api.energy("asset", assetId, toIso(eWin.start), toIso(eWin.end), eBucket),
+    [assetId, eWin.start, eWin.end, eBucket],
+    page.tick,
+  );
+  const energyCols = useMemo(() => energyColumns(energy.data), [energy.data]);
   const alerts = useResource(() => api.alerts({ asset_id: assetId, opened_before: endIso, limit: 200 }), [assetId, endIso]);
 
   useEffect(() => setReportScope({ scope: "asset", id: assetId }), [assetId]); // eslint-disable-line
@@ -119,7 +146,7 @@ export function AssetPage() {
   if (!asset.data || !health.data) return <Loading what={`asset ${assetId}`} />;
   const a = asset.data;
   const h = health.data;
-  const xRange: [number, number] = [page.start / 1000, page.end / 1000];
+  const xRange: [number, number] = [win.start / 1000, win.end / 1000];
   const sync = `asset-${assetId}`;
   const zoom = (s: number, e: number) => page.setSpec({ kind: "absolute", start: s, end: e });
   const chart = (id: string, title: string, quantity: Quantity, lines: { field: string; label: string; color: string; cols: Columns | null }[], extra: Partial<React.ComponentProps<typeof TimeChart>> = {}) => {
@@ -261,6 +288,34 @@ export function AssetPage() {
               bands: anomalyBands,
               yRange: [0, 1],
             })}
+          </div>
+        )}
+      </section>
+      <section aria-labelledby="energy-title" className="charts-section">
+        <div className="section-head">
+          <h2 id="energy-title">Energy</h2>
+          {energy.data && (
+            <p className="muted small" data-testid="asset-energy-totals">
+              {fmt(energy.data.totals.energy_kwh, "kwh")} in the range · cost metered alone {fmt(energy.data.totals.cost?.total, "inr")} · idle{" "}
+              {fmt(energy.data.totals.idle_energy_kwh, "kwh")} · lost to degradation {fmt(energy.data.totals.degradation_loss_kwh, "kwh")} · per {energy.data.bucket} of{" "}
+              {energy.data.timezone} time
+            </p>
+          )}
+        </div>
+        {energy.error && <ErrorNote error={energy.error} />}
+        {energyCols && (
+          <div className="chart-grid">
+            {chart(
+              "energy",
+              `Energy per ${energyCols.resolution} (kWh)`,
+              "kwh",
+              [
+                { field: "energy_kwh", label: "Energy", color: "#762a83", cols: energyCols },
+                { field: "idle_energy_kwh", label: "Idle", color: "#bf812d", cols: energyCols },
+                { field: "degradation_loss_kwh", label: "Lost to degradation", color: "#b2182b", cols: energyCols },
+              ],
+              {},
+            )}
           </div>
         )}
       </section>
