@@ -177,7 +177,7 @@ export const api = {
   logout: () => json<void>("POST", "/api/v1/auth/logout"),
 
   fleetHealth: () => conditional<FleetHealth>("/api/v1/fleet/health"),
-  assets: () => json<Asset[]>("GET", "/api/v1/assets"),
+  assets: () => json<Asset[]>("GET", "/api/v1/assets?limit=1000"),
   asset: (id: string) => json<Asset>("GET", `/api/v1/assets/${enc(id)}`),
   assetHealth: (id: string) => conditional<AssetHealth>(`/api/v1/assets/${enc(id)}/health`),
   signals: (id: string, fields: string[], q: RangeQuery): Promise<Columns> =>

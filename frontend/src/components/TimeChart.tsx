@@ -2,7 +2,7 @@
 // min..max; horizontal bands (ISO zones, risk cut-offs, the healthy band) and incident markers are
 // drawn under and over the data. Charts with the same syncKey share the crosshair; dragging over
 // a chart selects a period and sets the page's time range to it.
-import { useEffect, useMemo, useRef } from "react";
+import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { fixed, fmt, QUANTITIES, type Quantity } from "../format/numbers";
@@ -70,14 +70,19 @@ export function TimeChart(props: TimeChartProps) {
   const onZoom = useRef(props.onZoom);
   onZoom.current = props.onZoom;
 
-  const data = useMemo(() => {
-    const cols: (number | null)[][] = [];
-    for (const l of lines) {
-      cols.push(l.mean);
-      if (l.min && l.max) cols.push(l.max, l.min);
-    }
-    return [t, ...cols] as uPlot.AlignedData;
-  }, [t, lines]);
+  // The same columns (by identity: a 304 or an unchanged answer keeps them) give the same data
+  // object, so a parent's re-render with new `lines` wrappers redraws nothing.
+  const cols: (number | null)[][] = [];
+  for (const l of lines) {
+    cols.push(l.mean);
+    if (l.min && l.max) cols.push(l.max, l.min);
+  }
+  const last = useRef<uPlot.AlignedData | null>(null);
+  const prev = last.current;
+  const same = prev !== null && prev.length === cols.length + 1 && prev[0] === t && cols.every((c, i) => prev[i + 1] === c);
+  const data = same ? prev : ([t, ...cols] as uPlot.AlignedData);
+  last.current = data;
+  const zoneKey = zone.kind === "utc" ? "utc" : zone.timeZone;
 
   useEffect(() => {
     const el = host.current;
@@ -206,7 +211,7 @@ export function TimeChart(props: TimeChartProps) {
       plot.current = null;
     };
     // Rebuilt when what is drawn changes; same data object: no redraw.
-  }, [data, bands, markers, zone, syncKey, xRange[0], xRange[1], yRange?.[0], yRange?.[1], quantity, height]); // eslint-disable-line
+  }, [data, bands, markers, zoneKey, syncKey, xRange[0], xRange[1], yRange?.[0], yRange?.[1], quantity, height]); // eslint-disable-line
 
   const latest = [...(lines[0]?.mean ?? [])].reverse().find((v) => v !== null) ?? null;
   const summary = `${title}: ${t.length} points from ${fmtTime(xRange[0] * 1000, zone)} to ${fmtTime(

@@ -1,6 +1,6 @@
 // One machine: what is wrong (health, risk and why), how long it has (RUL), what to check
 // (guidance), and its signals over the page's range with ISO zones and incident markers.
-import { useEffect, useMemo } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, ApiError, chartWindow, halfHourWindow } from "../api/client";
 import type { Alert, AssetHealth, Columns, EnergySummary, Factor } from "../api/types";
@@ -114,9 +114,9 @@ export function AssetPage() {
   const markers: Marker[] = useMemo(
     () =>
       (alerts.data?.results ?? [])
-        .filter((a) => Date.parse(a.opened_at) >= page.start)
+        .filter((a) => Date.parse(a.opened_at) >= win.start)
         .map((a) => ({ t: Date.parse(a.opened_at) / 1000, label: causeLabel(a.cause), color: SEVERITY_COLOR[a.severity] })),
-    [alerts.data, page.start],
+    [alerts.data, win.start],
   );
   const factors = health.data?.factors ?? [];
   const vibBands = useMemo(() => isoBands(factors), [JSON.stringify(limitsOf(factors, "vibration"))]); // eslint-disable-line
@@ -243,7 +243,7 @@ export function AssetPage() {
             </ul>
           )}
           <h2 className="spaced">What to check</h2>
-          <Guidance guidance={h.open_alerts[0]?.guidance} />
+          <GuidanceFor alerts={h.open_alerts} />
         </section>
       </div>
 
@@ -321,6 +321,42 @@ export function AssetPage() {
       </section>
       <AlertHistory alerts={alerts.data?.results ?? []} />
     </div>
+  );
+}
+
+const SEVERITY_RANK: Record<string, number> = { critical: 3, high: 2, warning: 1 };
+
+/**
+ * The guidance of one open incident, as the API wrote it for that incident (CONTRACTS §15.5):
+ * by default the most severe (then the newest); a choice when there are several, and the
+ * incident it belongs to is always named.
+ */
+function GuidanceFor({ alerts }: { alerts: AssetHealth["open_alerts"] }) {
+  const ordered = useMemo(
+    () => [...alerts].sort((a, b) => (SEVERITY_RANK[b.severity] ?? 0) - (SEVERITY_RANK[a.severity] ?? 0) || b.opened_at.localeCompare(a.opened_at)),
+    [alerts],
+  );
+  const [chosen, setChosen] = useState<string | null>(null);
+  const current = ordered.find((a) => a.id === chosen) ?? ordered[0];
+  if (!current) return <Guidance guidance={undefined} />;
+  return (
+    <>
+      {ordered.length > 1 ? (
+        <label className="control guidance-for">
+          <span>For the incident</span>
+          <select value={current.id} onChange={(e) => setChosen(e.target.value)}>
+            {ordered.map((a) => (
+              <option key={a.id} value={a.id}>
+                {causeLabel(a.cause)} ({a.severity})
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : (
+        <p className="muted small">For the incident {causeLabel(current.cause)} ({current.severity}).</p>
+      )}
+      <Guidance guidance={current.guidance} />
+    </>
   );
 }
 

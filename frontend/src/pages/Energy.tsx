@@ -28,9 +28,9 @@ export function defaultBucket(spanMs: number): EnergyBucketName {
 
 const inr = (v: number | null | undefined) => fmt(v, "inr");
 
-function Kpi({ value, label, note }: { value: string; label: string; note?: string }) {
+function Kpi({ value, label, note, field }: { value: string; label: string; note?: string; field: string }) {
   return (
-    <div className="kpi kpi-static">
+    <div className="kpi kpi-static" data-field={field}>
       <span className="kpi-value kpi-value-sm">{value}</span>
       <span className="kpi-label">{label}</span>
       {note && <span className="muted small">{note}</span>}
@@ -41,18 +41,18 @@ function Kpi({ value, label, note }: { value: string; label: string; note?: stri
 function Totals({ t, zone }: { t: EnergyFigures; zone: Zone }) {
   return (
     <section className="kpis" aria-label="Energy totals">
-      <Kpi value={fmt(t.energy_kwh, "kwh")} label="Energy (active)" note={`${fmt(t.apparent_energy_kvah, "kvah")} · ${fmt(t.reactive_energy_kvarh, "kvarh")}`} />
-      <Kpi value={t.cost ? inr(t.cost.total) : "—"} label="Cost (total)" note={t.cost ? "by the site's tariff" : "no tariff version applies"} />
-      <Kpi value={fmt(t.power_factor, "power_factor")} label="Power factor (energy-weighted)" />
-      <Kpi value={fmt(t.max_demand_kva, "kva")} label="Maximum demand (30-min)" note={t.max_demand_at ? `at ${fmtTime(t.max_demand_at, zone)}` : undefined} />
-      <Kpi value={fmt(t.load_factor, "ratio")} label="Load factor" />
-      <Kpi value={fmt(t.co2_t, "co2")} label="CO₂ (grid factor)" />
-      <Kpi value={fmt(t.coverage.covered_h, "hours")} label="Hours with data" note={`of ${fmt(t.coverage.asset_hours, "hours")} (${t.coverage.assets} machines); ${fmt(t.coverage.gap_h, "hours")} without data`} />
+      <Kpi value={fmt(t.energy_kwh, "kwh")} label="Energy (active)" field="energy_kwh" note={`${fmt(t.apparent_energy_kvah, "kvah")} · ${fmt(t.reactive_energy_kvarh, "kvarh")}`} />
+      <Kpi value={t.cost ? inr(t.cost.total) : "—"} label="Cost (total)" field="cost_total_kpi" note={t.cost ? "by the site's tariff" : "no tariff version applies"} />
+      <Kpi value={fmt(t.power_factor, "power_factor")} label="Power factor (energy-weighted)" field="power_factor" />
+      <Kpi value={fmt(t.max_demand_kva, "kva")} label="Maximum demand (30-min)" field="max_demand_kva" note={t.max_demand_at ? `at ${fmtTime(t.max_demand_at, zone)}` : undefined} />
+      <Kpi value={fmt(t.load_factor, "ratio")} label="Load factor" field="load_factor" />
+      <Kpi value={fmt(t.co2_t, "co2")} label="CO₂ (grid factor)" field="co2_t" />
+      <Kpi value={fmt(t.coverage.covered_h, "hours")} label="Hours with data" field="covered_h" note={`of ${fmt(t.coverage.asset_hours, "hours")} (${t.coverage.assets} machines); ${fmt(t.coverage.gap_h, "hours")} without data`} />
     </section>
   );
 }
 
-function CostBreakdown({ t }: { t: EnergyFigures }) {
+export function CostBreakdown({ t }: { t: EnergyFigures }) {
   const c = t.cost;
   if (!c) return <p className="muted">No tariff version applies to this period: the energy is not costed.</p>;
   const rows: [string, number | null, string][] = [
@@ -93,7 +93,7 @@ function CostBreakdown({ t }: { t: EnergyFigures }) {
   );
 }
 
-function PfExposure({ e, zone }: { e: EnergySummary; zone: Zone }) {
+export function PfExposure({ e, zone }: { e: EnergySummary; zone: Zone }) {
   const adj = e.totals.cost?.pf_adjustment ?? null;
   return (
     <>
@@ -102,14 +102,16 @@ function PfExposure({ e, zone }: { e: EnergySummary; zone: Zone }) {
           "No power-factor slabs in the tariff."
         ) : adj > 0 ? (
           <>
-            Penalty in this period: <strong>{inr(adj)}</strong>
+            Penalty in this period: <strong data-field="pf_adjustment">{inr(adj)}</strong>
           </>
         ) : adj < 0 ? (
           <>
-            Incentive in this period: <strong>{inr(adj)}</strong>
+            Incentive in this period: <strong data-field="pf_adjustment">{inr(adj)}</strong>
           </>
         ) : (
-          <>Neither penalty nor incentive: {inr(adj)}</>
+          <>
+            Neither penalty nor incentive: <span data-field="pf_adjustment">{inr(adj)}</span>
+          </>
         )}
       </p>
       {e.billing_months.length > 0 && (
@@ -160,7 +162,7 @@ function PfExposure({ e, zone }: { e: EnergySummary; zone: Zone }) {
   );
 }
 
-function Waste({ t }: { t: EnergyFigures }) {
+export function Waste({ t }: { t: EnergyFigures }) {
   const loss = t.degradation_loss_kwh;
   return (
     <div className="grid-2 tight">
@@ -229,7 +231,7 @@ function Buckets({ e }: { e: EnergySummary }) {
         </thead>
         <tbody>
           {e.series.map((b) => (
-            <tr key={b.start}>
+            <tr key={b.start} data-bucket={b.start}>
               <td>{b.label}</td>
               <td className="num">{fmt(b.energy_kwh, "kwh")}</td>
               <td className="num">{fmt(b.power_factor, "power_factor")}</td>

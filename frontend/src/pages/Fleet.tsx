@@ -229,7 +229,7 @@ export function Fleet() {
                       {r.baseline_missing && r.risk_level && <span className="badge badge-none">No baseline</span>}
                     </div>
                   </td>
-                  <td className="num" data-field="energy_today">
+                  <td className="num" data-field="energy_today" data-period={energyToday.period(r.asset_id)}>
                     {energyToday.get(r.asset_id) === "error" ? <span className="muted">unavailable</span> : energyToday.has(r.asset_id) ? fmt(r.energy_today_kwh, "kwh") : <span className="muted">…</span>}
                     <div className="muted small">since 00:00 site time</div>
                   </td>
