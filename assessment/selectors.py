@@ -7,13 +7,14 @@ import logging
 import statistics
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache as memoize
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from ingestion.models import Asset, Tenant
-from ingestion.selectors import MAX_RAW_POINTS, RangeTooLarge, bucket_for
+from ingestion.selectors import MAX_RAW_POINTS, RangeTooLarge, envelope_bucket
 from ingestion.timeseries import get_store
 
 from . import conf
@@ -205,19 +206,27 @@ def asset_health(*, asset: Asset, now: datetime | None = None) -> dict[str, Any]
     }
 
 
-def health_history(*, asset: Asset, start: datetime, end: datetime, resolution: str) -> dict[str, Any]:
+def health_history(
+    *, asset: Asset, start: datetime, end: datetime, resolution: str, points: int | None = None
+) -> dict[str, Any]:
     """``health`` points of one asset in ``[start, end)``: raw, or per epoch-aligned bucket the
-    mean/min/max/count of the numeric fields (``risk_code`` max = worst level in the bucket)."""
+    mean/min/max/count of the numeric fields (``risk_code`` max = worst level in the bucket).
+    With a point budget the resolution follows the chart's width (``envelope_bucket``)."""
     store = get_store()
-    bucket = bucket_for(resolution=resolution, start=start, end=end)
+
+    @memoize
+    def count_raw() -> int:
+        return store.count(measurement="health", asset_id=asset.asset_id, start=start, end=end)
+
+    bucket = envelope_bucket(resolution=resolution, start=start, end=end, points=points, count_raw=count_raw)
     if bucket is None:
-        n = store.count(measurement="health", asset_id=asset.asset_id, start=start, end=end)
+        n = count_raw()
         if n > MAX_RAW_POINTS:
             raise RangeTooLarge(
                 f"{n} raw points in range (at most {MAX_RAW_POINTS}); narrow the range or pass resolution"
             )
-        points = store.read(measurement="health", asset_id=asset.asset_id, start=start, end=end)
-        series = [{"time": p.time, "values": {f: p.fields.get(f) for f in HEALTH_RAW_FIELDS}} for p in points]
+        raw = store.read(measurement="health", asset_id=asset.asset_id, start=start, end=end)
+        series = [{"time": p.time, "values": {f: p.fields.get(f) for f in HEALTH_RAW_FIELDS}} for p in raw]
     else:
         buckets = store.aggregate(
             measurement="health",

@@ -7,7 +7,9 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache as memoize
 from typing import Any
 
 from django.core.cache import cache
@@ -221,35 +223,67 @@ class RangeTooLarge(Exception):
     """A raw read would return more points than a chart can use: ask for a resolution."""
 
 
-def bucket_for(*, resolution: str, start: datetime, end: datetime) -> timedelta | None:
-    """The bucket a resolution asks for; None means raw points."""
+def bucket_for(
+    *, resolution: str, start: datetime, end: datetime, points: int | None = None
+) -> timedelta | None:
+    """The bucket a resolution asks for; None means raw points.
+
+    `auto` takes the smallest step of the ladder giving at most `points` buckets (500 when the
+    caller names no budget): a chart passes its width in pixels and gets one bucket per pixel.
+    """
     if resolution == "raw":
         return None
     if resolution == "auto":
+        budget = points or AUTO_MAX_BUCKETS
         span = (end - start).total_seconds()
         for step in _LADDER_S:
-            if span / step <= AUTO_MAX_BUCKETS:
+            if span / step <= budget:
                 return timedelta(seconds=step)
         return timedelta(seconds=_LADDER_S[-1])
     return timedelta(seconds=int(resolution[:-1]) * _UNIT_S[resolution[-1]])
 
 
+def envelope_bucket(
+    *,
+    resolution: str,
+    start: datetime,
+    end: datetime,
+    points: int | None,
+    count_raw: Callable[[], int],
+) -> timedelta | None:
+    """The bucket of a chart read (CONTRACTS §5.3): with a point budget and `auto`, raw points
+    when the range holds no more raw points than the budget (zoomed in far enough), else the
+    min/max envelope of the smallest ladder step that fits the budget."""
+    if resolution == "auto" and points is not None and count_raw() <= points:
+        return None
+    return bucket_for(resolution=resolution, start=start, end=end, points=points)
+
+
 def signals_read(
-    *, asset: Asset, start: datetime, end: datetime, fields: list[str], resolution: str
+    *,
+    asset: Asset,
+    start: datetime,
+    end: datetime,
+    fields: list[str],
+    resolution: str,
+    points: int | None = None,
 ) -> dict[str, Any]:
     """Chart series of one asset: raw points, or mean/min/max/count per epoch-aligned bucket."""
     store = get_store()
-    bucket = bucket_for(resolution=resolution, start=start, end=end)
+
+    @memoize
+    def count_raw() -> int:
+        return store.count(measurement="events", asset_id=asset.asset_id, start=start, end=end)
+
+    bucket = envelope_bucket(resolution=resolution, start=start, end=end, points=points, count_raw=count_raw)
     if bucket is None:
-        n = store.count(measurement="events", asset_id=asset.asset_id, start=start, end=end)
+        n = count_raw()
         if n > MAX_RAW_POINTS:
             raise RangeTooLarge(
                 f"{n} raw points in range (at most {MAX_RAW_POINTS}); narrow the range or pass resolution"
             )
-        points = store.read(
-            measurement="events", asset_id=asset.asset_id, start=start, end=end, fields=fields
-        )
-        series = [{"time": p.time, "values": {f: p.fields.get(f) for f in fields}} for p in points]
+        raw = store.read(measurement="events", asset_id=asset.asset_id, start=start, end=end, fields=fields)
+        series = [{"time": p.time, "values": {f: p.fields.get(f) for f in fields}} for p in raw]
     else:
         buckets = store.aggregate(
             measurement="events", asset_id=asset.asset_id, start=start, end=end, every=bucket, fields=fields

@@ -131,6 +131,13 @@ class SignalsQuerySerializer(QuerySerializer):
         default="auto",
         help_text="raw, auto (at most 500 buckets) or a bucket like 30s, 5m, 1h, 1d",
     )
+    points = serializers.IntegerField(
+        required=False,
+        min_value=10,
+        max_value=10000,
+        help_text="the chart's width in points: with resolution auto, raw points when the range "
+        "holds at most this many, else the smallest bucket giving at most this many (min/max envelope)",
+    )
 
     def validate_fields(self, value: str) -> list[str]:
         return list(dict.fromkeys(value.split(",")))  # the pattern admits known names only

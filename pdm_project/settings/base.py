@@ -62,6 +62,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "ingestion.middleware.IngestFastPathMiddleware",  # devices' ingest skips the rest (see module)
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # GET answers carry an ETag; If-None-Match with the same one gets 304 (the dashboard's live
+    # refresh asks every few seconds and redraws only what changed)
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -188,3 +188,7 @@ def test_operator_acknowledges_an_incident_and_sees_it_in_the_audit_trail(dashbo
 
 def test_roles_and_tenants_bound_what_a_login_sees(dashboard):
     run_spec(dashboard, "access.test.mjs")
+
+
+def test_energy_figures_on_every_page_are_the_apis_and_live_refresh_is_conditional(dashboard):
+    run_spec(dashboard, "energy.test.mjs")

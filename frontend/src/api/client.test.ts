@@ -1,13 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { resolutionFor, toColumns } from "./client";
+import { chartWindow, halfHourWindow, toColumns } from "./client";
 
-describe("the point budget picks the server's bucket", () => {
+describe("query windows", () => {
   const day = 86400e3;
-  it("asks for about one point per pixel, raw when the range is short", () => {
-    expect(resolutionFor(0, 6 * 3600e3, 800)).toBe("raw"); // 30 s buckets would fit: raw minute data does too
-    expect(resolutionFor(0, day, 800)).toBe("300s"); // 288 buckets; 60 s would be 1440
-    expect(resolutionFor(0, 30 * day, 800)).toBe("3600s"); // 720 points for a month
-    expect(resolutionFor(0, 30 * day, 200)).toBe("21600s");
+  it("keeps a fixed range as it is", () => {
+    expect(chartWindow(1000, 2000 + day, 800, false)).toEqual({ start: 1000, end: 2000 + day });
+  });
+  it("rounds a live range's end up to about a pixel (at least a minute) so refreshes repeat one URL", () => {
+    const now = 1796601600e3 + 17_500; // 17.5 s past a whole minute
+    expect(chartWindow(now - 3600e3, now, 800, true)).toEqual({ start: 1796601660e3 - 3600e3, end: 1796601660e3 });
+    // 30 days over 800 px: a step of 3240 s; the window keeps its length
+    const w = chartWindow(now - 30 * day, now, 800, true);
+    expect(w.end - w.start).toBe(30 * day);
+    expect(w.end % 3240e3).toBe(0);
+    expect(w.end).toBeGreaterThanOrEqual(now);
+    expect(w.end - now).toBeLessThan(3240e3);
+    // a few seconds later: the same window
+    expect(chartWindow(now + 5000 - 30 * day, now + 5000, 800, true)).toEqual(w);
+  });
+  it("widens an energy period to whole half-hours", () => {
+    const t = 1796601600e3; // 2026-12-07T00:00Z
+    expect(halfHourWindow(t + 60e3, t + 3600e3 + 1)).toEqual({ start: t, end: t + 5400e3 });
+    expect(halfHourWindow(t, t)).toEqual({ start: t, end: t + 1800e3 });
   });
 });
 

@@ -7,9 +7,13 @@ import type {
   Asset,
   AssetHealth,
   Columns,
+  EnergyBucketName,
+  EnergySummary,
   FleetHealth,
   Profile,
   SeriesResponse,
+  SiteSettings,
+  SiteTariff,
 } from "./types";
 
 export interface FieldError {
@@ -79,16 +83,55 @@ function query(params: Record<string, string | number | undefined | string[]>): 
 
 const enc = encodeURIComponent;
 
-// ---- point budget -------------------------------------------------------------------------
-// The server downsamples to epoch-aligned buckets (CONTRACTS §5.3). A chart asks for about one
-// point per pixel: the smallest bucket of the server's ladder that keeps the count within the
-// budget, and raw points once the range is short enough for raw data to fit.
-const LADDER_S = [1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 10800, 21600, 43200, 86400, 604800];
+// ---- conditional reads ---------------------------------------------------------------------
+// Live pages ask again every few seconds. Each GET answer's ETag is kept with the decoded value;
+// the next request of the same URL sends If-None-Match and a 304 returns the very same object,
+// so nothing that depends on it re-renders or redraws.
+const conditionalCache = new Map<string, { etag: string; value: unknown }>();
+const CACHE_MAX = 64;
 
-export function resolutionFor(startMs: number, endMs: number, points: number): string {
-  const span = (endMs - startMs) / 1000;
-  const step = LADDER_S.find((s) => span / s <= Math.max(points, 1)) ?? LADDER_S[LADDER_S.length - 1];
-  return step <= 60 ? "raw" : `${step}s`;
+async function conditional<T>(path: string, decode: (raw: unknown) => T = (x) => x as T): Promise<T> {
+  const cached = conditionalCache.get(path);
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (cached) headers["If-None-Match"] = cached.etag;
+  const resp = await fetch(path, { headers, credentials: "same-origin", cache: "no-store" });
+  if (resp.status === 304 && cached) return cached.value as T;
+  if (!resp.ok) {
+    // the error shape of request(): one place builds ApiError
+    return json<T>("GET", path);
+  }
+  const value = decode(await resp.json());
+  const etag = resp.headers.get("ETag");
+  if (etag) {
+    conditionalCache.delete(path);
+    conditionalCache.set(path, { etag, value });
+    if (conditionalCache.size > CACHE_MAX) conditionalCache.delete(conditionalCache.keys().next().value as string);
+  }
+  return value;
+}
+
+// ---- point budget -------------------------------------------------------------------------
+// A chart passes its width as `points` (CONTRACTS §5.3): the server answers raw readings when
+// the range holds no more than that, else the min/max envelope of the smallest bucket that fits.
+
+/**
+ * The query window of a chart. A live range moves with now; its end is rounded up to a step of
+ * about one pixel (at least a minute) so repeated refreshes ask for the same URL and get a 304
+ * until new data arrives.
+ */
+export function chartWindow(startMs: number, endMs: number, points: number, live: boolean): { start: number; end: number } {
+  if (!live) return { start: startMs, end: endMs };
+  const span = endMs - startMs;
+  const step = Math.max(60_000, Math.ceil(span / Math.max(points, 1) / 1000) * 1000);
+  const end = Math.ceil(endMs / step) * step;
+  return { start: end - span, end };
+}
+
+/** Energy periods lie on whole half-hours (CONTRACTS §18.1): the blocks that cover [start, end). */
+export function halfHourWindow(startMs: number, endMs: number): { start: number; end: number } {
+  const B = 1_800_000;
+  const start = Math.floor(startMs / B) * B;
+  return { start, end: Math.max(start + B, Math.ceil(endMs / B) * B) };
 }
 
 /** Turns raw or bucketed series into columns; a raw value is its own mean, min and max. */
@@ -123,18 +166,8 @@ export interface RangeQuery {
   points: number;
 }
 
-async function seriesWithBudget(path: string, fields: string[] | null, q: RangeQuery): Promise<SeriesResponse> {
-  const resolution = resolutionFor(Date.parse(q.start), Date.parse(q.end), q.points);
-  const params = { start: q.start, end: q.end, fields: fields?.join(","), resolution };
-  try {
-    return await json<SeriesResponse>("GET", path + query(params));
-  } catch (err) {
-    // Denser data than expected: the server refuses raw reads over its limit; ask for buckets.
-    if (err instanceof ApiError && err.status === 400 && resolution === "raw" && err.forField("resolution")) {
-      return json<SeriesResponse>("GET", path + query({ ...params, resolution: "60s" }));
-    }
-    throw err;
-  }
+function seriesPath(path: string, fields: string[] | null, q: RangeQuery): string {
+  return path + query({ start: q.start, end: q.end, fields: fields?.join(","), points: Math.max(10, Math.min(10000, Math.round(q.points))) });
 }
 
 export const api = {
@@ -143,14 +176,14 @@ export const api = {
     json<Profile>("POST", "/api/v1/auth/login", { username, password }),
   logout: () => json<void>("POST", "/api/v1/auth/logout"),
 
-  fleetHealth: () => json<FleetHealth>("GET", "/api/v1/fleet/health"),
-  assets: () => json<Asset[]>("GET", "/api/v1/assets"),
+  fleetHealth: () => conditional<FleetHealth>("/api/v1/fleet/health"),
+  assets: () => json<Asset[]>("GET", "/api/v1/assets?limit=1000"),
   asset: (id: string) => json<Asset>("GET", `/api/v1/assets/${enc(id)}`),
-  assetHealth: (id: string) => json<AssetHealth>("GET", `/api/v1/assets/${enc(id)}/health`),
-  signals: async (id: string, fields: string[], q: RangeQuery): Promise<Columns> =>
-    toColumns(await seriesWithBudget(`/api/v1/assets/${enc(id)}/signals`, fields, q), fields),
-  healthHistory: async (id: string, fields: string[], q: RangeQuery): Promise<Columns> =>
-    toColumns(await seriesWithBudget(`/api/v1/assets/${enc(id)}/health/history`, null, q), fields),
+  assetHealth: (id: string) => conditional<AssetHealth>(`/api/v1/assets/${enc(id)}/health`),
+  signals: (id: string, fields: string[], q: RangeQuery): Promise<Columns> =>
+    conditional(seriesPath(`/api/v1/assets/${enc(id)}/signals`, fields, q), (raw) => toColumns(raw as SeriesResponse, fields)),
+  healthHistory: (id: string, fields: string[], q: RangeQuery): Promise<Columns> =>
+    conditional(seriesPath(`/api/v1/assets/${enc(id)}/health/history`, null, q), (raw) => toColumns(raw as SeriesResponse, fields)),
 
   alerts: (f: AlertFilters) =>
     json<AlertPage>(
@@ -172,9 +205,12 @@ export const api = {
     json<AlertDetail>("POST", `/api/v1/alerts/${enc(id)}/acknowledge`, { comment }),
   resolve: (id: string, note: string) => json<AlertDetail>("POST", `/api/v1/alerts/${enc(id)}/resolve`, { note }),
 
-  /** Energy KPIs (issue 18): totals, series and cost for a scope and period. */
-  energy: (scope: "fleet" | "site" | "asset", id: string | undefined, start: string, end: string, bucket: string) =>
-    json<Record<string, unknown>>("GET", "/api/v1/energy" + query({ scope, id, start, end, bucket })),
+  /** Energy KPIs, cost breakdown, coverage and billing months of a scope and period (CONTRACTS §18.9). */
+  energy: (scope: "fleet" | "site" | "asset", id: string | undefined, start: string, end: string, bucket: EnergyBucketName) =>
+    conditional<EnergySummary>("/api/v1/energy" + query({ scope, id, start, end, bucket })),
+  sites: () => json<SiteSettings[]>("GET", "/api/v1/sites"),
+  /** Every tariff version of a site (admin scope). */
+  tariff: (code: string) => json<SiteTariff>("GET", `/api/v1/sites/${enc(code)}/tariff`),
 
   /** Stored reports of the tenant (issue 19). */
   reports: () => json<unknown>("GET", "/api/v1/reports"),

@@ -218,3 +218,126 @@ export interface Columns {
   t: number[];
   fields: Record<string, { mean: (number | null)[]; min: (number | null)[]; max: (number | null)[] }>;
 }
+
+// ---- energy (CONTRACTS §18) ---------------------------------------------------------------
+
+export type EnergyBucketName = "hour" | "shift" | "day" | "month";
+
+export interface EnergyCost {
+  currency: string;
+  energy: number | null;
+  time_of_day: number | null;
+  pf_adjustment: number | null; // positive: penalty; negative: incentive
+  demand: number;
+  fixed: number | null;
+  total: number;
+  uncosted_kwh: number;
+}
+
+export interface EnergyFigures {
+  start: string;
+  end: string;
+  energy_kwh: number | null;
+  apparent_energy_kvah: number | null;
+  reactive_energy_kvarh: number | null;
+  power_factor: number | null;
+  max_demand_kva: number | null;
+  max_demand_at: string | null;
+  load_factor: number | null;
+  running_h: number | null;
+  idle_running_h: number | null;
+  idle_energy_kwh: number | null;
+  co2_t: number | null;
+  degradation_loss_kwh: number | null;
+  healthy_model_kwh: number | null;
+  measured_model_kwh: number | null;
+  healthy_model_h: number;
+  coverage: { period_h: number; assets: number; asset_hours: number; covered_h: number; gap_h: number };
+  cost: EnergyCost | null;
+}
+
+export interface EnergyBucket extends EnergyFigures {
+  label: string;
+  start_local: string;
+}
+
+export interface BillingMonth {
+  site: string;
+  month: string;
+  start: string;
+  end: string;
+  share_in_period: number;
+  tariff_effective_from: string | null;
+  billing_basis: string | null;
+  energy_kwh: number;
+  apparent_energy_kvah: number;
+  power_factor: number | null;
+  pf_billed: number | null;
+  pf_adjustment_pct: number | null;
+  pf_slabs: string[];
+  max_demand_kva: number | null;
+  max_demand_at: string | null;
+  billing_demand_kva: number | null;
+  demand_charge: number | null;
+  fixed_charge: number | null;
+}
+
+export interface EnergySummary {
+  scope: "asset" | "site" | "fleet";
+  id: string | null;
+  asset_id?: string;
+  site?: string;
+  assets?: string[];
+  sites?: string[];
+  start: string;
+  end: string;
+  bucket: EnergyBucketName;
+  timezone: string;
+  currency: string;
+  totals: EnergyFigures;
+  series: EnergyBucket[];
+  billing_months: BillingMonth[];
+}
+
+export interface SiteSettings {
+  code: string;
+  name: string;
+  timezone: string;
+  grid_factor_t_per_mwh: number;
+  contract_demand_kva: number | null;
+  idle_below_load_pct: number;
+  shifts: Array<Record<string, unknown>>;
+  weekly_off_days: string[];
+  configured: boolean;
+}
+
+export interface TariffSlot {
+  name: string;
+  start: string;
+  end: string;
+  multiplier: number;
+}
+
+export interface TariffVersion {
+  effective_from: string;
+  name: string;
+  currency: string;
+  billing_basis: "kwh" | "kvah";
+  energy_rate: number;
+  tod_slots: TariffSlot[];
+  pf_reference: number | null;
+  pf_incentive_pct_per_step: number;
+  pf_penalty_pct_per_step: number;
+  pf_penalty_threshold: number | null;
+  pf_steep_penalty_pct_per_step: number;
+  demand_rate_per_kva: number;
+  demand_min_share: number;
+  fixed_monthly: number;
+}
+
+export interface SiteTariff {
+  site: string;
+  timezone: string;
+  currency: string;
+  versions: TariffVersion[];
+}

@@ -2,7 +2,7 @@
 // min..max; horizontal bands (ISO zones, risk cut-offs, the healthy band) and incident markers are
 // drawn under and over the data. Charts with the same syncKey share the crosshair; dragging over
 // a chart selects a period and sets the page's time range to it.
-import { useEffect, useMemo, useRef } from "react";
+import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { fixed, fmt, QUANTITIES, type Quantity } from "../format/numbers";
@@ -45,6 +45,16 @@ export interface TimeChartProps {
   onZoom?: (startMs: number, endMs: number) => void;
 }
 
+/** A band's rectangle in canvas pixels, clipped to the plot; null when it is outside. */
+function bandRect(u: uPlot, b: Band): { left: number; width: number; top: number; bottom: number } | null {
+  const { left, top, width, height } = u.bbox;
+  const y1 = u.valToPos(b.to, "y", true);
+  const y0 = u.valToPos(b.from, "y", true);
+  const yTop = Math.max(top, Math.min(y0, y1));
+  const yBot = Math.min(top + height, Math.max(y0, y1));
+  return yBot <= yTop ? null : { left, width, top: yTop, bottom: yBot };
+}
+
 function tickLabel(zone: Zone, spanS: number) {
   const pad = (n: number) => String(n).padStart(2, "0");
   return (s: number) => {
@@ -60,14 +70,19 @@ export function TimeChart(props: TimeChartProps) {
   const onZoom = useRef(props.onZoom);
   onZoom.current = props.onZoom;
 
-  const data = useMemo(() => {
-    const cols: (number | null)[][] = [];
-    for (const l of lines) {
-      cols.push(l.mean);
-      if (l.min && l.max) cols.push(l.max, l.min);
-    }
-    return [t, ...cols] as uPlot.AlignedData;
-  }, [t, lines]);
+  // The same columns (by identity: a 304 or an unchanged answer keeps them) give the same data
+  // object, so a parent's re-render with new `lines` wrappers redraws nothing.
+  const cols: (number | null)[][] = [];
+  for (const l of lines) {
+    cols.push(l.mean);
+    if (l.min && l.max) cols.push(l.max, l.min);
+  }
+  const last = useRef<uPlot.AlignedData | null>(null);
+  const prev = last.current;
+  const same = prev !== null && prev.length === cols.length + 1 && prev[0] === t && cols.every((c, i) => prev[i + 1] === c);
+  const data = same ? prev : ([t, ...cols] as uPlot.AlignedData);
+  last.current = data;
+  const zoneKey = zone.kind === "utc" ? "utc" : zone.timeZone;
 
   useEffect(() => {
     const el = host.current;
@@ -118,29 +133,40 @@ export function TimeChart(props: TimeChartProps) {
         drawClear: [
           (u) => {
             const ctx = u.ctx;
-            const { left, top, width, height: h } = u.bbox;
             for (const b of bands) {
-              const y1 = u.valToPos(b.to, "y", true);
-              const y0 = u.valToPos(b.from, "y", true);
-              const yTop = Math.max(top, Math.min(y0, y1));
-              const yBot = Math.min(top + h, Math.max(y0, y1));
-              if (yBot <= yTop) continue;
+              const r = bandRect(u, b);
+              if (!r) continue;
               ctx.fillStyle = b.color;
-              ctx.fillRect(left, yTop, width, yBot - yTop);
-              if (yBot - yTop < 14 * devicePixelRatio) continue;
-              // the band's name at its top left, on a light plate so a line under it stays readable
-              ctx.font = `600 ${10.5 * devicePixelRatio}px "Inter Variable", Inter, system-ui, sans-serif`;
-              const w = ctx.measureText(b.label).width + 8 * devicePixelRatio;
-              ctx.fillStyle = "rgba(255,255,255,0.78)";
-              ctx.fillRect(left + 4 * devicePixelRatio, yTop + 2 * devicePixelRatio, w, 14 * devicePixelRatio);
-              ctx.fillStyle = "#2a3a4a";
-              ctx.textAlign = "left";
-              ctx.textBaseline = "top";
-              ctx.fillText(b.label, left + 8 * devicePixelRatio, yTop + 4 * devicePixelRatio);
+              ctx.fillRect(r.left, r.top, r.width, r.bottom - r.top);
             }
           },
         ],
         draw: [
+          // band names after the grid and the series (drawn over the bands, they crossed the
+          // text); a name goes only where its plate fits inside its band and clears the last one
+          (u) => {
+            const ctx = u.ctx;
+            const dpr = devicePixelRatio;
+            const plateH = 14 * dpr;
+            ctx.font = `600 ${10.5 * dpr}px "Inter Variable", Inter, system-ui, sans-serif`;
+            ctx.textAlign = "left";
+            ctx.textBaseline = "middle";
+            let lastBottom = -Infinity;
+            const placed = bands
+              .map((b) => ({ b, r: bandRect(u, b) }))
+              .filter((x): x is { b: Band; r: NonNullable<ReturnType<typeof bandRect>> } => x.r !== null)
+              .sort((x, y) => x.r.top - y.r.top);
+            for (const { b, r } of placed) {
+              const y = r.top + 2 * dpr;
+              if (r.bottom - r.top < plateH + 2 * dpr || y < lastBottom + dpr) continue;
+              const w = ctx.measureText(b.label).width + 8 * dpr;
+              ctx.fillStyle = "rgba(255,255,255,0.85)";
+              ctx.fillRect(r.left + 4 * dpr, y, w, plateH);
+              ctx.fillStyle = "#2a3a4a";
+              ctx.fillText(b.label, r.left + 8 * dpr, y + plateH / 2);
+              lastBottom = y + plateH;
+            }
+          },
           (u) => {
             const ctx = u.ctx;
             const { top, height: h } = u.bbox;
@@ -185,7 +211,7 @@ export function TimeChart(props: TimeChartProps) {
       plot.current = null;
     };
     // Rebuilt when what is drawn changes; same data object: no redraw.
-  }, [data, bands, markers, zone, syncKey, xRange[0], xRange[1], yRange?.[0], yRange?.[1], quantity, height]); // eslint-disable-line
+  }, [data, bands, markers, zoneKey, syncKey, xRange[0], xRange[1], yRange?.[0], yRange?.[1], quantity, height]); // eslint-disable-line
 
   const latest = [...(lines[0]?.mean ?? [])].reverse().find((v) => v !== null) ?? null;
   const summary = `${title}: ${t.length} points from ${fmtTime(xRange[0] * 1000, zone)} to ${fmtTime(

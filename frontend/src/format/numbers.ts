@@ -51,6 +51,11 @@ export const QUANTITIES = {
   kva: { digits: 2, unit: "kVA" },
   kvar: { digits: 2, unit: "kvar" },
   sd: { digits: 1, unit: "sd" },
+  kvah: { digits: 1, unit: "kVAh" },
+  kvarh: { digits: 1, unit: "kvarh" },
+  inr: { digits: 2, unit: "INR" },
+  co2: { digits: 3, unit: "t CO₂" },
+  ratio: { digits: 3, unit: "" },
 } as const;
 
 export type Quantity = keyof typeof QUANTITIES;
@@ -88,6 +93,10 @@ export function fieldQuantity(field: string): Quantity | null {
   if (field === "anomaly_score") return "anomaly";
   if (field === "health_score") return "health";
   if (field.endsWith("_kwh")) return "kwh";
+  if (field.endsWith("_kvah")) return "kvah";
+  if (field.endsWith("_kvarh")) return "kvarh";
+  if (field.endsWith("_h")) return "hours";
+  if (field.endsWith("_t")) return "co2";
   if (field.endsWith("_kw")) return "kw";
   if (field.endsWith("_kva")) return "kva";
   if (field.endsWith("_kvar")) return "kvar";

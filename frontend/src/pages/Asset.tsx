@@ -1,9 +1,9 @@
 // One machine: what is wrong (health, risk and why), how long it has (RUL), what to check
 // (guidance), and its signals over the page's range with ISO zones and incident markers.
-import { useEffect, useMemo } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
-import { api, ApiError } from "../api/client";
-import type { Alert, AssetHealth, Columns, Factor } from "../api/types";
+import { api, ApiError, chartWindow, halfHourWindow } from "../api/client";
+import type { Alert, AssetHealth, Columns, EnergySummary, Factor } from "../api/types";
 import { FactorBars } from "../components/FactorBars";
 import { Guidance } from "../components/Guidance";
 import { RiskBadge, SeverityBadge, StateBadge } from "../components/RiskBadge";
@@ -59,6 +59,20 @@ const RISK_BANDS: Band[] = [
   { from: 0, to: 40, color: "#f8d9dd", label: "Critical < 40" },
 ];
 
+/** The asset's energy buckets as chart columns (bucket start; the API's values unchanged). */
+function energyColumns(e: EnergySummary | null): Columns | null {
+  if (!e) return null;
+  const pick = (f: "energy_kwh" | "idle_energy_kwh" | "degradation_loss_kwh") => {
+    const v = e.series.map((b) => b[f]);
+    return { mean: v, min: v, max: v };
+  };
+  return {
+    resolution: e.bucket,
+    t: e.series.map((b) => Date.parse(b.start) / 1000),
+    fields: { energy_kwh: pick("energy_kwh"), idle_energy_kwh: pick("idle_energy_kwh"), degradation_loss_kwh: pick("degradation_loss_kwh") },
+  };
+}
+
 function maxOf(cols: Columns | null, field: string): number {
   let m = 0;
   for (const v of cols?.fields[field]?.max ?? []) if (v !== null && v > m) m = v;
@@ -68,15 +82,28 @@ function maxOf(cols: Columns | null, field: string): number {
 export function AssetPage() {
   const { assetId = "" } = useParams();
   const { page, markUpdated, setReportScope } = useLayout();
-  const startIso = toIso(page.start);
-  const endIso = toIso(page.end);
+  const points = pointBudget();
+  // a live window's end moves in steps of about a pixel: each refresh repeats the same URL and
+  // gets a 304 (nothing redraws) until new data arrives
+  const win = chartWindow(page.start, page.end, points, page.live);
+  const startIso = toIso(win.start);
+  const endIso = toIso(win.end);
   const asset = useResource(() => api.asset(assetId), [assetId]);
   const health = useResource<AssetHealth>(() => api.assetHealth(assetId), [assetId], page.tick);
-  const signals = useResource(() => api.signals(assetId, SIGNALS, { start: startIso, end: endIso, points: pointBudget() }), [assetId, startIso, endIso]);
+  const signals = useResource(() => api.signals(assetId, SIGNALS, { start: startIso, end: endIso, points }), [assetId, startIso, endIso], page.tick);
   const history = useResource(
-    () => api.healthHistory(assetId, HEALTH_FIELDS, { start: startIso, end: endIso, points: pointBudget() }),
+    () => api.healthHistory(assetId, HEALTH_FIELDS, { start: startIso, end: endIso, points }),
     [assetId, startIso, endIso],
+    page.tick,
   );
+  const eWin = halfHourWindow(win.start, win.end);
+  const eBucket = eWin.end - eWin.start > 62 * 86400e3 ? "day" : "hour";
+  const energy = useResource(
+    () => api.energy("asset", assetId, toIso(eWin.start), toIso(eWin.end), eBucket),
+    [assetId, eWin.start, eWin.end, eBucket],
+    page.tick,
+  );
+  const energyCols = useMemo(() => energyColumns(energy.data), [energy.data]);
   const alerts = useResource(() => api.alerts({ asset_id: assetId, opened_before: endIso, limit: 200 }), [assetId, endIso]);
 
   useEffect(() => setReportScope({ scope: "asset", id: assetId }), [assetId]); // eslint-disable-line
@@ -87,9 +114,9 @@ export function AssetPage() {
   const markers: Marker[] = useMemo(
     () =>
       (alerts.data?.results ?? [])
-        .filter((a) => Date.parse(a.opened_at) >= page.start)
+        .filter((a) => Date.parse(a.opened_at) >= win.start)
         .map((a) => ({ t: Date.parse(a.opened_at) / 1000, label: causeLabel(a.cause), color: SEVERITY_COLOR[a.severity] })),
-    [alerts.data, page.start],
+    [alerts.data, win.start],
   );
   const factors = health.data?.factors ?? [];
   const vibBands = useMemo(() => isoBands(factors), [JSON.stringify(limitsOf(factors, "vibration"))]); // eslint-disable-line
@@ -119,7 +146,7 @@ export function AssetPage() {
   if (!asset.data || !health.data) return <Loading what={`asset ${assetId}`} />;
   const a = asset.data;
   const h = health.data;
-  const xRange: [number, number] = [page.start / 1000, page.end / 1000];
+  const xRange: [number, number] = [win.start / 1000, win.end / 1000];
   const sync = `asset-${assetId}`;
   const zoom = (s: number, e: number) => page.setSpec({ kind: "absolute", start: s, end: e });
   const chart = (id: string, title: string, quantity: Quantity, lines: { field: string; label: string; color: string; cols: Columns | null }[], extra: Partial<React.ComponentProps<typeof TimeChart>> = {}) => {
@@ -216,7 +243,7 @@ export function AssetPage() {
             </ul>
           )}
           <h2 className="spaced">What to check</h2>
-          <Guidance guidance={h.open_alerts[0]?.guidance} />
+          <GuidanceFor alerts={h.open_alerts} />
         </section>
       </div>
 
@@ -264,8 +291,72 @@ export function AssetPage() {
           </div>
         )}
       </section>
+      <section aria-labelledby="energy-title" className="charts-section">
+        <div className="section-head">
+          <h2 id="energy-title">Energy</h2>
+          {energy.data && (
+            <p className="muted small" data-testid="asset-energy-totals">
+              {fmt(energy.data.totals.energy_kwh, "kwh")} in the range · cost metered alone {fmt(energy.data.totals.cost?.total, "inr")} · idle{" "}
+              {fmt(energy.data.totals.idle_energy_kwh, "kwh")} · lost to degradation {fmt(energy.data.totals.degradation_loss_kwh, "kwh")} · per {energy.data.bucket} of{" "}
+              {energy.data.timezone} time
+            </p>
+          )}
+        </div>
+        {energy.error && <ErrorNote error={energy.error} />}
+        {energyCols && (
+          <div className="chart-grid">
+            {chart(
+              "energy",
+              `Energy per ${energyCols.resolution} (kWh)`,
+              "kwh",
+              [
+                { field: "energy_kwh", label: "Energy", color: "#762a83", cols: energyCols },
+                { field: "idle_energy_kwh", label: "Idle", color: "#bf812d", cols: energyCols },
+                { field: "degradation_loss_kwh", label: "Lost to degradation", color: "#b2182b", cols: energyCols },
+              ],
+              {},
+            )}
+          </div>
+        )}
+      </section>
       <AlertHistory alerts={alerts.data?.results ?? []} />
     </div>
+  );
+}
+
+const SEVERITY_RANK: Record<string, number> = { critical: 3, high: 2, warning: 1 };
+
+/**
+ * The guidance of one open incident, as the API wrote it for that incident (CONTRACTS §15.5):
+ * by default the most severe (then the newest); a choice when there are several, and the
+ * incident it belongs to is always named.
+ */
+function GuidanceFor({ alerts }: { alerts: AssetHealth["open_alerts"] }) {
+  const ordered = useMemo(
+    () => [...alerts].sort((a, b) => (SEVERITY_RANK[b.severity] ?? 0) - (SEVERITY_RANK[a.severity] ?? 0) || b.opened_at.localeCompare(a.opened_at)),
+    [alerts],
+  );
+  const [chosen, setChosen] = useState<string | null>(null);
+  const current = ordered.find((a) => a.id === chosen) ?? ordered[0];
+  if (!current) return <Guidance guidance={undefined} />;
+  return (
+    <>
+      {ordered.length > 1 ? (
+        <label className="control guidance-for">
+          <span>For the incident</span>
+          <select value={current.id} onChange={(e) => setChosen(e.target.value)}>
+            {ordered.map((a) => (
+              <option key={a.id} value={a.id}>
+                {causeLabel(a.cause)} ({a.severity})
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : (
+        <p className="muted small">For the incident {causeLabel(current.cause)} ({current.severity}).</p>
+      )}
+      <Guidance guidance={current.guidance} />
+    </>
   );
 }
 

@@ -9,11 +9,12 @@ import { ErrorNote, Loading } from "../components/Status";
 import { ASSET_TYPES } from "../format/labels";
 import { fmt } from "../format/numbers";
 import { age, fmtTime } from "../format/time";
+import { useEnergyToday } from "../state/useEnergyToday";
 import { useResource } from "../state/useResource";
 import { useLayout } from "./context";
 
-type Row = FleetAsset & { site: string; location: string };
-type SortKey = "asset_id" | "asset_type" | "health_score" | "risk_code" | "rul_days" | "open_alerts" | "newest_event_time";
+type Row = FleetAsset & { site: string; location: string; energy_today_kwh: number | null };
+type SortKey = "asset_id" | "asset_type" | "health_score" | "risk_code" | "rul_days" | "open_alerts" | "newest_event_time" | "energy_today_kwh";
 
 const LEVELS: RiskLevel[] = ["Critical", "High", "Medium", "Low"];
 const COLUMNS: { key: SortKey; label: string; numeric?: boolean }[] = [
@@ -24,6 +25,7 @@ const COLUMNS: { key: SortKey; label: string; numeric?: boolean }[] = [
   { key: "rul_days", label: "Remaining useful life", numeric: true },
   { key: "open_alerts", label: "Open incidents", numeric: true },
   { key: "newest_event_time", label: "Last data" },
+  { key: "energy_today_kwh", label: "Energy today", numeric: true },
 ];
 
 function compare(a: Row, b: Row, key: SortKey): number {
@@ -56,7 +58,7 @@ export function Fleet() {
   }, [fleet.data, page.tick]); // eslint-disable-line
   useEffect(() => setReportScope(page.site ? { scope: "site", id: page.site.name } : { scope: "fleet" }), [page.site]); // eslint-disable-line
 
-  const rows: Row[] = useMemo(() => {
+  const base = useMemo(() => {
     if (!fleet.data) return [];
     const meta = new Map(fleet.data.assets.map((a) => [a.asset_id, a]));
     return fleet.data.health.assets.map((r) => ({
@@ -65,6 +67,20 @@ export function Fleet() {
       location: meta.get(r.asset_id)?.location ?? "",
     }));
   }, [fleet.data]);
+  const zoneOf = useMemo(() => new Map(page.sites.map((s) => [s.name, s.time_zone])), [page.sites]);
+  const energyAssets = useMemo(
+    () => base.filter((r) => !page.site || r.site === page.site.name).map((r) => ({ asset_id: r.asset_id, timeZone: zoneOf.get(r.site) ?? "UTC" })),
+    [base, page.site, zoneOf],
+  );
+  const energyToday = useEnergyToday(energyAssets);
+  const rows: Row[] = useMemo(
+    () =>
+      base.map((r) => {
+        const e = energyToday.get(r.asset_id);
+        return { ...r, energy_today_kwh: typeof e === "number" ? e : null };
+      }),
+    [base, energyToday],
+  );
 
   const siteRows = page.site ? rows.filter((r) => r.site === page.site!.name) : rows;
   const shown = siteRows
@@ -212,6 +228,10 @@ export function Fleet() {
                       {r.stale ? <span className="badge badge-stale">Stale</span> : <span className="muted">{age(r.newest_event_time, Date.now())}</span>}
                       {r.baseline_missing && r.risk_level && <span className="badge badge-none">No baseline</span>}
                     </div>
+                  </td>
+                  <td className="num" data-field="energy_today" data-period={energyToday.period(r.asset_id)}>
+                    {energyToday.get(r.asset_id) === "error" ? <span className="muted">unavailable</span> : energyToday.has(r.asset_id) ? fmt(r.energy_today_kwh, "kwh") : <span className="muted">…</span>}
+                    <div className="muted small">since 00:00 site time</div>
                   </td>
                 </tr>
               ))}

@@ -1,5 +1,6 @@
 // Loads data for a page and reloads it when its inputs change; a live reload that brings the
-// same JSON keeps the old object, so nothing that depends on it redraws.
+// same object (a 304 of a conditional read) or the same JSON keeps the old object, so nothing
+// that depends on it redraws.
 import { useEffect, useRef, useState } from "react";
 import { ApiError } from "../api/client";
 
@@ -16,6 +17,7 @@ export function useResource<T>(load: (() => Promise<T>) | null, deps: unknown[],
   const [loading, setLoading] = useState(false);
   const [nonce, setNonce] = useState(0);
   const last = useRef<string>("");
+  const lastValue = useRef<unknown>(undefined);
   useEffect(() => {
     if (!load) return;
     let cancelled = false;
@@ -23,10 +25,13 @@ export function useResource<T>(load: (() => Promise<T>) | null, deps: unknown[],
     load()
       .then((value) => {
         if (cancelled) return;
-        const text = JSON.stringify(value);
-        if (text !== last.current) {
-          last.current = text;
-          setData(value);
+        if (value !== lastValue.current) {
+          lastValue.current = value;
+          const text = JSON.stringify(value);
+          if (text !== last.current) {
+            last.current = text;
+            setData(value);
+          }
         }
         setError(null);
       })
