@@ -68,8 +68,10 @@ test-deps:
 
 # The whole suite. CI sets DATABASE_URL (PostgreSQL) and REDIS_URL; the fixtures start influxd.
 # The browser tests (tests/frontend/test_dashboard_browser.py) drive /usr/bin/chromium.
+# Two pytest workers (pytest-xdist): each has its own test database, influxd and Celery queues.
+PYTEST_WORKERS ?= 2
 test: venv test-deps frontend frontend-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The whole stack as its systemd units run it (own PostgreSQL, Redis, influxd, SMTP), a power cut
 # mid-stream, and the counts compared with the generator's (tests/e2e/test_stack.py).
