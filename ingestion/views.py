@@ -252,6 +252,7 @@ class IngestView(APIView):
 
     @extend_schema(
         request={"application/json": INGEST_REQUEST_SCHEMA},
+        extensions={"x-body-required": True},
         responses={
             201: inline_serializer(
                 "IngestAccepted",
