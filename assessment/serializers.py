@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
-from ingestion.serializers import RESOLUTION_PATTERN, QuerySerializer, query_window
+from ingestion.serializers import RESOLUTION_PATTERN, QuerySerializer, StrictTypesMixin, query_window
 
 from .models import (
     Alert,
@@ -258,12 +258,14 @@ class AlertPageSerializer(serializers.Serializer):
     results = AlertSerializer(many=True)
 
 
-class AcknowledgeSerializer(serializers.Serializer):
+class AcknowledgeSerializer(StrictTypesMixin, serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
 
 
-class ResolveSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=4000, help_text="what was found and done (required)")
+class ResolveSerializer(StrictTypesMixin, serializers.Serializer):
+    note = serializers.RegexField(
+        r"\S", max_length=4000, help_text="what was found and done (required, not only blanks)"
+    )
 
 
 class FleetAssetSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from ingestion.api_errors import ERROR_RESPONSE
 from ingestion.auth import SessionTenantAuthentication, member_principal, request_principal
 from ingestion.models import TokenScope
+from ingestion.serializers import StrictTypesMixin
 
 from .selectors import session_profile
 
@@ -39,7 +40,7 @@ PROFILE = inline_serializer(
 )
 
 
-class LoginSerializer(serializers.Serializer):
+class LoginSerializer(StrictTypesMixin, serializers.Serializer):
     username = serializers.CharField(max_length=150, trim_whitespace=True)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 

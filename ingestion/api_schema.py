@@ -84,6 +84,8 @@ def document_common_responses(result: dict, generator, request, public) -> dict:
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             view_cls = views.get((path, method.upper()))
+            if operation.pop("x-body-required", False) and "requestBody" in operation:
+                operation["requestBody"]["required"] = True  # extend_schema has no flag for it
             responses: dict[str, Any] = operation["responses"]
             codes: dict[int, bool | None] = {406: None, 503: False}
             if _authenticated(view_cls):

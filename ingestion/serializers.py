@@ -14,6 +14,52 @@ from .selectors import SIGNAL_READ_FIELDS
 from .services.registry import ASSET_WRITABLE_FIELDS
 
 
+def _json_types(field: serializers.Field) -> tuple[type, ...] | None:
+    """The JSON types the OpenAPI document gives `field`; None: any (or not checked here)."""
+    if isinstance(field, serializers.BooleanField):
+        return (bool,)
+    if isinstance(field, serializers.ChoiceField):
+        keys = list(field.choices)
+        if keys and all(isinstance(k, int) and not isinstance(k, bool) for k in keys):
+            return (int,)
+        return (str,) if keys and all(isinstance(k, str) for k in keys) else None
+    if isinstance(field, serializers.IntegerField):
+        return (int,)
+    if isinstance(field, serializers.FloatField | serializers.DecimalField):
+        return (int, float)
+    if isinstance(field, serializers.CharField | serializers.DateField | serializers.DateTimeField):
+        return (str,)
+    if isinstance(field, serializers.ListField):
+        return (list,)
+    return None
+
+
+class StrictTypesMixin:
+    """JSON bodies must carry the types the OpenAPI document declares: DRF would coerce
+    (the number 7 into the name "7", the string "1.5" into a float, 1 or "yes" into true), so
+    a body the schema refuses would be accepted. A field of the wrong JSON type is refused with
+    400 naming it; `null` is left to the field's own allow_null rule."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and not hasattr(data, "getlist"):
+            wrong = {}
+            for name, field in self.fields.items():  # type: ignore[attr-defined]
+                if field.read_only or name not in data or data[name] is None:
+                    continue
+                types = _json_types(field)
+                value = data[name]
+                if types is not None and (
+                    not isinstance(value, types) or (isinstance(value, bool) and bool not in types)
+                ):
+                    wrong[name] = f"must be a JSON {_TYPE_NAMES[types[0]]}"
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+_TYPE_NAMES = {bool: "boolean", int: "number", str: "string", list: "array"}
+
+
 def _positive_float_field(*, maximum: float | None = None, **kwargs) -> serializers.FloatField:
     """A number that must be > 0 (the model's clean() refuses 0, docs/CONTRACTS.md §3.2): the
     OpenAPI document says so with exclusiveMinimum, which DRF's own validators cannot express."""
@@ -26,7 +72,7 @@ def _positive_float_field(*, maximum: float | None = None, **kwargs) -> serializ
     return field_cls(max_value=maximum, **kwargs)
 
 
-class AssetSerializer(serializers.ModelSerializer):
+class AssetSerializer(StrictTypesMixin, serializers.ModelSerializer):
     tenant = serializers.CharField(source="tenant.name", read_only=True)
     asset_id = serializers.RegexField(ASSET_ID_PATTERN, max_length=64, validators=[])
     rated_voltage_v = _positive_float_field(

@@ -261,6 +261,40 @@ def ingest_fast(request: HttpRequest) -> HttpResponse | None:
     return response
 
 
+INGEST_ACCEPTED = inline_serializer(
+    "IngestAccepted",
+    {
+        "accepted": serializers.IntegerField(help_text="events stored (or spooled)"),
+        "assets": serializers.IntegerField(help_text="distinct assets in the batch"),
+        "spooled": serializers.BooleanField(help_text="true: kept in the spool, replayed in order"),
+        "detail": serializers.CharField(required=False, help_text="why the events were spooled"),
+    },
+)
+SIGNALS = inline_serializer(
+    "AssetSignals",
+    {
+        "asset_id": serializers.CharField(),
+        "start": serializers.DateTimeField(),
+        "end": serializers.DateTimeField(),
+        "resolution": serializers.CharField(help_text="raw or the bucket in seconds, e.g. 300s"),
+        "fields": serializers.ListField(child=serializers.CharField()),
+        "series": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="raw: {time, values: {field: value}}; downsampled: {time, values: {field: "
+            "{mean, min, max, count}}}",
+        ),
+    },
+)
+LATEST = inline_serializer(
+    "AssetLatest",
+    {
+        "asset_id": serializers.CharField(),
+        "time": serializers.DateTimeField(),
+        "values": serializers.DictField(help_text="every stored field of the newest event"),
+    },
+)
+
+
 class IngestView(APIView):
     """POST one Canonical Sensor Event v1 or an array of up to 10,000 (10 MB)."""
 
@@ -278,16 +312,12 @@ class IngestView(APIView):
 
     @extend_schema(
         request={"application/json": INGEST_REQUEST_SCHEMA},
+        extensions={"x-body-required": True},
         responses={
-            201: inline_serializer(
-                "IngestAccepted",
-                {
-                    "accepted": serializers.IntegerField(),
-                    "assets": serializers.IntegerField(),
-                    "spooled": serializers.BooleanField(),
-                },
+            201: INGEST_ACCEPTED,
+            202: OpenApiResponse(
+                INGEST_ACCEPTED, description="accepted and spooled: the time-series store is unreachable"
             ),
-            202: OpenApiResponse(description="accepted and spooled: the time-series store is unreachable"),
             400: ERROR_RESPONSE,
             401: ERROR_RESPONSE,
             403: ERROR_RESPONSE,
@@ -367,7 +397,7 @@ class AssetSignalsView(APIView):
     @extend_schema(
         parameters=[SignalsQuerySerializer],
         responses={
-            200: OpenApiResponse(description="series"),
+            200: SIGNALS,
             400: ERROR_RESPONSE,
             404: ERROR_RESPONSE,
             503: ERROR_RESPONSE,
@@ -387,7 +417,7 @@ class AssetLatestView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("asset_id", str, OpenApiParameter.PATH)],
         responses={
-            200: OpenApiResponse(description="newest event"),
+            200: OpenApiResponse(LATEST, description="newest event"),
             404: ERROR_RESPONSE,
             503: ERROR_RESPONSE,
         },

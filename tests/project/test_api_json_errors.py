@@ -109,3 +109,39 @@ def test_an_unreachable_database_answers_json_503_with_retry_after(api, monkeypa
     response = api.get("/api/v1/assets")
     assert_problem(response, 503)
     assert int(response["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", 7),
+        ("rated_rpm", "1480"),
+        ("active", "yes"),
+        ("active", 1),
+        ("iso_group", "2"),
+        ("asset_id", 12),
+    ],
+)
+def test_a_body_value_of_another_json_type_is_refused_not_coerced(api, field, value):
+    body = {
+        "asset_id": "M-9",
+        "name": "Motor",
+        "asset_type": "motor",
+        "phase": "three",
+        "rated_voltage_v": 415.0,
+        "rated_current_a": 28.0,
+        "rated_power_kw": 15.0,
+        "rated_rpm": 1480,
+        "iso_group": 2,
+        "foundation": "rigid",
+        field: value,
+    }
+    response = api.post("/api/v1/assets", body, content_type="application/json")
+    errors = assert_problem(response, 400)["errors"]
+    assert [e["field"] for e in errors] == [field]
+    # the same body with the declared types is stored
+    good = {
+        **body,
+        field: {"name": "Motor", "rated_rpm": 1480, "iso_group": 2, "asset_id": "M-9"}.get(field, True),
+    }
+    assert api.post("/api/v1/assets", good, content_type="application/json").status_code == 201
