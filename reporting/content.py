@@ -219,7 +219,7 @@ def report_data(
     *, tenant: Tenant, scope: str, scope_id: str, start: datetime, end: datetime, now: datetime | None = None
 ) -> ReportData:
     """Everything a report of [start, end) shows, from the API's selectors."""
-    now = now or timezone.now()
+    now = (now or timezone.now()).replace(microsecond=0)
     assets = scope_assets(tenant=tenant, scope=scope, scope_id=scope_id)
     alerts = assessment_selectors.alert_period_counts(tenant=tenant, start=start, end=end)
     rollups: RollupCache = {}  # each asset's energy rollups read once for all the summaries below
