@@ -11,7 +11,7 @@ import pandas as pd
 from django.conf import settings
 
 from ingestion.models import Asset
-from ingestion.timeseries import Point, get_store
+from ingestion.timeseries import FieldTotal, Point, get_store
 from pdm_project.contract import EVENT_SIGNALS
 
 from .anomaly import AnomalyModel
@@ -140,53 +140,47 @@ def baseline_validation_report(*, asset_id: str, start: datetime, end: datetime)
 
 # --- the feature columns of a report period (docs/CONTRACTS.md §16.1) ------------------------
 
-PERIOD_FEATURE_FIELDS = (
-    "energy_kwh",
-    "energy_gap_s",
-    "interval_s",
-    "power_factor",
-    "low_pf",
-    "voltage_out_of_band",
-    "frequency_out_of_band",
-)
-
 
 def asset_period_conditions(
     *, asset_id: str, start: datetime, end: datetime
 ) -> dict[str, float | int | None]:
     """Energy, coverage, power factor and supply-condition durations of the asset's feature points
     with time in [start, end) (§16.1). A condition flag at point i holds for the whole interval
-    closing at i (`dur_i = interval_s_i - energy_gap_s_i`). Every value is None without points."""
-    points = get_store().read(
-        measurement="features", asset_id=asset_id, start=start, end=end, fields=list(PERIOD_FEATURE_FIELDS)
-    )
-    frame = _frame(points, PERIOD_FEATURE_FIELDS)
-    empty: dict[str, float | int | None] = {
-        "points": 0,
-        "energy_kwh": None,
-        "energy_gap_h": None,
-        "pf_mean": None,
-        "pf_min": None,
-        "hours_pf_below_limit": None,
-        "voltage_out_of_band_min": None,
-        "frequency_out_of_band_min": None,
-    }
-    if frame.empty:
-        return empty
-    dur = (frame["interval_s"].fillna(0.0) - frame["energy_gap_s"].fillna(0.0)).clip(lower=0.0)
-    pf = frame["power_factor"].dropna()
-    energy = frame["energy_kwh"].dropna()
+    closing at i (`dur_i = interval_s_i - energy_gap_s_i`, the gap being 0 or the whole interval).
+    Sums come from the store (InfluxDB sums on the server). Every value is None without points."""
+    store = get_store()
 
-    def flagged(column: str) -> float:
-        return float(dur[frame[column].fillna(0.0) == 1].sum())
+    def totals(fields: list[str], flag: str | None = None) -> dict[str, FieldTotal]:
+        return store.totals(
+            measurement="features", asset_id=asset_id, start=start, end=end, fields=fields, where_flag=flag
+        )
 
+    all_ = totals(["energy_kwh", "energy_gap_s", "interval_s", "power_factor"])
+    points = max(all_["energy_gap_s"].count, all_["interval_s"].count, all_["power_factor"].count)
+    if points == 0:
+        return {
+            "points": 0,
+            "energy_kwh": None,
+            "energy_gap_h": None,
+            "pf_mean": None,
+            "pf_min": None,
+            "hours_pf_below_limit": None,
+            "voltage_out_of_band_min": None,
+            "frequency_out_of_band_min": None,
+        }
+
+    def flagged_s(flag: str) -> float:
+        t = totals(["interval_s", "energy_gap_s"], flag)
+        return max(0.0, (t["interval_s"].sum or 0.0) - (t["energy_gap_s"].sum or 0.0))
+
+    pf = all_["power_factor"]
     return {
-        "points": len(frame),
-        "energy_kwh": float(energy.sum()) if len(energy) else None,
-        "energy_gap_h": float(frame["energy_gap_s"].fillna(0.0).sum()) / 3600.0,
-        "pf_mean": float(pf.mean()) if len(pf) else None,
-        "pf_min": float(pf.min()) if len(pf) else None,
-        "hours_pf_below_limit": flagged("low_pf") / 3600.0,
-        "voltage_out_of_band_min": flagged("voltage_out_of_band") / 60.0,
-        "frequency_out_of_band_min": flagged("frequency_out_of_band") / 60.0,
+        "points": points,
+        "energy_kwh": all_["energy_kwh"].sum,
+        "energy_gap_h": (all_["energy_gap_s"].sum or 0.0) / 3600.0,
+        "pf_mean": None if pf.sum is None else pf.sum / pf.count,
+        "pf_min": pf.min,
+        "hours_pf_below_limit": flagged_s("low_pf") / 3600.0,
+        "voltage_out_of_band_min": flagged_s("voltage_out_of_band") / 60.0,
+        "frequency_out_of_band_min": flagged_s("frequency_out_of_band") / 60.0,
     }

@@ -380,14 +380,13 @@ def health_period_latest(*, asset: Asset, start: datetime, end: datetime) -> dic
 def health_period_summary(*, asset: Asset, start: datetime, end: datetime) -> dict[str, Any]:
     """`health` points of [start, end): latest/min/mean health, and the latest point's risk and RUL.
     Every value is None when the period holds no health point (§16.1)."""
-    points = get_store().read(
+    total = get_store().totals(
         measurement="health", asset_id=asset.asset_id, start=start, end=end, fields=["health_score"]
-    )
-    scores = [float(p.fields["health_score"]) for p in points if p.fields.get("health_score") is not None]
+    )["health_score"]
     return {
-        "points": len(scores),
-        "health_min": min(scores) if scores else None,
-        "health_mean": sum(scores) / len(scores) if scores else None,
+        "points": total.count,
+        "health_min": total.min,
+        "health_mean": None if total.sum is None else total.sum / total.count,
         **health_period_latest(asset=asset, start=start, end=end),
     }
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from analytics.energy.selectors import energy_summary
+from analytics.energy.selectors import RollupCache, energy_summary
 from analytics.selectors import asset_period_conditions
 from assessment import selectors as assessment_selectors
 from assessment.models import CONTRACT_VERSION, RiskLevel
@@ -219,15 +219,22 @@ def report_data(
     *, tenant: Tenant, scope: str, scope_id: str, start: datetime, end: datetime, now: datetime | None = None
 ) -> ReportData:
     """Everything a report of [start, end) shows, from the API's selectors."""
-    now = now or timezone.now()
+    now = (now or timezone.now()).replace(microsecond=0)
     assets = scope_assets(tenant=tenant, scope=scope, scope_id=scope_id)
     alerts = assessment_selectors.alert_period_counts(tenant=tenant, start=start, end=end)
+    rollups: RollupCache = {}  # each asset's energy rollups read once for all the summaries below
     sections = []
     for asset in assets:
         row, latest = asset_row(asset=asset, start=start, end=end, alerts=alerts)
         section = AssetSection(asset=asset, row=row)
         section.energy = energy_summary(
-            tenant=tenant, scope="asset", scope_id=asset.asset_id, start=start, end=end, bucket="day"
+            tenant=tenant,
+            scope="asset",
+            scope_id=asset.asset_id,
+            start=start,
+            end=end,
+            bucket="day",
+            rollups=rollups,
         )
         totals = section.energy["totals"]
         # the energy API's figure (intervals split at the period's edges), as the dashboard shows it
@@ -259,10 +266,22 @@ def report_data(
     prev_start = start - length
     subject_scope, subject_id = (scope, scope_id or None) if scope != "fleet" else ("fleet", None)
     energy = energy_summary(
-        tenant=tenant, scope=subject_scope, scope_id=subject_id, start=start, end=end, bucket=_bucket(length)
+        tenant=tenant,
+        scope=subject_scope,
+        scope_id=subject_id,
+        start=start,
+        end=end,
+        bucket=_bucket(length),
+        rollups=rollups,
     )
     energy_previous = energy_summary(
-        tenant=tenant, scope=subject_scope, scope_id=subject_id, start=prev_start, end=start, bucket="month"
+        tenant=tenant,
+        scope=subject_scope,
+        scope_id=subject_id,
+        start=prev_start,
+        end=start,
+        bucket="month",
+        rollups=rollups,
     )
     return ReportData(
         tenant=tenant.name,

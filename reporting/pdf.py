@@ -350,7 +350,7 @@ def _energy(d: ReportData) -> list:
         for m in months:
             rows.append(
                 [
-                    Paragraph(escape(str(m.get(c.key) or "")), CELL)
+                    Paragraph(escape(_text(m.get(c.key))), CELL)
                     if c.kind is None
                     else fmt(m.get(c.key), c.kind)
                     for c in BILLING_COLUMNS
@@ -425,7 +425,12 @@ def _details(d: ReportData) -> list:
                 )
             )
             for passage in g["passages"]:
-                story.append(_p(f"- {passage.get('excerpt', '')} [{passage.get('citation', '')}]", SMALL))
+                story.append(
+                    _p(
+                        f"\u2022 {passage.get('excerpt', '').lstrip('- ')} [{passage.get('citation', '')}]",
+                        SMALL,
+                    )
+                )
             actions = g.get("actions") or {}
             if actions.get("text"):
                 story.append(_p(f"Actions [{actions.get('citation', '')}]: {actions['text']}", SMALL))

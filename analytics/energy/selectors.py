@@ -61,15 +61,26 @@ def rollup_blocks(*, asset_id: str, first: int, end: int) -> Blocks:
     return blocks_from_hours(first, end - first, hours)
 
 
+# Blocks read per (asset id, first, end): a caller asking several summaries of one request (a
+# report: each asset, then the fleet) passes one dict so each asset's rollups are read once.
+RollupCache = dict[tuple[str, int, int], Blocks]
+
+
 def _block_time(block: int) -> datetime:
     return block_start(block)
 
 
-def _ledger(unit: _Unit, first: int, end: int) -> Ledger:
+def _ledger(unit: _Unit, first: int, end: int, rollups: RollupCache | None = None) -> Ledger:
     lo, hi = billing_range(unit.settings.calendar, first, end)
     blocks = Blocks.zeros(lo, hi - lo)
     for asset_id in unit.asset_ids:
-        one = rollup_blocks(asset_id=asset_id, first=lo, end=hi)
+        if rollups is None:
+            one = rollup_blocks(asset_id=asset_id, first=lo, end=hi)
+        else:
+            key = (asset_id, lo, hi)
+            if key not in rollups:
+                rollups[key] = rollup_blocks(asset_id=asset_id, first=lo, end=hi)
+            one = rollups[key]
         for name, values in one.values.items():
             blocks.values[name] += values
     versions = [t.version() for t in tariff_versions(site=unit.site)]
@@ -134,9 +145,19 @@ def _common_calendar(units: list[_Unit], bucket: str) -> SiteCalendar:
 
 
 def energy_summary(
-    *, tenant: Tenant, scope: str, scope_id: str | None, start: datetime, end: datetime, bucket: str
+    *,
+    tenant: Tenant,
+    scope: str,
+    scope_id: str | None,
+    start: datetime,
+    end: datetime,
+    bucket: str,
+    rollups: RollupCache | None = None,
 ) -> dict:
-    """Totals, the bucket series, cost breakdown, coverage and billing months of [start, end)."""
+    """Totals, the bucket series, cost breakdown, coverage and billing months of [start, end).
+
+    `rollups`: a dict shared by the summaries of one request, so each asset's rollups are read once
+    (the blocks are not modified by the summary)."""
     if scope not in SCOPES:
         raise EnergyQueryError("scope", f"scope must be one of {', '.join(SCOPES)}")
     if bucket not in BUCKETS:
@@ -146,7 +167,7 @@ def energy_summary(
     calendar = (
         _common_calendar(units, bucket) if units else SiteSettings.of(Site(tenant=tenant, code="-")).calendar
     )
-    ledgers = [_ledger(u, first, end_block) for u in units]
+    ledgers = [_ledger(u, first, end_block, rollups) for u in units]
     n_assets = sum(len(u.asset_ids) for u in units)
     result = summarize(
         ledgers=ledgers, calendar=calendar, first=first, end=end_block, bucket=bucket, n_assets=n_assets

@@ -106,6 +106,16 @@ class Bucket:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldTotal:
+    """sum, count, min and max of one field over a range (None without values)."""
+
+    sum: float | None
+    count: int
+    min: float | None
+    max: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class RetentionPolicy:
     name: str
     duration: str
@@ -189,6 +199,40 @@ class TimeSeriesStore(abc.ABC):
         fields: Sequence[str],
     ) -> list[Bucket]:
         """mean/min/max/count per field per epoch-aligned bucket; empty buckets are omitted."""
+
+    def totals(
+        self,
+        *,
+        measurement: str,
+        asset_id: str,
+        start: datetime,
+        end: datetime,
+        fields: Sequence[str],
+        where_flag: str | None = None,
+    ) -> dict[str, FieldTotal]:
+        """sum/count/min/max of each numeric field over the points of [start, end), only those
+        whose field `where_flag` equals 1 when given (the report's condition durations, §16.1).
+        A field without values has count 0 and None elsewhere. This default reads the points;
+        a backend that can sum on the server overrides it."""
+        names = list(fields)
+        wanted = names + ([where_flag] if where_flag and where_flag not in names else [])
+        points = self.read(measurement=measurement, asset_id=asset_id, start=start, end=end, fields=wanted)
+        out: dict[str, FieldTotal] = {}
+        for name in names:
+            values = [
+                float(v)
+                for p in points
+                if (where_flag is None or p.fields.get(where_flag) == 1)
+                and isinstance(v := p.fields.get(name), int | float)
+                and not isinstance(v, bool)
+            ]
+            out[name] = FieldTotal(
+                sum(values) if values else None,
+                len(values),
+                min(values, default=None),
+                max(values, default=None),
+            )
+        return out
 
     @abc.abstractmethod
     def count(

@@ -11,7 +11,7 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from .base import Bucket, Point, retention_policy_of
+from .base import Bucket, FieldTotal, Point, retention_policy_of
 from .validation import (
     check_aggregate_args,
     check_asset_id,
@@ -174,6 +174,39 @@ class InfluxReads:
                     }
                 buckets.append(Bucket(from_micros(row[0]), values))
         return buckets
+
+    def totals(
+        self,
+        *,
+        measurement: str,
+        asset_id: str,
+        start: datetime,
+        end: datetime,
+        fields: Sequence[str],
+        where_flag: str | None = None,
+    ) -> dict[str, FieldTotal]:
+        """Summed by influxd: one row per call, whatever the number of points."""
+        measurement, asset_id, names, _, start_us, end_us = check_aggregate_args(
+            measurement, asset_id, start, end, timedelta(seconds=1), fields
+        )
+        empty = {name: FieldTotal(None, 0, None, None) for name in names}
+        if start_us >= end_us:
+            return empty
+        flag = check_field_names([where_flag])[0] if where_flag else None  # type: ignore[index]
+        select = ",".join(f'{agg}("{name}")' for name in names for agg in ("sum", "count", "min", "max"))
+        statement = (
+            f"SELECT {select} FROM {self._source(measurement)} "  # noqa: S608 - validated identifiers, values bound
+            "WHERE asset_id = $asset AND time >= $start AND time < $end"
+            + (f' AND "{flag}" = 1' if flag else "")
+        )
+        params = {"asset": asset_id, "start": start_us * 1000, "end": end_us * 1000}
+        for fragment in self._query(statement, params, chunked=True):
+            for row in fragment.get("values") or []:
+                for k, name in enumerate(names):
+                    total, n, lo, hi = row[1 + 4 * k : 5 + 4 * k]
+                    if n:
+                        empty[name] = FieldTotal(float(total), int(n), float(lo), float(hi))
+        return empty
 
     def count(
         self,

@@ -56,4 +56,8 @@ CELERY_BEAT_SCHEDULE = {
     "pipeline-requeue-stalled": {"task": "assessment.tasks.pipeline_requeue_stalled_task", "schedule": 300.0},
     "baselines-retrain-due": {"task": "assessment.tasks.baselines_retrain_due_task", "schedule": 86400.0},
     "reports-expire": {"task": "reporting.tasks.reports_expire_task", "schedule": 3600.0},
+    "report-deliveries-requeue": {
+        "task": "reporting.schedules.tasks.report_deliveries_requeue",
+        "schedule": 300.0,
+    },
 }

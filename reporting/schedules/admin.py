@@ -79,6 +79,7 @@ class ReportDeliveryAdmin(admin.ModelAdmin):
         "recipients",
         "status",
         "attempts",
+        "next_attempt_at",
         "error",
         "created_at",
         "sent_at",

@@ -115,6 +115,11 @@ class ReportDelivery(models.Model):
     recipients = models.JSONField(default=list)
     status = models.CharField(max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="e-mail send attempts so far")
+    next_attempt_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="when the next send is due (pending only); a send task lost past it is queued again",
+    )
     error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)

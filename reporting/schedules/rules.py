@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-from celery.schedules import crontab
+from celery.schedules import ParseException, crontab
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
@@ -23,6 +23,13 @@ SCOPES = ("asset", "site", "fleet")
 MAX_RECIPIENTS = 50
 FLEET_FALLBACK_ZONE = "UTC"
 CRON_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+CRON_RANGES = {
+    "minute": "0-59",
+    "hour": "0-23",
+    "day_of_month": "1-31",
+    "month_of_year": "1-12",
+    "day_of_week": "0-6 (0 = Sunday) or mon-sun",
+}
 
 
 def schedule_timezone(*, tenant: Tenant, scope: str, scope_id: str) -> str:
@@ -62,8 +69,11 @@ def cron_problem(cron: str) -> str | None:
     for name, value in zip(CRON_FIELDS, parts, strict=True):
         try:
             crontab(**{name: value})
-        except (ValueError, TypeError) as exc:
-            return f"cron {name.replace('_', '-')} {value!r} is invalid ({exc})"
+        except (ValueError, TypeError, ParseException):
+            return (
+                f"cron {name.replace('_', '-')} {value!r} is invalid: use *, numbers in {CRON_RANGES[name]}, "
+                "ranges a-b, lists a,b and steps */n"
+            )
     return None
 
 

@@ -34,6 +34,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             "timezone",
             "status",
             "attempts",
+            "next_attempt_at",
             "error",
             "recipients",
             "reports",

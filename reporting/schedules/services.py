@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -29,6 +29,8 @@ from .rules import cron_fields, schedule_timezone
 log = logging.getLogger(__name__)
 
 RUN_TASK = "reporting.schedules.tasks.report_schedule_run"
+#: a pending send this late (its task lost) is queued again by `deliveries_requeue_stalled`
+REQUEUE_AFTER = timedelta(minutes=5)
 MIME = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -38,9 +40,9 @@ MIME = {
 class DeliveryRetry(Exception):
     """A transient SMTP failure: the send is tried again later (the delivery stays pending)."""
 
-    def __init__(self, message: str, attempts: int):
+    def __init__(self, message: str, attempts: int, countdown_s: int):
         super().__init__(message)
-        self.attempts = attempts
+        self.attempts, self.countdown_s = attempts, countdown_s
 
 
 # --- schedules and their periodic tasks ----------------------------------------------------------
@@ -140,7 +142,23 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> ReportDeli
             delivery.save(update_fields=["status", "error"])
             log.error("report delivery %s failed: %s", delivery.pk, delivery.error)
             return delivery
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["next_attempt_at"])
     return delivery
+
+
+def deliveries_requeue_stalled(*, now: datetime | None = None) -> list[int]:
+    """Pending deliveries whose send is overdue by REQUEUE_AFTER_S (its task was lost, e.g. with
+    the broker's data): their ids, each marked due now so the next sweep leaves it alone."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        stalled = list(
+            ReportDelivery.objects.select_for_update(skip_locked=True)
+            .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now - REQUEUE_AFTER)
+            .values_list("pk", flat=True)
+        )
+        ReportDelivery.objects.filter(pk__in=stalled).update(next_attempt_at=now)
+    return stalled
 
 
 # --- the e-mail ------------------------------------------------------------------------------------
@@ -230,14 +248,18 @@ def delivery_send(*, delivery_id: int) -> ReportDelivery:
             except (smtplib.SMTPException, OSError) as exc:
                 delivery.error = f"attempt {delivery.attempts}: {type(exc).__name__}: {exc}"
                 if _transient(exc) and delivery.attempts < settings.REPORT_EMAIL_MAX_ATTEMPTS:
-                    retry = DeliveryRetry(delivery.error, delivery.attempts)
+                    countdown_s = settings.REPORT_EMAIL_RETRY_BASE_S * 2 ** (delivery.attempts - 1)
+                    retry = DeliveryRetry(delivery.error, delivery.attempts, countdown_s)
+                    delivery.next_attempt_at = timezone.now() + timedelta(seconds=countdown_s)
                 else:
                     delivery.status = DeliveryStatus.FAILED
             else:
                 delivery.status, delivery.sent_at, delivery.error = DeliveryStatus.SENT, timezone.now(), ""
         if delivery.status == DeliveryStatus.FAILED:
             log.error("report delivery %s failed: %s", delivery.pk, delivery.error)
-        delivery.save(update_fields=["attempts", "error", "status", "sent_at"])
+        if delivery.status != DeliveryStatus.PENDING:
+            delivery.next_attempt_at = None
+        delivery.save(update_fields=["attempts", "error", "status", "sent_at", "next_attempt_at"])
     if retry is not None:
         raise retry
     return delivery

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 from django.db import transaction
 
 from . import services
@@ -27,6 +26,11 @@ def report_delivery_send(self, delivery_id: int) -> None:
     try:
         services.delivery_send(delivery_id=delivery_id)
     except services.DeliveryRetry as exc:
-        raise self.retry(
-            countdown=settings.REPORT_EMAIL_RETRY_BASE_S * 2 ** (exc.attempts - 1), exc=exc
-        ) from exc
+        raise self.retry(countdown=exc.countdown_s, exc=exc) from exc
+
+
+@shared_task
+def report_deliveries_requeue() -> None:
+    """Periodic (beat): queue again the sends of pending deliveries whose task was lost."""
+    for delivery_id in services.deliveries_requeue_stalled():
+        report_delivery_send.delay(delivery_id)

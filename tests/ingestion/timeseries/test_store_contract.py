@@ -669,3 +669,47 @@ def test_a_string_field_holding_nul_is_refused_and_writes_nothing(store):
     with pytest.raises(ValueError, match="NUL"):
         store.write([pt("nul-1", T0, s="a\x00b"), pt("nul-1", T0 + US, s="fine")])
     assert store.count(measurement="events", asset_id="nul-1") == 0
+
+
+def test_totals_sum_count_min_max_of_a_range_optionally_where_a_flag_is_1(store):
+    rng = np.random.default_rng(5)
+    points, t = [], T0
+    for _ in range(500):
+        t += timedelta(seconds=int(rng.integers(1, 90)))
+        fields = {"interval_s": float(rng.integers(1, 90)), "low_pf": int(rng.random() < 0.3)}
+        if rng.random() < 0.8:
+            fields["power_factor"] = float(rng.uniform(0.7, 0.99))
+        points.append(pt("M-1", t, **fields))
+    store.write([*points, pt("M-2", T0 + timedelta(seconds=5), interval_s=1e9, low_pf=1)])
+    start, end = points[10].time, points[400].time
+    inside = [p.fields for p in points if start <= p.time < end]
+
+    got = store.totals(
+        measurement="events",
+        asset_id="M-1",
+        start=start,
+        end=end,
+        fields=["interval_s", "power_factor", "nope"],
+    )
+    flagged = store.totals(
+        measurement="events",
+        asset_id="M-1",
+        start=start,
+        end=end,
+        fields=["interval_s"],
+        where_flag="low_pf",
+    )
+
+    pfs = [f["power_factor"] for f in inside if "power_factor" in f]
+    assert got["interval_s"].count == 390 and got["interval_s"].sum == pytest.approx(
+        sum(f["interval_s"] for f in inside)
+    )
+    assert (got["power_factor"].count, got["power_factor"].min, got["power_factor"].max) == (
+        len(pfs),
+        min(pfs),
+        max(pfs),
+    )
+    assert got["power_factor"].sum == pytest.approx(sum(pfs), rel=1e-12)
+    assert (got["nope"].count, got["nope"].sum, got["nope"].min) == (0, None, None)
+    low = [f["interval_s"] for f in inside if f["low_pf"] == 1]
+    assert flagged["interval_s"].count == len(low) and flagged["interval_s"].sum == pytest.approx(sum(low))

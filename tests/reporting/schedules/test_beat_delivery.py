@@ -1,7 +1,8 @@
-"""End to end with real processes: a report schedule due within the minute is fired by a real
-`celery beat` (database scheduler) on Redis, a real worker builds the PDF and the Excel file and
-mails them to a real SMTP server (aiosmtpd) that refuses the first attempt; the retry delivers and
-the delivery records two attempts, `sent`, in the database and the API."""
+"""End to end with real processes: a report schedule created through the API while a real
+`celery beat` (database scheduler) runs on Redis, due within the minute, is fired by it; a real
+worker builds the PDF and the Excel file and mails them to a real SMTP server (aiosmtpd) that
+refuses the first attempt; the retry delivers and the delivery records two attempts, `sent`, in the
+database and the API."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from reporting.models import ReportDelivery, ReportSchedule
-from reporting.schedules import services
 from reporting.summary import NO_DATA_TEXT
 
 from .conftest import session_client
@@ -55,26 +55,31 @@ def wait_for(predicate, timeout_s: float, what: str, logs):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_beat_fires_the_schedule_and_the_retried_mail_arrives_with_both_files(
+def test_beat_fires_a_new_schedule_and_the_retried_mail_arrives_with_both_files(
     pump, smtp_server, celery_worker_env, request
 ):
-    due = next_whole_minute()
-    local_due = due.astimezone(KOLKATA)
-    schedule = services.schedule_save(
-        schedule=ReportSchedule(
-            tenant=pump.tenant,
-            scope="asset",
-            scope_id="PUMP-07",
-            period_rule="previous_day",
-            formats="both",
-            recipients=["plant.manager@example.com"],
-            run_at=local_due.time(),
-        )
-    )
-    smtp_server.refuse_next(1)  # the relay answers 451 to the first DATA
     worker = request.getfixturevalue("celery_worker")
     beat = request.getfixturevalue("celery_beat")
     logs = (worker.log, beat.log)
+    # created while beat runs: saving the PeriodicTask makes the database scheduler reload
+    due = next_whole_minute()
+    local_due = due.astimezone(KOLKATA)
+    smtp_server.refuse_next(1)  # the relay answers 451 to the first DATA
+    manager = session_client(pump.tenant, "manager")
+    created = manager.post(
+        "/api/v1/report-schedules",
+        {
+            "scope": "asset",
+            "scope_id": "PUMP-07",
+            "period_rule": "previous_day",
+            "formats": "both",
+            "recipients": ["plant.manager@example.com"],
+            "run_at": local_due.strftime("%H:%M"),
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    schedule = ReportSchedule.objects.get(pk=created.json()["id"])
 
     [message] = wait_for(lambda: smtp_server.messages, 150, "the report e-mail", logs)
     assert smtp_server.refused == 1
@@ -98,11 +103,7 @@ def test_beat_fires_the_schedule_and_the_retried_mail_arrives_with_both_files(
     cells = [c for ws in workbook.worksheets for row in ws.iter_rows(values_only=True) for c in row]
     assert NO_DATA_TEXT in cells
 
-    [listed] = (
-        session_client(pump.tenant, "manager")
-        .get(f"/api/v1/report-schedules/{schedule.pk}/deliveries")
-        .json()
-    )
+    [listed] = manager.get(f"/api/v1/report-schedules/{schedule.pk}/deliveries").json()
     assert (listed["status"], listed["attempts"], listed["error"]) == ("sent", 2, "")
     assert sorted(r["format"] for r in listed["reports"]) == ["pdf", "xlsx"]
     fired = f"Sending due task report-schedule-{schedule.pk} (reporting.schedules.tasks.report_schedule_run)"

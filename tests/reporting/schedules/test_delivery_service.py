@@ -146,3 +146,32 @@ def test_a_disabled_schedule_does_not_run(schedule):
     assert not schedule.periodic_task.enabled
     assert services.schedule_run(schedule_id=schedule.pk, now=NOW) is None
     assert not ReportDelivery.objects.exists()
+
+
+def test_a_send_whose_task_was_lost_is_queued_again_after_five_minutes(schedule, smtp_settings):
+    from datetime import timedelta
+
+    delivery = services.schedule_run(schedule_id=schedule.pk, now=NOW)
+    due = delivery.next_attempt_at
+    assert due is not None  # built, waiting for its send task (which we "lose" here)
+    assert services.deliveries_requeue_stalled(now=due + timedelta(minutes=4)) == []
+    assert services.deliveries_requeue_stalled(now=due + timedelta(minutes=6)) == [delivery.pk]
+    # marked due again: the next sweep leaves it to the task just queued
+    assert services.deliveries_requeue_stalled(now=due + timedelta(minutes=7)) == []
+    delivery = services.delivery_send(delivery_id=delivery.pk)
+    assert (delivery.status, delivery.next_attempt_at) == ("sent", None)
+    assert services.deliveries_requeue_stalled(now=due + timedelta(days=1)) == []
+
+
+def test_a_retry_is_due_after_the_backoff(schedule, smtp_settings, settings):
+    settings.REPORT_EMAIL_RETRY_BASE_S = 60
+    smtp_settings.refuse_next(2)
+    delivery = services.schedule_run(schedule_id=schedule.pk, now=NOW)
+    countdowns = []
+    for _ in range(2):
+        with pytest.raises(services.DeliveryRetry) as raised:
+            services.delivery_send(delivery_id=delivery.pk)
+        countdowns.append(raised.value.countdown_s)
+    assert countdowns == [60, 120]
+    delivery.refresh_from_db()
+    assert 110 <= (delivery.next_attempt_at - delivery.created_at).total_seconds()

@@ -95,6 +95,8 @@ def test_fleet_schedule_uses_the_zone_all_sites_share_else_utc(tenant, pump, man
         ({"scope": "fleet", "scope_id": "PUMP-07"}, "scope_id", "must be empty"),
         ({"cron": "61 6 * * *"}, "cron", "cron minute '61'"),
         ({"cron": "0 6 * *"}, "cron", "5 fields"),
+        ({"cron": "0,, 6 * * *"}, "cron", "cron minute '0,,' is invalid"),
+        ({"cron": "0 6 * * 8"}, "cron", "0-6 (0 = Sunday)"),
         ({"run_at": "25:00"}, "run_at", ""),
     ],
 )
