@@ -1,6 +1,6 @@
 """Fleet report build time (PDF and Excel) against the time of the API queries it is made of, on InfluxDB.
 
-    python benchmarks/reports.py [--assets 100] [--days 30]
+    python benchmarks/reports.py [--assets 100] [--days 30] [--quick]
 
 A throwaway influxd (pdm_project.devservices) and a temporary SQLite registry hold ``--assets`` 15 kW
 machines on one site with the worked-example tariff (docs/CONTRACTS.md §18.10), each with ``--days``
@@ -134,7 +134,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--assets", type=int, default=100)
     parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--quick", action="store_true", help="20 assets")
     args = parser.parse_args()
+    if args.quick:
+        args.assets = 20
 
     from pdm_project.devservices import InfluxdServer
 

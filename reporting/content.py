@@ -216,9 +216,17 @@ def _guidance(incidents: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def report_data(
-    *, tenant: Tenant, scope: str, scope_id: str, start: datetime, end: datetime, now: datetime | None = None
+    *,
+    tenant: Tenant,
+    scope: str,
+    scope_id: str,
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
+    charts: bool = True,
 ) -> ReportData:
-    """Everything a report of [start, end) shows, from the API's selectors."""
+    """Everything a report of [start, end) shows, from the API's selectors (`charts`: also the chart
+    series of health and vibration, which only the PDF draws)."""
     now = (now or timezone.now()).replace(microsecond=0)
     assets = scope_assets(tenant=tenant, scope=scope, scope_id=scope_id)
     alerts = assessment_selectors.alert_period_counts(tenant=tenant, start=start, end=end)
@@ -243,6 +251,17 @@ def report_data(
             (totals.get("cost") or {}).get("total") if totals.get("energy_kwh") is not None else None
         )
         res = _chart_resolution(start, end)
+        section.zone_boundaries = assessment_selectors.limits_for_asset(asset=asset).zone_boundaries
+        section.incidents = [
+            _incident(a) for a in assessment_selectors.asset_incidents(asset=asset, start=start, end=end)
+        ]
+        if row["risk_level"] in DETAIL_LEVELS:
+            section.explanation = latest.explanation if latest is not None else ""
+            section.factors = [f for f in (latest.factors if latest else []) if (f.get("penalty") or 0) > 0]
+            section.guidance = _guidance(section.incidents)
+        sections.append(section)
+        if not charts:
+            continue
         section.health_series = _series(
             assessment_selectors.health_history(asset=asset, start=start, end=end, resolution=res)["series"],
             "health_score",
@@ -253,15 +272,6 @@ def report_data(
             ],
             "vibration_rms_mm_s",
         )
-        section.zone_boundaries = assessment_selectors.limits_for_asset(asset=asset).zone_boundaries
-        section.incidents = [
-            _incident(a) for a in assessment_selectors.asset_incidents(asset=asset, start=start, end=end)
-        ]
-        if row["risk_level"] in DETAIL_LEVELS:
-            section.explanation = latest.explanation if latest is not None else ""
-            section.factors = [f for f in (latest.factors if latest else []) if (f.get("penalty") or 0) > 0]
-            section.guidance = _guidance(section.incidents)
-        sections.append(section)
     length = end - start
     prev_start = start - length
     subject_scope, subject_id = (scope, scope_id or None) if scope != "fleet" else ("fleet", None)

@@ -14,6 +14,7 @@ def report_render(*, report: Report) -> bytes:
         scope_id=report.scope_id,
         start=report.period_start,
         end=report.period_end,
+        charts=report.format == ReportFormat.PDF,
     )
     if report.format == ReportFormat.PDF:
         from .pdf import pdf_render
