@@ -16,7 +16,10 @@ Then, in the same run:
 * ``raw_fleet_month_s``: the same answer computed from the month's raw events (read events and
   features per asset, integrate, bill) - what the platform would do without rollups;
 * ``ratio`` = raw / rollups (claim: >= 20); the two answers are checked equal (1e-9);
-* ``asset_year_daily_s``: one asset, the 12 months by day (claim: < 0.2 s).
+* ``asset_year_daily_s``: one asset, the 12 months by day (claim: < 0.2 s);
+* ``asset_year_read_packed_s`` / ``asset_year_read_fields_s``: that asset's year of rollups read
+  from the packed field and from the twenty numeric fields (the same-run reference; checked
+  bit-identical), and ``read_speedup``, their ratio.
 
 Timings are the median of ``--repeat`` runs (the raw-event answer, minutes long, runs once). The
 last line is one JSON object.
@@ -113,7 +116,14 @@ def setup_django(influx_url: str, data_dir: str) -> None:
 def load_fleet(
     n_assets: int, year_start: datetime, raw_start: datetime, end: datetime
 ) -> tuple[object, list]:
-    from analytics.energy.blocks import ROLLUP_FIELDS, IntervalInput, hour_fields, integrate
+    from analytics.energy.blocks import (
+        PACKED_FIELD,
+        ROLLUP_FIELDS,
+        IntervalInput,
+        hour_fields,
+        hour_packed,
+        integrate,
+    )
     from analytics.energy.models import Tariff
     from ingestion.models import Asset, Site, Tenant
     from ingestion.timeseries import PointRows, get_store
@@ -156,13 +166,16 @@ def load_fleet(
             (
                 asset.asset_id,
                 (first_block + 2 * h) * 1800 * 10**6,
-                (*hour_fields(blocks, 2 * h).values(), 0),
+                (*hour_fields(blocks, 2 * h).values(), hour_packed(blocks, 2 * h), 0),
             )
             for h in range(n_blocks // 2)
         ]
         store.write_rows(
             PointRows(
-                "energy", (*ROLLUP_FIELDS, "baseline_version"), (float,) * len(ROLLUP_FIELDS) + (int,), rows
+                "energy",
+                (*ROLLUP_FIELDS, PACKED_FIELD, "baseline_version"),
+                (float,) * len(ROLLUP_FIELDS) + (str, int),
+                rows,
             )
         )
         us = (t_s[raw] * 10**6).tolist()
@@ -282,11 +295,23 @@ def main() -> None:
             ),
             max(repeat, 3),
         )
+        from analytics.energy.calendar import block_of
+        from analytics.energy.selectors import rollup_blocks, rollup_blocks_unpacked
+
+        span = {"asset_id": assets[0].asset_id, "first": block_of(year_start), "end": block_of(end)}
+        packed_s, packed = timed(lambda: rollup_blocks(**span), max(repeat, 3))
+        fields_s, unpacked = timed(lambda: rollup_blocks_unpacked(**span), max(repeat, 3))
+        for name, values in unpacked.values.items():
+            assert np.array_equal(values, packed.values[name]), name
         ratio = raw_s / fleet_s
         print(
             f"fleet month from rollups: {fleet_s:.3f} s; from raw events: {raw_s:.2f} s; ratio {ratio:.1f} (claim >= 20)"
         )
         print(f"asset year by day: {year_s:.3f} s for {len(yearly['series'])} days (claim < 0.2 s)")
+        print(
+            f"asset year read: packed field {packed_s:.3f} s, twenty fields {fields_s:.3f} s "
+            f"(same-run reference; speed-up {fields_s / packed_s:.1f}x, same floats)"
+        )
         print(
             f"fleet month: {a['energy_kwh']:.1f} kWh, cost {a['cost']['total']:.2f} INR (same from raw events)"
         )
@@ -299,6 +324,9 @@ def main() -> None:
                     "ratio": round(ratio, 1),
                     "asset_year_daily_s": round(year_s, 4),
                     "asset_year_days": len(yearly["series"]),
+                    "asset_year_read_packed_s": round(packed_s, 4),
+                    "asset_year_read_fields_s": round(fields_s, 4),
+                    "read_speedup": round(fields_s / packed_s, 1),
                     "load_s": round(load_s, 1),
                     "ratio_ok": ratio >= 20,
                     "asset_year_ok": year_s < 0.2,

@@ -15,6 +15,8 @@ computation covered: the order in which batches arrive never changes a rollup.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +42,12 @@ QUANTITIES = (
 )
 HALVES = ("m00", "m30")
 ROLLUP_FIELDS = tuple(f"{q}_{h}" for q in QUANTITIES for h in HALVES)
+#: the same 20 values packed in one string field: base64 of little-endian float64 in
+#: ROLLUP_FIELDS order. Reading one field instead of twenty is what makes a year of hours fast
+#: (InfluxDB merges one cursor per field); the bytes are the floats themselves, so nothing is
+#: rounded on the way.
+PACKED_FIELD = "blocks_b64"
+_PACKED_BYTES = 8 * len(ROLLUP_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,37 @@ def hour_fields(blocks: Blocks, hour_position: int) -> dict[str, float]:
         fields[f"{q}_m00"] = float(values[hour_position])
         fields[f"{q}_m30"] = float(values[hour_position + 1])
     return fields
+
+
+def hour_packed(blocks: Blocks, hour_position: int) -> str:
+    """``PACKED_FIELD`` of the hour whose first block is at ``hour_position``."""
+    values = np.array(
+        [blocks.values[q][hour_position + half] for q in QUANTITIES for half in range(2)], dtype="<f8"
+    )
+    return base64.b64encode(values.tobytes()).decode("ascii")
+
+
+def blocks_from_packed(first_block: int, n_blocks: int, hours: list[int], packed: list) -> Blocks:
+    """Like ``blocks_from_hours`` from the hour numbers since the epoch and their
+    ``PACKED_FIELD`` values: the same floats bit for bit. Raises ValueError on a value that is
+    not 20 packed floats."""
+    out = Blocks.zeros(first_block, n_blocks)
+    if not hours:
+        return out
+    try:
+        raw = [binascii.a2b_base64(text, strict_mode=True) for text in packed]
+    except (binascii.Error, TypeError) as exc:
+        raise ValueError(f"{PACKED_FIELD} is not base64: {exc}") from exc
+    if any(len(one) != _PACKED_BYTES for one in raw):
+        raise ValueError(f"{PACKED_FIELD} must hold {len(ROLLUP_FIELDS)} float64 values per hour")
+    table = np.frombuffer(b"".join(raw), dtype="<f8").reshape(len(raw), len(QUANTITIES), 2)
+    hour = np.asarray(hours, dtype=np.int64)
+    for half in range(2):
+        pos = hour * 2 + half - first_block
+        keep = (pos >= 0) & (pos < n_blocks)
+        for k, q in enumerate(QUANTITIES):
+            out.values[q][pos[keep]] = table[keep, k, half]
+    return out
 
 
 def blocks_from_hours(first_block: int, n_blocks: int, hours: list[tuple[int, dict]]) -> Blocks:

@@ -4,13 +4,13 @@ a site's tariff versions. Figures come from the hourly rollups, never from raw e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ingestion.models import Asset, Site, Tenant
 from ingestion.selectors import asset_get, site_get, site_list
 from ingestion.timeseries import get_store
 
-from .blocks import ROLLUP_FIELDS, Blocks, blocks_from_hours
+from .blocks import PACKED_FIELD, ROLLUP_FIELDS, Blocks, blocks_from_hours, blocks_from_packed
 from .calendar import BUCKETS, SiteCalendar, block_of, block_start
 from .ledger import Ledger, billing_range, ledger_build
 from .models import Tariff
@@ -18,6 +18,8 @@ from .services import ROLLUP_MEASUREMENT, SiteSettings
 from .summary import summarize
 
 SCOPES = ("asset", "site", "fleet")
+#: an aggregation bucket longer than any stored range (epoch-aligned: at most two buckets)
+_ONE_BUCKET = timedelta(days=100_000)
 
 
 class EnergyQueryError(Exception):
@@ -49,7 +51,32 @@ def tariff_versions(*, site: Site) -> list[Tariff]:
 
 
 def rollup_blocks(*, asset_id: str, first: int, end: int) -> Blocks:
-    """Per-block quantities of one asset over blocks [first, end), from its hourly rollups."""
+    """Per-block quantities of one asset over blocks [first, end), from its hourly rollups.
+
+    Reads the packed field as one column (one field per hour instead of twenty, and no Point
+    objects, §18.3). Every rollup point carries ``baseline_version``; when fewer points carry
+    the packed field (rollups written before it existed), the twenty fields are read instead.
+    Both paths give the same floats."""
+    store = get_store()
+    start, stop = _block_time(first - first % 2), _block_time(end + end % 2)
+    times, texts = store.read_column(
+        measurement=ROLLUP_MEASUREMENT, asset_id=asset_id, start=start, end=stop, field=PACKED_FIELD
+    )
+    counted = store.aggregate(
+        measurement=ROLLUP_MEASUREMENT,
+        asset_id=asset_id,
+        start=start,
+        end=stop,
+        every=_ONE_BUCKET,
+        fields=["baseline_version"],
+    )
+    if sum(int(b.values["baseline_version"]["count"] or 0) for b in counted) != len(times):
+        return rollup_blocks_unpacked(asset_id=asset_id, first=first, end=end)
+    return blocks_from_packed(first, end - first, [t // 3_600_000_000 for t in times], texts)
+
+
+def rollup_blocks_unpacked(*, asset_id: str, first: int, end: int) -> Blocks:
+    """The same as ``rollup_blocks`` from the twenty numeric fields (the slow path)."""
     points = get_store().read(
         measurement=ROLLUP_MEASUREMENT,
         asset_id=asset_id,
@@ -185,4 +212,11 @@ def energy_summary(
     }
 
 
-__all__ = ["EnergyQueryError", "ScopeNotFound", "energy_summary", "rollup_blocks", "tariff_versions"]
+__all__ = [
+    "EnergyQueryError",
+    "ScopeNotFound",
+    "energy_summary",
+    "rollup_blocks",
+    "rollup_blocks_unpacked",
+    "tariff_versions",
+]

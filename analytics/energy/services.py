@@ -27,7 +27,7 @@ from ingestion.selectors import site_get
 from ingestion.services import site_save
 from ingestion.timeseries import Point, get_store
 
-from .blocks import NS_PER_S, ROLLUP_FIELDS, IntervalInput, hour_fields, integrate
+from .blocks import NS_PER_S, PACKED_FIELD, Blocks, IntervalInput, hour_fields, hour_packed, integrate
 from .calendar import SiteCalendar
 from .healthy import HealthyPowerModel, cell_keys
 from .models import HealthyPowerFit, Tariff
@@ -165,6 +165,17 @@ def interval_input(
 def healthy_model_for(asset: Asset, settings: SiteSettings) -> tuple[HealthyPowerModel, Baseline] | None:
     """The healthy power model of the asset's active baseline under the site's calendar,
     fitted on first use (one row per baseline version and calendar)."""
+    found = _healthy_fit(asset, settings)
+    if found is None:
+        return None
+    model, baseline, stored = found
+    if not stored:
+        _healthy_fit_store(asset, settings, model, baseline)
+    return model, baseline
+
+
+def _healthy_fit(asset: Asset, settings: SiteSettings) -> tuple[HealthyPowerModel, Baseline, bool] | None:
+    """(model, its baseline, whether the fit is already stored) of the active baseline."""
     baseline = (
         Baseline.objects.filter(asset=asset, active=True)
         .only("pk", "version", "window_start", "window_end")
@@ -172,24 +183,28 @@ def healthy_model_for(asset: Asset, settings: SiteSettings) -> tuple[HealthyPowe
     )
     if baseline is None:
         return None
-    key = settings.model_key
-    row = HealthyPowerFit.objects.filter(baseline=baseline, calendar_key=key).first()
+    row = HealthyPowerFit.objects.filter(baseline=baseline, calendar_key=settings.model_key).first()
     if row is not None:
-        return HealthyPowerModel.from_dict(row.model), baseline
+        return HealthyPowerModel.from_dict(row.model), baseline, True
     found = interval_input(asset, settings, baseline.window_start, baseline.window_end)
     if found is None:
         model = HealthyPowerModel({})
     else:
         data, keys = found
         model = HealthyPowerModel.fit(data, keys, (_ns(baseline.window_start), _ns(baseline.window_end)))
+    return model, baseline, False
+
+
+def _healthy_fit_store(
+    asset: Asset, settings: SiteSettings, model: HealthyPowerModel, baseline: Baseline
+) -> None:
     try:
         with transaction.atomic():
             HealthyPowerFit.objects.create(
-                asset=asset, baseline=baseline, calendar_key=key, model=model.to_dict()
+                asset=asset, baseline=baseline, calendar_key=settings.model_key, model=model.to_dict()
             )
     except IntegrityError:  # a concurrent run stored the same fit
         pass
-    return model, baseline
 
 
 def energy_rollups_refresh(*, asset: Asset, start: datetime, end: datetime) -> int:
@@ -199,6 +214,14 @@ def energy_rollups_refresh(*, asset: Asset, start: datetime, end: datetime) -> i
     recomputed event may cross hours) to the one holding ``end``; each is written whole, with
     zeros where nothing was measured, so a rewrite never leaves a stale value. Returns the
     number of hourly points written.
+
+    When the healthy power model is new (a baseline version activated since the last run, or
+    the site's calendar or idle share changed), the range also covers every hour from the
+    model's baseline window end (or the first hour wholly after the oldest stored event, if
+    later) through the hour of the newest event: their degradation figures follow the model
+    that is now the asset's healthy reference (§18.8). The fit is stored only after those
+    hours are written, so a run that fails half-way leaves the model new and the next run
+    rewrites them again.
     """
     store = get_store()
     prev = store.read(
@@ -213,14 +236,39 @@ def energy_rollups_refresh(*, asset: Asset, start: datetime, end: datetime) -> i
     first_hour = _floor_hour(prev[0].time if prev else start)
     end_hour = _floor_hour(end) + HOUR
     settings = site_settings_for(asset)
-    fitted = healthy_model_for(asset, settings)
+    found = _healthy_fit(asset, settings)
+    fitted = None if found is None else found[:2]
+    if found is not None and not found[2]:
+        first_hour, end_hour = _rebaseline_hours(asset, found[1], first_hour, end_hour)
     written = 0
     w0 = first_hour
     while w0 < end_hour:
         w1 = min(w0 + WINDOW, end_hour)
         written += store.write(_window_points(asset, settings, fitted, w0, w1))
         w0 = w1
+    if found is not None and not found[2]:
+        _healthy_fit_store(asset, settings, found[0], found[1])
     return written
+
+
+def _rebaseline_hours(
+    asset: Asset, baseline: Baseline, first_hour: datetime, end_hour: datetime
+) -> tuple[datetime, datetime]:
+    """The hour range widened to every hour a new healthy model changes (see the refresh)."""
+    store = get_store()
+    oldest = store.read(
+        measurement="events",
+        asset_id=asset.asset_id,
+        start=EPOCH_START,
+        end=FAR_FUTURE,
+        fields=["power_kw"],
+        limit=1,
+    )
+    newest = store.latest(measurement="events", asset_ids=[asset.asset_id]).get(asset.asset_id)
+    if not oldest or newest is None:
+        return first_hour, end_hour
+    since = max(_floor_hour(baseline.window_end), _floor_hour(oldest[0].time) + HOUR)
+    return min(first_hour, since), max(end_hour, _floor_hour(newest.time) + HOUR)
 
 
 def _window_points(
@@ -244,12 +292,15 @@ def _window_points(
             healthy = model.predict(keys, data.power_kw)
             healthy[data.t_ns < _ns(baseline.window_end)] = np.nan
             data = replace(data, healthy_kw=healthy)
-    blocks = integrate(data, first_block, 2 * n_hours) if data is not None else None
+    blocks = (
+        integrate(data, first_block, 2 * n_hours)
+        if data is not None
+        else Blocks.zeros(first_block, 2 * n_hours)
+    )
     points = []
     for h in range(n_hours):
-        fields: dict[str, Any] = (
-            hour_fields(blocks, 2 * h) if blocks is not None else dict.fromkeys(ROLLUP_FIELDS, 0.0)
-        )
+        fields: dict[str, Any] = hour_fields(blocks, 2 * h)
+        fields[PACKED_FIELD] = hour_packed(blocks, 2 * h)
         fields["baseline_version"] = version
         points.append(Point(ROLLUP_MEASUREMENT, asset.asset_id, w0 + h * HOUR, fields))
     return points

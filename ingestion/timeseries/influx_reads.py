@@ -11,7 +11,7 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from .base import Bucket, FieldTotal, Point, retention_policy_of
+from .base import Bucket, FieldTotal, FieldValue, Point, retention_policy_of
 from .validation import (
     check_aggregate_args,
     check_asset_id,
@@ -109,6 +109,34 @@ class InfluxReads:
         for fragment in self._query(statement, params, chunked=True):
             points.extend(self._rows_to_points(measurement, asset_id, fragment))
         return points
+
+    def read_column(
+        self, *, measurement: str, asset_id: str, start: datetime, end: datetime, field: str
+    ) -> tuple[list[int], list[FieldValue]]:
+        """One field as two columns, straight from InfluxDB's rows (no Point objects)."""
+        measurement = check_measurement_name(measurement)
+        asset_id = check_asset_id(asset_id)
+        (name,) = check_field_names([field]) or [field]
+        start_us, end_us = to_micros(start, "start"), to_micros(end, "end")
+        if start_us >= end_us:
+            return [], []
+        statement = (
+            f'SELECT "{name}" FROM {self._source(measurement)} '  # noqa: S608 - validated identifiers, values bound
+            "WHERE asset_id = $asset AND time >= $start AND time < $end ORDER BY time ASC"
+        )
+        params = {"asset": asset_id, "start": start_us * 1000, "end": end_us * 1000}
+        times: list[int] = []
+        values: list[FieldValue] = []
+        for fragment in self._query(statement, params, chunked=True):
+            rows = [row for row in fragment.get("values") or [] if row[1] is not None]
+            if not rows:
+                continue
+            column = [row[1] for row in rows]
+            if self._float_fields(measurement, [name]):
+                column = [float(v) for v in column]
+            times.extend(row[0] for row in rows)
+            values.extend(column)
+        return times, values
 
     def latest(
         self, *, measurement: str, asset_ids: Sequence[str], fields: Sequence[str] | None = None

@@ -9,7 +9,9 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from analytics.baseline_versions import baseline_activate, baseline_train
 from analytics.energy.models import HealthyPowerFit
+from analytics.energy.services import energy_rollups_rebuild
 from analytics.models import Baseline
 from ingestion import services as ingest_services
 from ingestion.models import Tenant
@@ -63,3 +65,42 @@ def test_healthy_machine_reads_no_degradation_loss_and_rollups_hold_all_its_ener
     assert totals["healthy_model_h"] > 0.5 * totals["running_h"]
     assert abs(totals["degradation_loss_kwh"]) < 0.02 * totals["measured_model_kwh"]
     assert totals["idle_running_h"] > 0  # the twin idles at shift changeovers and breaks
+
+
+@override_settings(BASELINE_DEFAULT_HOURS=72, BASELINE_MIN_EVENTS=500)
+def test_new_baseline_version_recomputes_degradation_of_every_hour_after_its_window(sql_pipeline):
+    events, manifest = healthy_fleet()
+    tenant = Tenant.objects.create(name="plant")
+    ingest_services.fleet_register(tenant=tenant, entries=manifest["assets"])
+    asset_id = manifest["assets"][0]["asset_id"]
+    t0 = datetime.fromisoformat(events[0]["timestamp"])
+    batch_end = t0 + timedelta(hours=96)
+    first_batch = [e for e in events if datetime.fromisoformat(e["timestamp"]) < batch_end]
+    for i in range(0, len(first_batch), 5000):
+        ingest_services.events_ingest(tenant=tenant, body=json.dumps(first_batch[i : i + 5000]))
+    old = Baseline.objects.get(asset__asset_id=asset_id, active=True)
+    # a second version whose window ends 16 h before the newest event of the first batch
+    new = baseline_train(
+        asset=old.asset,
+        window_start=t0 + timedelta(hours=48),
+        window_end=t0 + timedelta(hours=80),
+        activate=False,
+    )
+    baseline_activate(baseline=new, by="test", forced=True)
+    later = [e for e in events if datetime.fromisoformat(e["timestamp"]) >= batch_end]
+    ingest_services.events_ingest(tenant=tenant, body=json.dumps(later[:600]))
+
+    store = get_store()
+    rollups = store.read(measurement="energy", asset_id=asset_id, start=EPOCH, end=FAR)
+    between = [p for p in rollups if old.window_end <= p.time < new.window_end - timedelta(hours=1)]
+    after = [p for p in rollups if p.time >= new.window_end]
+    assert between and {p.fields["baseline_version"] for p in between} == {old.version}
+    assert len(after) >= 25 and {p.fields["baseline_version"] for p in after} == {new.version}
+    # the hours only the first batch touched hold what a full recompute with the new model gives
+    energy_rollups_rebuild(asset=old.asset)
+    rebuilt = {
+        p.time: p.fields
+        for p in store.read(measurement="energy", asset_id=asset_id, start=new.window_end, end=FAR)
+    }
+    assert [p.fields for p in after] == [rebuilt[p.time] for p in after]
+    assert sum(p.fields["model_s_m00"] for p in after) > 0

@@ -713,3 +713,29 @@ def test_totals_sum_count_min_max_of_a_range_optionally_where_a_flag_is_1(store)
     assert (got["nope"].count, got["nope"].sum, got["nope"].min) == (0, None, None)
     low = [f["interval_s"] for f in inside if f["low_pf"] == 1]
     assert flagged["interval_s"].count == len(low) and flagged["interval_s"].sum == pytest.approx(sum(low))
+
+
+# --- read_column ---------------------------------------------------------------------------
+
+
+def test_read_column_is_read_of_one_field_as_times_in_us_and_values(store):
+    points = [
+        pt("M-1", T0 + i * timedelta(microseconds=1_000_003), "energy", kwh_m00=float(i), blocks_b64=f"v{i}")
+        for i in range(5)
+    ]
+    points.append(pt("M-1", T0 + timedelta(seconds=10), "energy", baseline_version=2))  # lacks both
+    points.append(pt("M-2", T0, "energy", kwh_m00=99.0))
+    store.write(points)
+    start, end = T0 + US, T0 + timedelta(seconds=11)
+    times, values = store.read_column(
+        measurement="energy", asset_id="M-1", start=start, end=end, field="kwh_m00"
+    )
+    epoch_us = (T0 - datetime(1970, 1, 1, tzinfo=UTC)) // US
+    assert times == [epoch_us + i * 1_000_003 for i in range(1, 5)]
+    assert values == [1.0, 2.0, 3.0, 4.0] and all(type(v) is float for v in values)
+    texts = store.read_column(measurement="energy", asset_id="M-1", start=T0, end=end, field="blocks_b64")
+    assert texts == ([epoch_us + i * 1_000_003 for i in range(5)], [f"v{i}" for i in range(5)])
+    assert store.read_column(measurement="energy", asset_id="M-1", start=end, end=start, field="kwh_m00") == (
+        [],
+        [],
+    )
