@@ -10,7 +10,16 @@ from rest_framework import serializers
 from ingestion.schemas import MIN_TIMESTAMP
 from ingestion.serializers import MAX_QUERY_TIME
 
-from .models import Alert, AlertCause, AlertState, AlertTransition, NotificationAttempt, Severity
+from .models import (
+    Alert,
+    AlertCause,
+    AlertCondition,
+    AlertKind,
+    AlertState,
+    AlertTransition,
+    NotificationAttempt,
+    Severity,
+)
 
 
 def _aware(value: datetime, name: str) -> datetime:
@@ -49,6 +58,7 @@ class FactorSerializer(serializers.Serializer):
 
 class OpenAlertSummarySerializer(serializers.Serializer):
     id = serializers.UUIDField()
+    kind = serializers.CharField()
     cause = serializers.CharField()
     severity = serializers.CharField()
     state = serializers.CharField()
@@ -150,6 +160,26 @@ class NotificationAttemptSerializer(serializers.ModelSerializer):
         return f"{obj.channel.kind}:{obj.channel.target}"
 
 
+class AlertConditionSerializer(serializers.ModelSerializer):
+    """One condition of an equipment incident (docs/CONTRACTS.md §15.3)."""
+
+    class Meta:
+        model = AlertCondition
+        fields = [
+            "cause",
+            "severity",
+            "active",
+            "first_seen_at",
+            "last_seen_at",
+            "value",
+            "peak_value",
+            "unit",
+            "occurrences",
+            "cleared_at",
+        ]
+        read_only_fields = fields
+
+
 class AlertSerializer(serializers.ModelSerializer):
     """The alert record of docs/CONTRACTS.md §15.3 (also the webhook body's ``alert``)."""
 
@@ -158,6 +188,10 @@ class AlertSerializer(serializers.ModelSerializer):
     assessment_id = serializers.IntegerField(read_only=True, allow_null=True)
     factors = serializers.ListField(child=serializers.DictField(), read_only=True)
     guidance = serializers.DictField(read_only=True)
+    resolution = serializers.CharField(read_only=True, allow_null=True, help_text="null while active")
+    conditions = AlertConditionSerializer(
+        many=True, read_only=True, help_text="empty unless kind is equipment"
+    )
 
     class Meta:
         model = Alert
@@ -165,9 +199,13 @@ class AlertSerializer(serializers.ModelSerializer):
             "id",
             "asset_id",
             "site",
+            "kind",
             "cause",
             "severity",
+            "peak_severity",
             "state",
+            "reopen_count",
+            "conditions",
             "opened_at",
             "last_seen_at",
             "created_at",
@@ -213,7 +251,10 @@ class AlertListQuerySerializer(serializers.Serializer):
         choices=AlertState.choices, required=False, help_text="repeatable"
     )
     asset_id = serializers.CharField(required=False, max_length=64)
-    cause = serializers.ChoiceField(choices=AlertCause.choices, required=False)
+    kind = serializers.ChoiceField(choices=AlertKind.choices, required=False)
+    cause = serializers.ChoiceField(
+        choices=AlertCause.choices, required=False, help_text="the alert's cause or one of its conditions"
+    )
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     since = AwareDateTimeField(required=False, help_text="same as opened_after")
     opened_after = AwareDateTimeField(required=False, help_text="opened_at (event time) >= this")
