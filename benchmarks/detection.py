@@ -454,7 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\nper fault (score detection | alerts):")
     print(
         f"{'seed':>4} {'asset':8} {'mode':14} {'ttf_d':>5} {'deg_d':>5} {'model':>5} {'AUC':>6} "
-        f"{'lead_d':>6} {'lead/deg':>8} | {'alert':>5} {'first cause':20} {'lead/deg':>8} likely mode"
+        f"{'lead_d':>6} {'lead/deg':>8} | {'alert':>5} {'first cause':20} {'lead/deg':>8} "
+        f"{'open@F':>6} {'sev':>3} {'res':>3} {'ntf':>3} likely mode"
     )
     for r, a in zip(rows, arows, strict=True):
         f = r["fault"]
@@ -462,7 +463,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{f.fleet:>4} {f.asset_id:8} {f.mode:14} {(f.failure - f.onset) / 86400:5.2f} "
             f"{f.degradation_s / 86400:5.2f} {'yes' if r['has_model'] else 'NO':>5} {fmt(r['auc']):>6} "
             f"{r['lead_s'] / 86400:6.2f} {r['lead_fraction']:8.2f} | {'yes' if a['alerted'] else 'NO':>5} "
-            f"{a['first_cause'] or '-':20} {a['lead_fraction']:8.2f} {a['likely_mode'] or '-'}"
+            f"{a['first_cause'] or '-':20} {a['lead_fraction']:8.2f} {a['open_incidents_at_failure']:>6} "
+            f"{a['severity_changes']:>3} {a['resolve_cycles']:>3} {a['notifications']:>3} {a['likely_mode'] or '-'}"
             + ("" if a["top1_correct"] is None else (" ok" if a["top1_correct"] else " WRONG"))
         )
     print(f"\nanomaly score per mode (theta {theta:.3f}; lead = fraction of [degrading_start, failure)):")
