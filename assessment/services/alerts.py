@@ -28,6 +28,7 @@ from ..models import (
     ACTIVE_STATES,
     Alert,
     AlertCause,
+    AlertCondition,
     AlertKind,
     AlertState,
     AlertTransition,
@@ -328,6 +329,8 @@ def alert_resolve(*, alert_id: Any, tenant: Tenant, actor: str, note: str) -> Al
         alert.auto_resolved = False
         notifications.mark_notified(alert, now)
         alert.save()
+        # the episode is over: its conditions end with it (a persisting cause opens a new incident)
+        AlertCondition.objects.filter(alert=alert, active=True).update(active=False)
         AlertTransition.objects.create(
             alert=alert,
             action=TransitionAction.RESOLVED,

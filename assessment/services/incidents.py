@@ -163,7 +163,11 @@ class IncidentBook:
                     inc.guidance = guidance(inc.cause)
             if as_of is not None:
                 self._as_of[inc.pk] = as_of
-        elif not active and at - max(c.last_seen_at for c in conds.values()) >= conf.auto_resolve_after():
+        elif (
+            not active
+            and at - max((c.last_seen_at for c in conds.values()), default=inc.last_seen_at)
+            >= conf.auto_resolve_after()
+        ):
             self._auto_resolve(inc, at)
         self._touched[inc.pk] = inc
 

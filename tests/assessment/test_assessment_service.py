@@ -380,6 +380,7 @@ def test_lifecycle_acknowledge_resolve_and_reopen(store, pump):
         alert_resolve(alert_id=alert.pk, tenant=pump.tenant, actor="alice", note="again")
     with pytest.raises(Alert.DoesNotExist):  # another tenant cannot touch it
         alert_acknowledge(alert_id=alert.pk, tenant=AssetFactory().tenant, actor="eve")
+    assert not AlertCondition.objects.filter(alert=alert, active=True).exists()  # the episode ended
     # the cause persists: the next grid point opens a new incident (a manual resolution is not reopened)
     run(pump, T0 + 5 * H + US, T0 + 6 * H)
     temp = Alert.objects.filter(asset=pump, kind="equipment").order_by("opened_at")
