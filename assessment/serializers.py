@@ -18,6 +18,7 @@ from .models import (
     AlertState,
     AlertTransition,
     NotificationAttempt,
+    Resolution,
     Severity,
 )
 
@@ -188,7 +189,9 @@ class AlertSerializer(serializers.ModelSerializer):
     assessment_id = serializers.IntegerField(read_only=True, allow_null=True)
     factors = serializers.ListField(child=serializers.DictField(), read_only=True)
     guidance = serializers.DictField(read_only=True)
-    resolution = serializers.CharField(read_only=True, allow_null=True, help_text="null while active")
+    resolution = serializers.ChoiceField(
+        choices=Resolution.choices, read_only=True, allow_null=True, help_text="null while active"
+    )
     conditions = AlertConditionSerializer(
         many=True, read_only=True, help_text="empty unless kind is equipment"
     )

@@ -25,6 +25,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # one name for the alert severities (alert, its peak, its conditions, the list filter)
+    "ENUM_NAME_OVERRIDES": {"Severity": "assessment.models.Severity"},
 }
 
 # The ingest endpoint takes up to 10 MB (docs/CONTRACTS.md); Django's own cap sits just above.
