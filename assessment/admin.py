@@ -17,6 +17,7 @@ from . import services
 from .models import (
     ACTIVE_STATES,
     Alert,
+    AlertCondition,
     AlertTransition,
     Assessment,
     AssetThresholds,
@@ -71,6 +72,27 @@ class AlertTransitionInline(admin.TabularInline):
         return False
 
 
+class AlertConditionInline(admin.TabularInline):
+    model = AlertCondition
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "cause",
+        "severity",
+        "active",
+        "first_seen_at",
+        "last_seen_at",
+        "value",
+        "peak_value",
+        "unit",
+        "occurrences",
+        "cleared_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 class NotificationAttemptInline(admin.TabularInline):
     model = NotificationAttempt
     extra = 0
@@ -91,11 +113,22 @@ def _actor(request: HttpRequest) -> str:
 
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
-    list_display = ["subject", "cause", "severity", "state", "opened_at", "last_seen_at", "escalated_at"]
-    list_filter = ["state", "cause", "severity", "tenant", "site"]
+    list_display = [
+        "subject",
+        "kind",
+        "cause",
+        "severity",
+        "peak_severity",
+        "state",
+        "reopen_count",
+        "opened_at",
+        "last_seen_at",
+        "escalated_at",
+    ]
+    list_filter = ["state", "kind", "cause", "severity", "tenant", "site"]
     search_fields = ["asset__asset_id", "asset__name", "site", "explanation", "note"]
     list_select_related = ["tenant", "asset"]
-    inlines = [AlertTransitionInline, NotificationAttemptInline]
+    inlines = [AlertConditionInline, AlertTransitionInline, NotificationAttemptInline]
     actions = ["acknowledge", "resolve"]
     readonly_fields = [f.name for f in Alert._meta.fields]
 

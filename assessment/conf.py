@@ -21,6 +21,18 @@ def auto_resolve_after() -> timedelta:
     return timedelta(hours=float(getattr(settings, "ALERT_AUTO_RESOLVE_HOURS", 6)))
 
 
+def condition_hold() -> timedelta:
+    """Event time of running a condition must stay absent before it clears (docs/CONTRACTS.md
+    §15.2): ALERT_HOLD_HOURS, default 2 h."""
+    return timedelta(hours=float(getattr(settings, "ALERT_HOLD_HOURS", 2)))
+
+
+def reopen_window() -> timedelta:
+    """Event time after an automatic resolution within which a relapse reopens the same incident:
+    ALERT_REOPEN_WINDOW_HOURS, default 24 h."""
+    return timedelta(hours=float(getattr(settings, "ALERT_REOPEN_WINDOW_HOURS", 24)))
+
+
 def escalate_after() -> timedelta:
     minutes: Any = getattr(settings, "ALERT_ESCALATE_MINUTES", None)
     if minutes is None:  # the name of docs/CONTRACTS.md Appendix A

@@ -227,8 +227,19 @@ class Resolution(models.TextChoices):
     AUTO = "auto", "Automatic"
 
 
+class AlertKind(models.TextChoices):
+    """What an alert is about (docs/CONTRACTS.md §15): one equipment incident per asset and episode
+    holds the risk and rule causes as its conditions; no-data and site supply alerts stay their own."""
+
+    EQUIPMENT = "equipment", "Equipment incident"
+    NO_DATA = "no_data", "No data"
+    SITE_SUPPLY = "site_supply", "Site supply"
+
+
 class Alert(models.Model):
-    """One occurrence of a cause on an asset, from open to resolved (docs/CONTRACTS.md §15)."""
+    """One episode on an asset (an equipment incident, or a no-data alert) or on a site's supply,
+    from open to resolved (docs/CONTRACTS.md §15).  An equipment incident's ``cause`` is its leading
+    condition (the most severe, first in §15.1 order); its conditions are ``AlertCondition`` rows."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     asset = models.ForeignKey(
@@ -243,9 +254,16 @@ class Alert(models.Model):
     site = models.CharField(
         max_length=64, blank=True, help_text="the supply site (Asset.supply_site); set on every alert"
     )
+    kind = models.CharField(max_length=16, choices=AlertKind.choices, default=AlertKind.EQUIPMENT)
     cause = models.CharField(max_length=32, choices=AlertCause.choices)
     state = models.CharField(max_length=16, choices=AlertState.choices, default=AlertState.OPEN)
     severity = models.CharField(max_length=16, choices=Severity.choices)
+    peak_severity = models.CharField(
+        max_length=16, choices=Severity.choices, blank=True, help_text="the highest severity of the episode"
+    )
+    reopen_count = models.PositiveIntegerField(
+        default=0, help_text="relapses within the reopen window that reopened this incident"
+    )
     opened_at = models.DateTimeField(help_text="event time of the grid point that opened it")
     last_seen_at = models.DateTimeField(
         help_text="event time of the latest grid point with the cause present"
@@ -271,7 +289,9 @@ class Alert(models.Model):
         null=True, blank=True, help_text="event time of the grid point that auto-resolved it"
     )
     note = models.TextField(blank=True)
-    resolution = models.CharField(max_length=8, choices=Resolution.choices, blank=True)
+    resolution = models.CharField(  # noqa: DJ001 (null while active, §15.3)
+        max_length=8, choices=Resolution.choices, null=True, blank=True
+    )
     auto_resolved = models.BooleanField(default=False)
     escalated_at = models.DateTimeField(null=True, blank=True)
     last_notified_at = models.DateTimeField(null=True, blank=True)
@@ -281,9 +301,9 @@ class Alert(models.Model):
         ordering = ["-opened_at", "cause"]
         constraints = [
             models.UniqueConstraint(
-                fields=["asset", "cause"],
-                condition=models.Q(state__in=["open", "acknowledged"]),
-                name="alert_one_active_per_asset_cause",
+                fields=["asset", "kind"],
+                condition=models.Q(state__in=["open", "acknowledged"], asset__isnull=False),
+                name="alert_one_active_per_asset_kind",
             ),
             models.UniqueConstraint(
                 fields=["tenant", "site", "cause"],
@@ -301,6 +321,8 @@ class Alert(models.Model):
         return f"{self.cause} on {self.subject} ({self.state})"
 
     def save(self, *args, **kwargs) -> None:
+        if not self.peak_severity:
+            self.peak_severity = self.severity
         # an asset alert belongs to its asset's tenant and site; only site alerts set them alone
         if self.asset_id is not None:
             if self.tenant_id is None:
@@ -319,12 +341,46 @@ class Alert(models.Model):
         return self.state in ACTIVE_STATES
 
 
+class AlertCondition(models.Model):
+    """One cause (a risk level or a rule) within an equipment incident (docs/CONTRACTS.md §15.2).
+
+    ``active`` until the cause has been absent for the hold (event time of running); its severity
+    counts towards the incident's while active."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="conditions")
+    cause = models.CharField(max_length=32, choices=AlertCause.choices)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    first_seen_at = models.DateTimeField(help_text="event time of the first grid point with the cause")
+    last_seen_at = models.DateTimeField(help_text="event time of the latest grid point with the cause")
+    value = models.FloatField(null=True, blank=True)
+    peak_value = models.FloatField(null=True, blank=True)
+    unit = models.CharField(max_length=16, blank=True)
+    occurrences = models.PositiveIntegerField(default=1)
+    active = models.BooleanField(default=True)
+    cleared_at = models.DateTimeField(
+        null=True, blank=True, help_text="event time at which the hold ended (null while active)"
+    )
+    absent_running_s = models.FloatField(
+        default=0.0, help_text="event time of running since last_seen_at with the cause absent (s)"
+    )
+
+    class Meta:
+        ordering = ["alert", "first_seen_at", "cause"]
+        constraints = [models.UniqueConstraint(fields=["alert", "cause"], name="alert_condition_cause")]
+
+    def __str__(self) -> str:
+        return f"{self.cause} in {self.alert_id} ({'active' if self.active else 'cleared'})"
+
+
 class TransitionAction(models.TextChoices):
     OPENED = "opened", "Opened"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
     RESOLVED = "resolved", "Resolved"
     ESCALATED = "escalated", "Escalated"
     REMINDED = "reminded", "Reminder sent"
+    RAISED = "raised", "Severity raised"
+    LOWERED = "lowered", "Severity lowered"
+    REOPENED = "reopened", "Reopened"
 
 
 class AlertTransition(models.Model):
@@ -392,6 +448,8 @@ class NotificationChannel(models.Model):
 
 class NotificationEvent(models.TextChoices):
     OPENED = "opened", "alert.opened"
+    RAISED = "raised", "alert.raised"
+    REOPENED = "reopened", "alert.reopened"
     ESCALATED = "escalated", "alert.escalated"
     REPEAT = "repeat", "alert.reminder"
     RESOLVED = "resolved", "alert.resolved"

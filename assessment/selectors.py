@@ -20,7 +20,7 @@ from ingestion.timeseries import get_store
 from . import conf
 from .explain import parse_rfc3339
 from .health import FACTORS, Limits
-from .models import ACTIVE_STATES, RISK_CODES, Alert, Assessment, AssetThresholds, RiskLevel
+from .models import ACTIVE_STATES, RISK_CODES, Alert, AlertCondition, Assessment, AssetThresholds, RiskLevel
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +121,7 @@ def assessment_latest(*, asset: Asset) -> Assessment | None:
 def _alert_summary(alert: Alert) -> dict[str, Any]:
     return {
         "id": str(alert.pk),
+        "kind": alert.kind,
         "cause": alert.cause,
         "severity": alert.severity,
         "state": alert.state,
@@ -251,18 +252,21 @@ def alert_list(
     tenant: Tenant,
     states: Sequence[str] = (),
     asset_id: str | None = None,
+    kind: str | None = None,
     cause: str | None = None,
     severity: str | None = None,
     opened_after: datetime | None = None,
     opened_before: datetime | None = None,
 ) -> QuerySet[Alert]:
-    qs = Alert.objects.filter(tenant=tenant).select_related("asset")
+    qs = Alert.objects.filter(tenant=tenant).select_related("asset").prefetch_related("conditions")
     if states:
         qs = qs.filter(state__in=list(states))
     if asset_id:
         qs = qs.filter(asset__asset_id=asset_id)
-    if cause:
-        qs = qs.filter(cause=cause)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if cause:  # the alert's cause or, for an equipment incident, any of its conditions
+        qs = qs.filter(Q(cause=cause) | Q(pk__in=AlertCondition.objects.filter(cause=cause).values("alert")))
     if severity:
         qs = qs.filter(severity=severity)
     if opened_after is not None:
@@ -276,7 +280,7 @@ def alert_get(*, tenant: Tenant, alert_id: Any) -> Alert | None:
     return (
         Alert.objects.filter(pk=alert_id, tenant=tenant)
         .select_related("asset")
-        .prefetch_related("transitions", "notification_attempts__channel")
+        .prefetch_related("conditions", "transitions", "notification_attempts__channel")
         .first()
     )
 

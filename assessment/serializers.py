@@ -12,6 +12,8 @@ from ingestion.serializers import RESOLUTION_PATTERN, QuerySerializer, StrictTyp
 from .models import (
     Alert,
     AlertCause,
+    AlertCondition,
+    AlertKind,
     AlertState,
     AlertTransition,
     NotificationAttempt,
@@ -56,6 +58,7 @@ class FactorSerializer(serializers.Serializer):
 
 class OpenAlertSummarySerializer(serializers.Serializer):
     id = serializers.UUIDField()
+    kind = serializers.CharField()
     cause = serializers.CharField()
     severity = serializers.CharField()
     state = serializers.CharField()
@@ -158,25 +161,40 @@ class NotificationAttemptSerializer(serializers.ModelSerializer):
         return f"{obj.channel.kind}:{obj.channel.target}"
 
 
-class BlankAsNullChoiceField(serializers.ChoiceField):
-    """A choice stored as "" while unset, answered as null (the schema's nullable enum)."""
+class AlertConditionSerializer(serializers.ModelSerializer):
+    """One condition of an equipment incident (docs/CONTRACTS.md §15.3)."""
 
-    def to_representation(self, value):
-        return super().to_representation(value) if value else None
+    class Meta:
+        model = AlertCondition
+        fields = [
+            "cause",
+            "severity",
+            "active",
+            "first_seen_at",
+            "last_seen_at",
+            "value",
+            "peak_value",
+            "unit",
+            "occurrences",
+            "cleared_at",
+        ]
+        read_only_fields = fields
 
 
 class AlertSerializer(serializers.ModelSerializer):
     """The alert record of docs/CONTRACTS.md §15.3 (also the webhook body's ``alert``)."""
-
-    resolution = BlankAsNullChoiceField(
-        choices=Resolution.choices, allow_null=True, read_only=True, help_text="null until resolved"
-    )
 
     asset_id = serializers.SerializerMethodField(help_text="null for a site supply alert (§15.6)")
     site = serializers.CharField(read_only=True)
     assessment_id = serializers.IntegerField(read_only=True, allow_null=True)
     factors = serializers.ListField(child=serializers.DictField(), read_only=True)
     guidance = serializers.DictField(read_only=True)
+    resolution = serializers.ChoiceField(
+        choices=Resolution.choices, read_only=True, allow_null=True, help_text="null while active"
+    )
+    conditions = AlertConditionSerializer(
+        many=True, read_only=True, help_text="empty unless kind is equipment"
+    )
 
     class Meta:
         model = Alert
@@ -184,9 +202,13 @@ class AlertSerializer(serializers.ModelSerializer):
             "id",
             "asset_id",
             "site",
+            "kind",
             "cause",
             "severity",
+            "peak_severity",
             "state",
+            "reopen_count",
+            "conditions",
             "opened_at",
             "last_seen_at",
             "created_at",
@@ -232,7 +254,10 @@ class AlertListQuerySerializer(QuerySerializer):
         choices=AlertState.choices, required=False, help_text="repeatable"
     )
     asset_id = serializers.CharField(required=False, max_length=64)
-    cause = serializers.ChoiceField(choices=AlertCause.choices, required=False)
+    kind = serializers.ChoiceField(choices=AlertKind.choices, required=False)
+    cause = serializers.ChoiceField(
+        choices=AlertCause.choices, required=False, help_text="the alert's cause or one of its conditions"
+    )
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     since = AwareDateTimeField(required=False, help_text="same as opened_after")
     opened_after = AwareDateTimeField(required=False, help_text="opened_at (event time) >= this")

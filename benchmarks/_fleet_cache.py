@@ -19,7 +19,7 @@ from _fleet_config import ROOT, FleetConfig
 
 CODE_DIRS = ("generator", "ingestion", "analytics", "assessment", "pdm_project", "docs/knowledge")
 CACHE_DIR = Path(os.environ.get("PDM_BENCH_CACHE", ROOT / "var" / "bench-cache"))
-FORMAT = 5  # bump when the extracted record changes
+FORMAT = 6  # bump when the extracted record changes
 
 
 def code_hash() -> str:

@@ -34,6 +34,18 @@ def _alert_record(a) -> dict:
         "last_seen_at": _iso(a.last_seen_at),
         "resolved_event_time": _iso(a.resolved_event_time),
         "occurrences": a.occurrences,
+        "kind": a.kind,
+        "reopen_count": a.reopen_count,
+        # an equipment incident's conditions and its event-time transitions (CONTRACTS §15.2)
+        "conditions": [
+            {"cause": c.cause, "first_seen_at": _iso(c.first_seen_at)}
+            for c in sorted(a.conditions.all(), key=lambda c: (c.first_seen_at, c.cause))
+        ],
+        "transitions": [
+            {"action": t.action, "event_time": _iso(t.event_time)}
+            for t in a.transitions.all()
+            if t.event_time is not None
+        ],
     }
 
 

@@ -76,7 +76,13 @@ GOALS = {
     "alerted_before_failure": 1.0,
     "false_alerts_per_asset_month": 1.0,
     "top1_mode_accuracy": 0.8,
+    "open_incidents_at_failure_max": 1,
+    "resolve_cycles_max": 1,
+    "notifications_per_fault_max": 3,
 }
+# transitions that send a notification from the event-time grid (CONTRACTS §15.4); escalations and
+# reminders are wall clock and do not happen in a replay
+NOTIFYING = {"opened", "raised", "reopened", "resolved"}
 DETECT_CAUSES_RISK = {"risk_high", "risk_critical"}
 SUPPLY_CAUSES = {"rule:voltage_band", "rule:frequency_band", "rule:low_pf"}
 MONTH_S = 30.4375 * 86400
@@ -170,6 +176,48 @@ def fmt(x, spec=".3f") -> str:
 
 def median_or_none(xs) -> float | None:
     return float(np.median(xs)) if len(xs) else None
+
+
+def _openings(a: dict) -> list[tuple[str, float]]:
+    """(cause, first event time) of what an alert raised: an equipment incident's conditions, or
+    the alert's own cause (no_data, records made before incidents)."""
+    conds = a.get("conditions") or []
+    if conds:
+        return [(c["cause"], fe.ts(c["first_seen_at"])) for c in conds]
+    return [(a["cause"], fe.ts(a["opened_at"]))]
+
+
+def _opening_cause(a: dict) -> str:
+    return min(_openings(a), key=lambda x: x[1])[0]
+
+
+def _incident_figures(alerts: list[dict], onset: float, failure: float) -> dict:
+    """Per fault: equipment incidents open at the failure, severity changes, open/resolve cycles
+    (automatic or manual resolutions) and notifications sent in [onset, failure]."""
+    equipment = [a for a in alerts if a.get("kind", "equipment") == "equipment" and a["cause"] != "no_data"]
+    open_at_failure = changes = cycles = sent = 0
+    for a in equipment:
+        state_open = False
+        for t in sorted(a.get("transitions", []), key=lambda t: t["event_time"]):
+            u = fe.ts(t["event_time"])
+            if u > failure:
+                break
+            if t["action"] in ("opened", "reopened"):
+                state_open = True
+            elif t["action"] == "resolved":
+                state_open = False
+            if u < onset:
+                continue
+            changes += t["action"] in ("raised", "lowered")
+            cycles += t["action"] == "resolved"
+            sent += t["action"] in NOTIFYING
+        open_at_failure += state_open
+    return {
+        "open_incidents_at_failure": open_at_failure,
+        "severity_changes": changes,
+        "resolve_cycles": cycles,
+        "notifications": sent,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -311,23 +359,26 @@ def main(argv: list[str] | None = None) -> int:
                 healthy_span_s += fe.ts(rec["last_event"]) - fe.ts(rec["first_event"])
             for a in rec["alerts"]:
                 t = fe.ts(a["opened_at"])
-                healthy_open[a["cause"]].append(t)
-                false_alerts[a["cause"]] += 1
-                if a["cause"] in ("rule:voltage_band", "rule:frequency_band") and any(
+                for c, u in _openings(a):
+                    healthy_open[c].append(u)
+                cause = _opening_cause(a)
+                # an incident reopened after a relapse counts once more
+                false_alerts[cause] += 1 + a.get("reopen_count", 0)
+                if cause in ("rule:voltage_band", "rule:frequency_band") and any(
                     gs <= t and ge >= t - 1800 for gs, ge in grid
                 ):
                     grid_explained += 1
         for f in fs:
             qual = []
             for a in f.record["alerts"]:
-                c, t = a["cause"], fe.ts(a["opened_at"])
-                if not (c in DETECT_CAUSES_RISK or c.startswith("rule:")):
-                    continue
-                if not (f.onset <= t < f.failure):
-                    continue
-                if any(abs(t - u) <= SITEWIDE_S for u in healthy_open.get(c, [])):
-                    continue
-                qual.append((t, a))
+                for c, t in _openings(a):
+                    if not (c in DETECT_CAUSES_RISK or c.startswith("rule:")):
+                        continue
+                    if not (f.onset <= t < f.failure):
+                        continue
+                    if any(abs(t - u) <= SITEWIDE_S for u in healthy_open.get(c, [])):
+                        continue
+                    qual.append((t, {**a, "cause": c}))
             qual.sort(key=lambda x: x[0])
             first = qual[0][1] if qual else None
             lead = f.failure - qual[0][0] if qual else 0.0
@@ -345,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
                     "likely_mode": likely,
                     "top1_correct": None if first is None else f.mode in kb.get(likely or "", set()),
                     "any_correct": any(f.mode in kb.get(a["likely_mode"] or "", set()) for _, a in qual),
+                    **_incident_figures(f.record["alerts"], f.onset, f.failure),
                 }
             )
     months = healthy_span_s / MONTH_S
@@ -355,6 +407,13 @@ def main(argv: list[str] | None = None) -> int:
     alerted = [r for r in arows if r["alerted"]]
     top1 = [r["top1_correct"] for r in alerted]
     alerts = {
+        "open_incidents_at_failure_max": max((r["open_incidents_at_failure"] for r in arows), default=None),
+        "severity_changes_max": max((r["severity_changes"] for r in arows), default=None),
+        "resolve_cycles_max": max((r["resolve_cycles"] for r in arows), default=None),
+        "notifications_per_fault_max": max((r["notifications"] for r in arows), default=None),
+        "notifications_per_fault_median": float(np.median([r["notifications"] for r in arows]))
+        if arows
+        else None,
         "n_faults": len(arows),
         "alerted_before_failure": (len(alerted) / len(arows)) if arows else None,
         "median_lead_fraction": median_or_none([r["lead_fraction"] for r in arows]),
@@ -395,7 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\nper fault (score detection | alerts):")
     print(
         f"{'seed':>4} {'asset':8} {'mode':14} {'ttf_d':>5} {'deg_d':>5} {'model':>5} {'AUC':>6} "
-        f"{'lead_d':>6} {'lead/deg':>8} | {'alert':>5} {'first cause':20} {'lead/deg':>8} likely mode"
+        f"{'lead_d':>6} {'lead/deg':>8} | {'alert':>5} {'first cause':20} {'lead/deg':>8} "
+        f"{'open@F':>6} {'sev':>3} {'res':>3} {'ntf':>3} likely mode"
     )
     for r, a in zip(rows, arows, strict=True):
         f = r["fault"]
@@ -403,7 +463,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{f.fleet:>4} {f.asset_id:8} {f.mode:14} {(f.failure - f.onset) / 86400:5.2f} "
             f"{f.degradation_s / 86400:5.2f} {'yes' if r['has_model'] else 'NO':>5} {fmt(r['auc']):>6} "
             f"{r['lead_s'] / 86400:6.2f} {r['lead_fraction']:8.2f} | {'yes' if a['alerted'] else 'NO':>5} "
-            f"{a['first_cause'] or '-':20} {a['lead_fraction']:8.2f} {a['likely_mode'] or '-'}"
+            f"{a['first_cause'] or '-':20} {a['lead_fraction']:8.2f} {a['open_incidents_at_failure']:>6} "
+            f"{a['severity_changes']:>3} {a['resolve_cycles']:>3} {a['notifications']:>3} {a['likely_mode'] or '-'}"
             + ("" if a["top1_correct"] is None else (" ok" if a["top1_correct"] else " WRONG"))
         )
     print(f"\nanomaly score per mode (theta {theta:.3f}; lead = fraction of [degrading_start, failure)):")
@@ -435,6 +496,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\nalerts:")
     for k in (
         "alerted_before_failure",
+        "open_incidents_at_failure_max",
+        "severity_changes_max",
+        "resolve_cycles_max",
+        "notifications_per_fault_max",
+        "notifications_per_fault_median",
         "median_lead_fraction",
         "median_lead_days",
         "false_alerts_per_asset_month",
@@ -463,6 +529,9 @@ def main(argv: list[str] | None = None) -> int:
         "alerts.median_lead_fraction": (alerts["median_lead_fraction"], ">="),
         "false_alerts_per_asset_month": (alerts["false_alerts_per_asset_month"], "<="),
         "top1_mode_accuracy": (alerts["top1_mode_accuracy"], ">="),
+        "alerts.open_incidents_at_failure_max": (alerts["open_incidents_at_failure_max"], "<="),
+        "alerts.resolve_cycles_max": (alerts["resolve_cycles_max"], "<="),
+        "alerts.notifications_per_fault_max": (alerts["notifications_per_fault_max"], "<="),
     }
     goals = {}
     print("\ngoals:")
@@ -491,6 +560,10 @@ def main(argv: list[str] | None = None) -> int:
                 "lead_fraction": r["lead_fraction"],
                 "alert_lead_fraction": a["lead_fraction"],
                 "alert_cause": a["first_cause"],
+                "open_incidents_at_failure": a["open_incidents_at_failure"],
+                "severity_changes": a["severity_changes"],
+                "resolve_cycles": a["resolve_cycles"],
+                "notifications": a["notifications"],
                 "likely_mode": a["likely_mode"],
             }
             for r, a in zip(rows, arows, strict=True)

@@ -1,7 +1,10 @@
 """The alert state machine and its audit trail (docs/CONTRACTS.md §15); which causes are present at
 a grid point is decided in ``assessment.services.alert_causes``.
 
-During an assessment run the asset's active alerts live in an ``AlertBook``: grid points change
+The ``AlertBook`` keeps the alerts that stay one per cause: an asset's ``no_data`` alert and a
+site's supply alerts; the risk and rule causes of an asset are conditions of its equipment
+incident (``assessment.services.incidents``).  During an assessment run the book's active alerts
+live in memory: grid points change
 them in event-time order and the book writes everything once at the end (alerts, transitions,
 notification attempts).  Manual transitions (acknowledge, resolve) and the wall-clock duties
 (escalation, reminders, the live staleness check) are separate services.
@@ -25,6 +28,8 @@ from ..models import (
     ACTIVE_STATES,
     Alert,
     AlertCause,
+    AlertCondition,
+    AlertKind,
     AlertState,
     AlertTransition,
     Assessment,
@@ -93,7 +98,9 @@ class AlertBook:
         self.site = asset.supply_site if asset is not None else str(site)
         self.now = now or timezone.now()
         if asset is not None:
-            rows = Alert.objects.select_for_update().filter(asset=asset, state__in=ACTIVE_STATES)
+            rows = Alert.objects.select_for_update().filter(
+                asset=asset, kind=AlertKind.NO_DATA, state__in=ACTIVE_STATES
+            )
         else:
             rows = Alert.objects.select_for_update().filter(
                 tenant_id=self.tenant_id, site=self.site, asset__isnull=True, state__in=ACTIVE_STATES
@@ -152,6 +159,7 @@ class AlertBook:
             asset=self.asset,
             tenant_id=self.tenant_id,
             site=self.site,
+            kind=AlertKind.SITE_SUPPLY if self.asset is None else AlertKind.NO_DATA,
             cause=cause,
             state=AlertState.OPEN,
             severity=SEVERITY[cause],
@@ -255,7 +263,7 @@ class AlertBook:
                 ],
             )
         if self._created:
-            # resolved ones first: at most one active row per (asset, cause) at any moment
+            # resolved ones first: at most one active row per (asset, kind) / (site, cause) at any moment
             Alert.objects.bulk_create(sorted(self._created, key=lambda a: a.state != AlertState.RESOLVED))
         if self._transitions:
             AlertTransition.objects.bulk_create(self._transitions)
@@ -321,6 +329,8 @@ def alert_resolve(*, alert_id: Any, tenant: Tenant, actor: str, note: str) -> Al
         alert.auto_resolved = False
         notifications.mark_notified(alert, now)
         alert.save()
+        # the episode is over: its conditions end with it (a persisting cause opens a new incident)
+        AlertCondition.objects.filter(alert=alert, active=True).update(active=False)
         AlertTransition.objects.create(
             alert=alert,
             action=TransitionAction.RESOLVED,
@@ -418,6 +428,7 @@ def alert_no_data_open(
             asset=asset,
             tenant_id=asset.tenant_id,
             site=asset.supply_site,
+            kind=AlertKind.NO_DATA,
             cause=AlertCause.NO_DATA,
             state=AlertState.OPEN,
             severity=SEVERITY[AlertCause.NO_DATA],

@@ -39,12 +39,16 @@ logger = logging.getLogger(__name__)
 
 EVENT_TYPES: dict[str, str] = {
     NotificationEvent.OPENED: "alert.opened",
+    NotificationEvent.RAISED: "alert.raised",
+    NotificationEvent.REOPENED: "alert.reopened",
     NotificationEvent.ESCALATED: "alert.escalated",
     NotificationEvent.REPEAT: "alert.reminder",
     NotificationEvent.RESOLVED: "alert.resolved",
 }
 SUBJECT_PREFIX: dict[str, str] = {
     NotificationEvent.OPENED: "",
+    NotificationEvent.RAISED: "Raised: ",
+    NotificationEvent.REOPENED: "Reopened: ",
     NotificationEvent.ESCALATED: "Escalated: ",
     NotificationEvent.REPEAT: "Reminder: ",
     NotificationEvent.RESOLVED: "Resolved: ",
@@ -137,6 +141,17 @@ def _email_text(alert: Alert, event: str) -> tuple[str, str]:
         alert.explanation,
         "",
     ]
+    conditions = list(alert.conditions.all()) if alert.kind == "equipment" else []
+    if conditions:
+        lines.append("Conditions:")
+        lines += [
+            f"- {c.cause} ({c.severity}, {'active' if c.active else 'cleared'}): first seen "
+            f"{rfc3339(c.first_seen_at)}, last seen {rfc3339(c.last_seen_at)}, peak {c.peak_value} {c.unit}"
+            for c in conditions
+        ]
+        lines.append("")
+    if alert.reopen_count:
+        lines += [f"Reopened {alert.reopen_count} time(s) after a relapse.", ""]
     guidance = alert.guidance or {}
     if guidance.get("passages"):
         lines.append("Guidance (" + str(guidance.get("note", "")) + "):")

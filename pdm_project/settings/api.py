@@ -35,6 +35,8 @@ SPECTACULAR_SETTINGS = {
         "ingestion.api_schema.document_common_responses",
         "ingestion.api_schema.add_links",
     ],
+    # one name for the alert severities (alert, its peak, its conditions, the list filter)
+    "ENUM_NAME_OVERRIDES": {"Severity": "assessment.models.Severity"},
 }
 
 # The ingest endpoint takes up to 10 MB (docs/CONTRACTS.md); Django's own cap sits just above.

@@ -136,43 +136,56 @@ def test_scopes(assessed, tenant):
 
 
 def test_alert_list_filters_and_pagination(assessed, api):
+    from assessment.services import assets_stale_check
+
+    assert assets_stale_check() == 1  # the data is days old: a no_data alert beside the incident
     all_alerts = api.get("/api/v1/alerts").json()
-    causes = sorted(a["cause"] for a in all_alerts["results"])
-    assert all_alerts["count"] == len(causes) >= 3
-    assert {"rule:temperature_limit", "rule:voltage_band"} <= set(causes)
+    assert all_alerts["count"] == len(all_alerts["results"]) == 2
+    assert {a["kind"] for a in all_alerts["results"]} == {"equipment", "no_data"}
     opened = [a["opened_at"] for a in all_alerts["results"]]
     assert opened == sorted(opened, reverse=True)  # newest first
-    temp = api.get("/api/v1/alerts?cause=rule:temperature_limit").json()["results"]
-    assert [a["cause"] for a in temp] == ["rule:temperature_limit"]
-    assert temp[0]["state"] == "resolved" and temp[0]["resolution"] == "auto"
+    # the temperature excursion and the voltage dip are conditions of one incident
+    [inc] = api.get("/api/v1/alerts?kind=equipment").json()["results"]
+    conds = {c["cause"]: c for c in inc["conditions"]}
+    assert {"rule:temperature_limit", "rule:voltage_band", "risk_high"} <= set(conds)
+    temp = conds["rule:temperature_limit"]
+    assert (temp["first_seen_at"], temp["last_seen_at"], temp["peak_value"], temp["active"]) == (
+        z(T0 + 2 * H),
+        z(T0 + 2 * H + 50 * M),
+        97.0,
+        False,
+    )
+    assert (
+        inc["state"] == "open" and inc["resolution"] is None and inc["reopen_count"] == 1
+    )  # the vibration trend relapsed
+    # the cause filter matches an alert's cause or any of its conditions
+    by_condition = api.get("/api/v1/alerts?cause=rule:temperature_limit").json()["results"]
+    assert [a["id"] for a in by_condition] == [inc["id"]]
     warn = api.get("/api/v1/alerts?severity=warning").json()["results"]
-    assert {a["cause"] for a in warn} == {"rule:voltage_band"}
-    resolved = api.get("/api/v1/alerts?state=resolved").json()["results"]
+    assert [a["cause"] for a in warn] == ["no_data"] and warn[0]["conditions"] == []
+    resolved = api.get("/api/v1/alerts?state=resolved").json()
     both = api.get("/api/v1/alerts?state=resolved&state=open").json()
-    assert all(a["state"] == "resolved" for a in resolved) and both["count"] == all_alerts["count"]
+    assert resolved["count"] == 0 and both["count"] == all_alerts["count"]
     assert api.get("/api/v1/alerts?asset_id=OTHER").json()["count"] == 0
     assert api.get("/api/v1/alerts?asset_id=PUMP-07").json()["count"] == all_alerts["count"]
     since = api.get(f"/api/v1/alerts?since={z(T0 + 4 * H)}").json()["results"]
-    assert "rule:temperature_limit" not in {a["cause"] for a in since} and since
+    assert [a["kind"] for a in since] == ["no_data"]
     before = api.get(f"/api/v1/alerts?opened_before={z(T0 + 4 * H)}").json()["results"]
-    assert {a["cause"] for a in before} == {"rule:temperature_limit", "risk_high"}
+    assert [a["id"] for a in before] == [inc["id"]]
+    assert api.get("/api/v1/alerts?kind=bogus").json()["errors"][0]["field"] == "kind"
     page = api.get("/api/v1/alerts?limit=1&offset=1").json()
     assert page["count"] == all_alerts["count"] and len(page["results"]) == 1
     assert page["results"][0]["id"] == all_alerts["results"][1]["id"]
 
 
 def test_acknowledge_and_resolve_with_errors(assessed, api):
-    alert = Alert.objects.get(asset=assessed, cause="rule:voltage_band")
+    alert = Alert.objects.get(asset=assessed, kind="equipment")
     detail = api.get(f"/api/v1/alerts/{alert.pk}").json()
-    assert (detail["state"], detail["opened_at"], detail["last_seen_at"]) == (
-        "resolved",
-        z(T0 + 5 * H + 20 * M),  # two consecutive grid points out of band: 5:10 and 5:20
-        z(T0 + 5 * H + 50 * M),
-    )
-    assert [(t["action"], t["actor"]) for t in detail["transitions"]] == [
-        ("opened", "system"),
-        ("resolved", "system"),
-    ]
+    assert (detail["state"], detail["opened_at"], detail["resolution"]) == ("open", z(T0 + 2 * H), None)
+    volt = next(c for c in detail["conditions"] if c["cause"] == "rule:voltage_band")
+    # two consecutive grid points out of band: 5:10 and 5:20
+    assert (volt["first_seen_at"], volt["last_seen_at"]) == (z(T0 + 5 * H + 20 * M), z(T0 + 5 * H + 50 * M))
+    assert (detail["transitions"][0]["action"], detail["transitions"][0]["actor"]) == ("opened", "system")
     assert detail["notifications"] == []  # the tenant has no channel
     open_alert = Alert.objects.filter(asset=assessed, state="open").first()
     url = f"/api/v1/alerts/{open_alert.pk}"
@@ -181,7 +194,8 @@ def test_acknowledge_and_resolve_with_errors(assessed, api):
     body = resp.json()
     assert body["state"] == "acknowledged" and body["comment"] == "on it"
     assert body["acknowledged_by"].startswith("token:")
-    assert [t["action"] for t in body["transitions"]] == ["opened", "acknowledged"]
+    actions = [t["action"] for t in body["transitions"]]
+    assert actions[0] == "opened" and actions[-1] == "acknowledged"
     again = api.post(f"{url}/acknowledge", {}, format="json")
     assert again.status_code == 409 and again.json()["errors"][0]["field"] == "state"
     missing = api.post(f"{url}/resolve", {}, format="json")

@@ -15,7 +15,14 @@ from django.db import IntegrityError, transaction
 from analytics.baseline import baseline_fit
 from analytics.selectors import ActiveBaseline
 from assessment.explain import explain
-from assessment.models import Alert, AlertTransition, Assessment, AssessmentState, AssetThresholds
+from assessment.models import (
+    Alert,
+    AlertCondition,
+    AlertTransition,
+    Assessment,
+    AssessmentState,
+    AssetThresholds,
+)
 from assessment.services import (
     IllegalTransition,
     alert_acknowledge,
@@ -61,6 +68,16 @@ def write_rich(store, asset, hours: float = 72) -> None:
     write_scenario(store, asset.asset_id, T0, T0 + hours * H, RICH, scored_from=T0, gaps=RICH_GAPS)
 
 
+def incident(asset) -> Alert:
+    """The asset's one equipment incident."""
+    return Alert.objects.get(asset=asset, kind="equipment")
+
+
+def condition(asset, cause: str) -> AlertCondition:
+    """The condition ``cause`` of the asset's one equipment incident."""
+    return AlertCondition.objects.get(alert__asset=asset, cause=cause)
+
+
 def rows(asset) -> list[dict]:
     return [
         {k: v for k, v in r.items() if k not in ("id", "asset_id", "created_at")}
@@ -81,6 +98,11 @@ def alert_rows(asset) -> list[tuple]:
             a.resolved_event_time,
             a.explanation.replace(asset.asset_id, "<asset>"),
             a.notification_count,
+            a.reopen_count,
+            [
+                (c.cause, c.first_seen_at, c.last_seen_at, c.peak_value, c.active, c.cleared_at)
+                for c in a.conditions.order_by("cause")
+            ],
         )
         for a in Alert.objects.filter(asset=asset).order_by("opened_at", "cause")
     ]
@@ -88,7 +110,7 @@ def alert_rows(asset) -> list[tuple]:
 
 def transition_rows(asset) -> list[tuple]:
     return sorted(
-        (t.alert.cause, t.action, t.from_state, t.to_state, t.actor, t.event_time, t.note)
+        (t.alert.kind, t.action, t.from_state, t.to_state, t.actor, t.event_time, t.note)
         for t in AlertTransition.objects.filter(alert__asset=asset).select_related("alert")
     )
 
@@ -187,11 +209,14 @@ def test_batches_give_the_same_assessments_and_alert_transitions(store, pump):
     assert alert_rows(other) == alert_rows(pump)
     assert [t[:-1] for t in transition_rows(other)] == [t[:-1] for t in transition_rows(pump)]
     assert [(t, f) for t, f in health_points(store, other)] == [(t, f) for t, f in health_points(store, pump)]
-    causes = {(a[0], a[1]) for a in alert_rows(pump)}
-    assert ("rule:temperature_limit", "resolved") in causes
-    assert ("rule:voltage_band", "resolved") in causes
-    assert ("no_data", "resolved") in causes
-    assert ("risk_critical", "open") in causes
+    # one incident for the whole run: the temperature excursion, the voltage dip (a relapse within
+    # the reopen window) and the vibration trend are its conditions
+    inc = incident(pump)
+    assert inc.state == "open" and inc.cause == "risk_critical" and inc.reopen_count == 2
+    conds = {c.cause: c.active for c in inc.conditions.all()}
+    assert conds["rule:temperature_limit"] is False and conds["rule:voltage_band"] is False
+    assert conds["risk_critical"] is True
+    assert Alert.objects.get(asset=pump, kind="no_data").state == "resolved"
 
 
 def test_live_cadence_reuses_the_hourly_rul_and_matches_one_run(store, pump, monkeypatch):
@@ -227,26 +252,41 @@ def test_live_cadence_reuses_the_hourly_rul_and_matches_one_run(store, pump, mon
 # --- alerts in event time -----------------------------------------------------------------------------------
 
 
-def test_temperature_alert_opens_and_auto_resolves_after_6h_of_event_time(store, pump):
+def test_temperature_incident_holds_and_auto_resolves_after_6h_of_event_time(store, pump):
     write_scenario(store, pump.asset_id, T0, T0 + 12 * H, Scenario(temperature=step(60.0, 97.0, 2, 3)))
-    run(pump, T0, T0 + 8 * H + 40 * M)
-    alert = Alert.objects.get(asset=pump, cause="rule:temperature_limit")
-    assert alert.state == "open" and alert.severity == "high"
+    run(pump, T0, T0 + 4 * H + 40 * M)
+    alert = incident(pump)
+    # one incident; the rule leads the risk level of the same severity
+    assert alert.state == "open" and alert.severity == "high" and alert.cause == "rule:temperature_limit"
     assert alert.opened_at == T0 + 2 * H and alert.last_seen_at == T0 + 2 * H + 50 * M
     assert alert.occurrences == 6 and alert.value == 97.0 and alert.unit == "°C"
     assert alert.explanation.startswith("Temperature 97.0 °C is at or above the limit 95.0 °C.\nRisk is High")
-    # 8:40 is 5 h 50 min after the last presence: still open
+    assert alert.explanation.count("Temperature 97.0 °C is at or above") == 1  # conditions listed once
+    temp = condition(pump, "rule:temperature_limit")
+    assert (temp.first_seen_at, temp.last_seen_at, temp.occurrences, temp.peak_value) == (
+        T0 + 2 * H,
+        T0 + 2 * H + 50 * M,
+        6,
+        97.0,
+    )
+    # 4:40 is 1 h 50 min of running after the last presence: the conditions are still active
+    assert temp.active and condition(pump, "risk_high").active
+    run(pump, T0 + 4 * H + 40 * M + US, T0 + 8 * H + 40 * M)
+    temp.refresh_from_db()
+    assert not temp.active and temp.cleared_at == T0 + 4 * H + 50 * M  # 2 h hold of running
+    alert.refresh_from_db()
+    assert alert.state == "open"  # 8:40 is 5 h 50 min after the last presence
     run(pump, T0 + 8 * H + 40 * M + US, T0 + 12 * H)
     alert.refresh_from_db()
     assert alert.state == "resolved" and alert.auto_resolved and alert.resolution == "auto"
     assert alert.resolved_event_time == T0 + 8 * H + 50 * M  # first grid point >= last_seen + 6 h
     assert alert.resolved_by == "system" and "6 h of event time" in alert.note
-    risk = Alert.objects.get(asset=pump, cause="risk_high")  # temperature_limit override: risk High
-    assert risk.state == "resolved" and risk.resolved_event_time == T0 + 8 * H + 50 * M
+    assert Alert.objects.filter(asset=pump).count() == 1
     assert [(t.action, t.from_state, t.to_state, t.event_time) for t in alert.transitions.all()] == [
         ("opened", "", "open", T0 + 2 * H),
         ("resolved", "open", "resolved", T0 + 8 * H + 50 * M),
     ]
+    assert alert.notification_count == 2  # opened, resolved: not once per condition
 
 
 def test_cooling_loss_alerts_on_the_rise_over_ambient_before_the_temperature_limit(store, pump):
@@ -256,10 +296,11 @@ def test_cooling_loss_alerts_on_the_rise_over_ambient_before_the_temperature_lim
     sc = Scenario(temperature=lambda h: 60.0 + 5.0 * max(0.0, min(h, 10.8) - 4.0), ambient=const(30.0))
     write_scenario(store, pump.asset_id, T0, T0 + 12 * H, sc, scored_from=T0)
     run(pump, T0, T0 + 12 * H)
-    alert = Alert.objects.get(asset=pump, cause="rule:temperature_rise")
+    alert = incident(pump)
     # excess = (60 + 5 (h - 4) - 30) - 30 reaches the 30 K limit at h = 10
     assert alert.opened_at == T0 + 10 * H and alert.severity == "high" and alert.unit == "K"
-    assert alert.peak_value == pytest.approx(64.0)
+    assert alert.cause == "rule:temperature_rise" and alert.peak_value == pytest.approx(64.0)
+    assert condition(pump, "rule:temperature_rise").first_seen_at == T0 + 10 * H
     # the open alert's explanation follows the newest assessment (94 degC from 10.8 h on)
     lines = alert.explanation.splitlines()
     assert lines[0] == (
@@ -275,7 +316,7 @@ def test_cooling_loss_alerts_on_the_rise_over_ambient_before_the_temperature_lim
         "this load (limit +30.0 K) (health alone gives Medium)."
     )
     assert alert.guidance["likely_mode"] == "overheating"
-    assert not Alert.objects.filter(asset=pump, cause="rule:temperature_limit").exists()
+    assert not AlertCondition.objects.filter(alert__asset=pump, cause="rule:temperature_limit").exists()
     first = Assessment.objects.get(asset=pump, as_of=T0 + 7 * H)  # excess 15 K: a quarter of the ramp
     factor = next(f for f in first.factors if f["name"] == "temperature_rise")
     expected = factor["limits"]["expected_k"]  # the baseline's median rise, 30 K +- noise
@@ -295,7 +336,7 @@ def test_per_asset_rise_limit_and_weight_overrides_apply(store, pump):
     write_scenario(store, pump.asset_id, T0, T0 + 12 * H, sc, scored_from=T0)
     run(pump, T0, T0 + 12 * H)
     # excess 5 (h - 4) K reaches the asset's 20 K limit at 8 h instead of 30 K at 10 h
-    assert Alert.objects.get(asset=pump, cause="rule:temperature_rise").opened_at == T0 + 8 * H
+    assert condition(pump, "rule:temperature_rise").first_seen_at == T0 + 8 * H
     at_8h = Assessment.objects.get(asset=pump, as_of=T0 + 8 * H)
     factor = next(f for f in at_8h.factors if f["name"] == "temperature_rise")
     assert factor["limits"]["limit_k"] == 20.0 and factor["penalty"] == pytest.approx(0.5 * 25.0)
@@ -312,13 +353,13 @@ def test_the_same_rise_at_a_heavier_load_is_expected_and_costs_nothing(store, pu
     factor = next(f for f in latest.factors if f["name"] == "temperature_rise")
     assert factor["value"] == pytest.approx(64.0) and factor["penalty"] == 0.0
     assert factor["limits"]["expected_k"] == pytest.approx(30.0 * (30.0 / 20.0) ** 2, rel=0.01)
-    assert not Alert.objects.filter(asset=pump, cause="rule:temperature_rise").exists()
+    assert not AlertCondition.objects.filter(alert__asset=pump, cause="rule:temperature_rise").exists()
 
 
 def test_lifecycle_acknowledge_resolve_and_reopen(store, pump):
     write_scenario(store, pump.asset_id, T0, T0 + 8 * H, Scenario(temperature=step(60.0, 97.0, 2, 8)))
     run(pump, T0, T0 + 4 * H)
-    alert = Alert.objects.get(asset=pump, cause="rule:temperature_limit")
+    alert = incident(pump)
     acked = alert_acknowledge(alert_id=alert.pk, tenant=pump.tenant, actor="alice", comment="checking fan")
     assert (acked.state, acked.acknowledged_by, acked.comment) == ("acknowledged", "alice", "checking fan")
     with pytest.raises(IllegalTransition):
@@ -339,10 +380,14 @@ def test_lifecycle_acknowledge_resolve_and_reopen(store, pump):
         alert_resolve(alert_id=alert.pk, tenant=pump.tenant, actor="alice", note="again")
     with pytest.raises(Alert.DoesNotExist):  # another tenant cannot touch it
         alert_acknowledge(alert_id=alert.pk, tenant=AssetFactory().tenant, actor="eve")
-    # the cause persists: the next grid point opens a new alert
+    assert not AlertCondition.objects.filter(alert=alert, active=True).exists()  # the episode ended
+    # the cause persists: the next grid point opens a new incident (a manual resolution is not reopened)
     run(pump, T0 + 5 * H + US, T0 + 6 * H)
-    temp = Alert.objects.filter(asset=pump, cause="rule:temperature_limit").order_by("opened_at")
-    assert [(a.state, a.opened_at) for a in temp] == [("resolved", T0 + 2 * H), ("open", T0 + 5 * H + 10 * M)]
+    temp = Alert.objects.filter(asset=pump, kind="equipment").order_by("opened_at")
+    assert [(a.state, a.opened_at, a.reopen_count) for a in temp] == [
+        ("resolved", T0 + 2 * H, 0),
+        ("open", T0 + 5 * H + 10 * M, 0),
+    ]
     assert [(t.action, t.from_state, t.to_state, t.actor) for t in alert.transitions.all()] == [
         ("opened", "", "open", "system"),
         ("acknowledged", "open", "acknowledged", "alice"),
@@ -350,9 +395,21 @@ def test_lifecycle_acknowledge_resolve_and_reopen(store, pump):
     ]
 
 
-def test_at_most_one_active_alert_per_asset_and_cause(sql_only, pump):
+def test_at_most_one_active_alert_per_asset_and_kind(sql_only, pump):
     fields = dict(
-        asset=pump, cause="no_data", severity="warning", opened_at=T0, last_seen_at=T0, explanation="x"
+        asset=pump, kind="equipment", severity="high", opened_at=T0, last_seen_at=T0, explanation="x"
+    )
+    Alert.objects.create(**fields, cause="risk_high")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Alert.objects.create(**fields, cause="rule:temperature_limit", state="acknowledged")
+    fields = dict(
+        asset=pump,
+        kind="no_data",
+        cause="no_data",
+        severity="warning",
+        opened_at=T0,
+        last_seen_at=T0,
+        explanation="x",
     )
     Alert.objects.create(**fields)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -369,7 +426,7 @@ def test_event_time_gap_raises_and_resolves_no_data(store, pump):
     # wall clock: the data stopped ten days ago -> the live check opens no_data once
     assert assets_stale_check() == 1
     assert assets_stale_check() == 0
-    alert = Alert.objects.get(asset=pump, cause="no_data")
+    alert = Alert.objects.get(asset=pump, kind="no_data")
     assert alert.opened_at == T0 + 3 * H + 55 * M + 15 * M  # newest event + stale_after
     assert alert.explanation.startswith("No data from PUMP-07 since ")
     assert alert.guidance["likely_mode"] == "data_loss"
@@ -434,12 +491,25 @@ def test_sustained_zone_d_is_critical(store, pump):
         crit.explanation
     )
     check_explanation(crit)
-    opened = {a.cause: a.opened_at for a in Alert.objects.filter(asset=pump)}
+    opened = {c.cause: c.first_seen_at for c in AlertCondition.objects.filter(alert__asset=pump)}
     assert opened == {
         "rule:vibration_zone_d": T0 + 26 * H + 10 * M,
         "risk_high": T0 + 26 * H + 10 * M,
         "risk_critical": T0 + 28 * H,
     }
+    # one incident whose severity rose in place (high -> critical), notified on open and on the raise
+    inc = incident(pump)
+    assert (inc.opened_at, inc.severity, inc.peak_severity, inc.cause) == (
+        T0 + 26 * H + 10 * M,
+        "critical",
+        "critical",
+        "risk_critical",
+    )
+    assert [(t.action, t.event_time, t.note) for t in inc.transitions.all()] == [
+        ("opened", T0 + 26 * H + 10 * M, ""),
+        ("raised", T0 + 28 * H, "severity high -> critical"),
+    ]
+    assert inc.notification_count == 2
 
 
 def test_zone_d_with_critical_anomaly_is_critical_at_once(store, pump):
@@ -483,7 +553,8 @@ def test_every_alert_has_an_explanation_and_cited_guidance(sql_only, pump):
     )
     run(pump, T0, T0 + 60 * H)
     alerts = list(Alert.objects.filter(asset=pump))
-    assert {a.cause for a in alerts} == {
+    # every rule and risk cause became a condition of the asset's incident(s); no_data stays its own
+    assert {c.cause for c in AlertCondition.objects.filter(alert__asset=pump)} == {
         "rule:temperature_limit",
         "rule:voltage_band",
         "rule:frequency_band",
@@ -492,8 +563,9 @@ def test_every_alert_has_an_explanation_and_cited_guidance(sql_only, pump):
         "rule:vibration_zone_d",
         "risk_high",
         "risk_critical",
-        "no_data",
     }
+    assert {a.kind for a in alerts} == {"equipment", "no_data"}
+    assert len([a for a in alerts if a.kind == "equipment"]) == 1  # relapses reopened the same incident
     for a in alerts:
         assert a.explanation
         g = a.guidance
@@ -502,17 +574,10 @@ def test_every_alert_has_an_explanation_and_cited_guidance(sql_only, pump):
             assert p["file"].startswith("docs/knowledge/") and (REPO / p["file"]).is_file()
             assert _heading_exists(p["file"], p["heading"]), p
             assert p["citation"] == f"{p['file']} § {p['heading']}"
-        if a.assessment is not None and a.cause != "no_data":
+        if a.assessment is not None and a.kind == "equipment":
             assert a.explanation.endswith(a.assessment.explanation)
-    modes = {a.cause: a.guidance["likely_mode"] for a in alerts}
-    assert modes["rule:frequency_band"] == "frequency_excursion"
-    assert modes["rule:low_pf"] == "low_power_factor"
-    assert modes["rule:voltage_band"] == "voltage_deviation"
-    assert modes["rule:overcurrent"] == "overload"
-    assert modes["no_data"] == "data_loss"
-    # the cause sentences copy the alert's value
-    volt = next(a for a in alerts if a.cause == "rule:voltage_band")
-    assert volt.explanation.startswith(f"Voltage 15-min mean {volt.peak_value:.1f} V is ")
+            assert a.explanation.count(a.assessment.explanation) == 1  # one explanation per incident
+    assert next(a for a in alerts if a.kind == "no_data").guidance["likely_mode"] == "data_loss"
     for a in Assessment.objects.filter(asset=pump):
         check_explanation(a)
 
@@ -521,7 +586,8 @@ def test_resolution_notes_become_guidance_for_the_tenant(sql_only, pump):
     make_baseline(pump, T0 - 12 * H, T0)  # healthy PF 0.93: rule:low_pf needs the machine's own PF
     write_scenario(sql_only, pump.asset_id, T0, T0 + 3 * H, Scenario(power_factor=step(0.93, 0.80, 1, 3)))
     run(pump, T0, T0 + 2 * H)
-    alert = Alert.objects.get(asset=pump, cause="rule:low_pf")
+    alert = incident(pump)
+    assert alert.cause == "rule:low_pf"
     alert_resolve(
         alert_id=alert.pk,
         tenant=pump.tenant,
@@ -529,7 +595,7 @@ def test_resolution_notes_become_guidance_for_the_tenant(sql_only, pump):
         note="capacitor bank fuse blown on feeder 3; power factor low until the fuse was replaced",
     )
     run(pump, T0 + 2 * H + US, T0 + 3 * H)
-    reopened = Alert.objects.get(asset=pump, cause="rule:low_pf", state="open")
+    reopened = Alert.objects.get(asset=pump, kind="equipment", state="open")
     files = [p["file"] for p in reopened.guidance["passages"]]
     assert f"note:{alert.pk}" in files
 

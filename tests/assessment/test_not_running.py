@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from assessment.models import Alert, Assessment
+from assessment.models import Alert, AlertCondition, Assessment
 from assessment.services import assessments_run
 from ingestion.timeseries import Point
 from tests.assessment.explain_check import check_explanation
@@ -111,7 +111,12 @@ def test_an_open_alert_keeps_its_running_guidance_while_the_machine_stands(store
     assessments_run(asset_id=pump.asset_id, start=T0, end=T0 + 6 * H)
 
     alerts = list(Alert.objects.filter(asset=pump))
-    assert {a.cause for a in alerts} >= {"rule:temperature_limit", "risk_high"}
+    # one incident with both conditions
+    assert [a.kind for a in alerts] == ["equipment"]
+    assert {c.cause for c in AlertCondition.objects.filter(alert__asset=pump)} >= {
+        "rule:temperature_limit",
+        "risk_high",
+    }
     for alert in alerts:
         assert alert.last_seen_at >= T0 + 5 * H  # updated while stopped ...
         assert "impulsive" not in alert.guidance["query"]  # ... but not its guidance
@@ -124,7 +129,12 @@ def test_an_alert_opened_while_stopped_gets_guidance_without_the_stopped_reading
     assessments_run(asset_id=pump.asset_id, start=T0 + 5 * H, end=T0 + 6 * H)
 
     alerts = list(Alert.objects.filter(asset=pump))
-    assert {a.cause for a in alerts} >= {"rule:temperature_limit", "risk_high"}
+    # one incident with both conditions
+    assert [a.kind for a in alerts] == ["equipment"]
+    assert {c.cause for c in AlertCondition.objects.filter(alert__asset=pump)} >= {
+        "rule:temperature_limit",
+        "risk_high",
+    }
     for alert in alerts:
         assert alert.opened_at >= T0 + 5 * H
         assert "impulsive" not in alert.guidance["query"] and "temperature" in alert.guidance["query"]

@@ -247,3 +247,48 @@ def test_escalation_once_and_reminders_in_wall_clock(
     # acknowledged alerts neither escalate nor repeat
     alert_acknowledge(alert_id=alert.pk, tenant=pump.tenant, actor="alice")
     assert tick(opened + timedelta(days=2)) == {"escalated": 0, "reminded": 0, "requeued": 0}
+
+
+def test_an_incident_notifies_its_opening_and_its_rise_not_each_condition(
+    sql_only, pump, receiver, django_capture_on_commit_callbacks
+):
+    """Three conditions in one incident: two webhooks (opened, raised), the body lists the conditions."""
+    from django.db import transaction
+
+    from assessment.services.alert_causes import CauseHit
+    from assessment.services.incidents import IncidentBook
+
+    NotificationChannel.objects.create(tenant=pump.tenant, kind="webhook", target=receiver.url, secret=SECRET)
+
+    def hit(cause: str, value: float) -> CauseHit:
+        rule = cause.startswith("rule:")  # hotter is worse; for risk, a lower health is
+        return CauseHit(
+            cause, value, "°C" if rule else "health", (lambda x: x) if rule else (lambda x: -x), None
+        )
+
+    steps = [
+        {"rule:temperature_limit": 97.0, "risk_high": 60.0},
+        {"rule:temperature_limit": 98.0, "risk_high": 30.0, "risk_critical": 30.0},
+        {"rule:temperature_limit": 99.0, "risk_high": 30.0, "risk_critical": 30.0},
+    ]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        book = IncidentBook(pump, now=timezone.now())
+        for i, causes in enumerate(steps):
+            book.apply(
+                at=T0 + i * timedelta(minutes=10),
+                hits={c: hit(c, v) for c, v in causes.items()},
+                running=True,
+                as_of=None,
+                explanation="Risk is High.",
+                factors=[],
+                guidance=lambda cause: {},
+            )
+        book.flush(assessment_ids={})
+    alert = Alert.objects.get(asset=pump)
+    assert (alert.severity, alert.notification_count) == ("critical", 2)
+    events = [h["X-PdM-Event"] for h, _ in receiver.requests]
+    assert events == ["alert.opened", "alert.raised"]
+    body = verify(*receiver.requests[-1])
+    conds = {c["cause"]: c["peak_value"] for c in body["alert"]["conditions"]}
+    assert conds == {"rule:temperature_limit": 99.0, "risk_high": 30.0, "risk_critical": 30.0}
+    assert body["alert"]["kind"] == "equipment" and body["alert"]["resolution"] is None

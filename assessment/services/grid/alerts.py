@@ -20,6 +20,7 @@ from ...models import AlertCause
 from ..alert_causes import CauseHit, CauseInputs, causes_present, no_data_hit
 from ..alerts import AlertBook
 from ..guidance import guidance_build, knowledge_index_for
+from ..incidents import IncidentBook
 from ..supply import SUPPLY_CAUSES, SupplyEvidence
 from .evidence import baseline_stat
 from .record import Record
@@ -37,7 +38,8 @@ class GridAlerts:
     def __init__(self, asset: Asset, *, now: datetime) -> None:
         self.asset = asset
         self.now = now
-        self.book = AlertBook(asset, now=now)
+        self.book = AlertBook(asset, now=now)  # the asset's no_data alert
+        self.incidents = IncidentBook(asset, now=now)  # its equipment incident
         self._index: KnowledgeIndex | None = None
         self.limits: Limits | None = None
 
@@ -103,8 +105,17 @@ class GridAlerts:
             return
         self.book.apply(
             at=g,
+            hits={},
+            evaluated={AlertCause.NO_DATA},
+            as_of=rec.as_of,
+            explanation=None,
+            factors=None,
+            guidance=lambda cause: self.guidance_for(rec, cause),
+        )
+        self.incidents.apply(
+            at=g,
             hits=self._causes(g, rec),
-            evaluated=set(AlertCause.values),
+            running=rec.inputs.get("running") is not False,
             as_of=rec.as_of,
             explanation=rec.explanation,
             factors=[f.to_dict() for f in rec.factors],
@@ -167,6 +178,7 @@ class GridAlerts:
 
     def flush(self, *, assessment_ids: dict[datetime, int]) -> None:
         self.book.flush(assessment_ids=assessment_ids)
+        self.incidents.flush(assessment_ids=assessment_ids)
         if self.supply.book is not None:
             self.supply.book.flush(assessment_ids={})
         if self.supply.state is not None:

@@ -139,13 +139,33 @@ export interface AssetHealth {
 export type Severity = "warning" | "high" | "critical";
 export type AlertState = "open" | "acknowledged" | "resolved";
 
+export type AlertKind = "equipment" | "no_data" | "site_supply";
+
+/** One cause (risk level or rule) within an equipment incident (CONTRACTS §15.2). */
+export interface AlertCondition {
+  cause: string;
+  severity: Severity;
+  active: boolean;
+  first_seen_at: string;
+  last_seen_at: string;
+  value: number | null;
+  peak_value: number | null;
+  unit: string;
+  occurrences: number;
+  cleared_at: string | null;
+}
+
 export interface Alert {
   id: string;
   asset_id: string | null;
   site: string;
+  kind: AlertKind;
   cause: string;
   severity: Severity;
+  peak_severity: Severity;
   state: AlertState;
+  reopen_count: number;
+  conditions: AlertCondition[];
   opened_at: string;
   last_seen_at: string;
   created_at: string;
@@ -163,7 +183,7 @@ export interface Alert {
   resolved_by: string;
   resolved_at: string | null;
   note: string;
-  resolution: string;
+  resolution: "manual" | "auto" | null;
   auto_resolved: boolean;
   escalated_at: string | null;
 }

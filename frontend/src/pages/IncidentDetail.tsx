@@ -9,7 +9,7 @@ import { SeverityBadge, StateBadge } from "../components/RiskBadge";
 import { ErrorNote, Loading } from "../components/Status";
 import { causeLabel } from "../format/labels";
 import { fmtAlertValue } from "../format/numbers";
-import { fmtTime } from "../format/time";
+import { fmtTime, type Zone } from "../format/time";
 import { can, useSession } from "../state/session";
 import { useResource } from "../state/useResource";
 import { useLayout } from "./context";
@@ -20,7 +20,45 @@ const ACTIONS: Record<string, string> = {
   resolved: "Resolved",
   escalated: "Escalated",
   reminder: "Reminder sent",
+  reminded: "Reminder sent",
+  raised: "Severity raised",
+  lowered: "Severity lowered",
+  reopened: "Reopened (relapse)",
 };
+
+function ConditionsTable({ alert, zone }: { alert: AlertDetail; zone: Zone }) {
+  return (
+    <table className="table" aria-label="Conditions">
+      <thead>
+        <tr>
+          <th scope="col">Condition</th>
+          <th scope="col">Severity</th>
+          <th scope="col">First seen</th>
+          <th scope="col">Last seen</th>
+          <th scope="col" className="num">
+            Peak
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {alert.conditions.map((c) => (
+          <tr key={c.cause} data-condition={c.cause} data-active={c.active}>
+            <td>
+              {causeLabel(c.cause)}
+              {!c.active && <span className="small"> · cleared {fmtTime(c.cleared_at, zone)}</span>}
+            </td>
+            <td>
+              <SeverityBadge severity={c.severity} />
+            </td>
+            <td>{fmtTime(c.first_seen_at, zone)}</td>
+            <td>{fmtTime(c.last_seen_at, zone)}</td>
+            <td className="num">{fmtAlertValue(c.peak_value, c.unit)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
 
 function ActionForm({ alert, onDone }: { alert: AlertDetail; onDone: (a: AlertDetail) => void }) {
   const [comment, setComment] = useState("");
@@ -129,6 +167,8 @@ export function IncidentDetail() {
           <p className="muted">
             <SeverityBadge severity={alert.severity} /> <StateBadge state={alert.state} /> · opened {fmtTime(alert.opened_at, z)} · last seen {fmtTime(alert.last_seen_at, z)} · seen{" "}
             {alert.occurrences}×
+            {alert.peak_severity && alert.peak_severity !== alert.severity && <> · peak {alert.peak_severity}</>}
+            {alert.reopen_count > 0 && <span data-field="reopen_count"> · reopened {alert.reopen_count}× after a relapse</span>}
           </p>
         </div>
       </div>
@@ -149,6 +189,7 @@ export function IncidentDetail() {
               </>
             )}
           </dl>
+          {alert.conditions.length > 0 && <ConditionsTable alert={alert} zone={z} />}
           <h3>Explanation</h3>
           <pre className="explanation">{alert.explanation}</pre>
           {machineFactors ? (

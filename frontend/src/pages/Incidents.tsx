@@ -131,6 +131,8 @@ export function Incidents() {
                   <td>
                     <Link to={`/incidents/${a.id}${window.location.search}`}>{causeLabel(a.cause)}</Link>
                     {a.occurrences > 1 && <span className="muted small"> · seen {a.occurrences}×</span>}
+                    {a.conditions.length > 1 && <span className="muted small" data-field="conditions"> · {a.conditions.length} conditions</span>}
+                    {a.reopen_count > 0 && <span className="muted small" data-field="reopen_count"> · reopened {a.reopen_count}×</span>}
                   </td>
                   <td>{a.asset_id ? <Link to={`/assets/${encodeURIComponent(a.asset_id)}`}>{a.asset_id}</Link> : `Site ${a.site} supply`}</td>
                   <td>
