@@ -109,6 +109,7 @@ class AwareDateTimeField(serializers.Field):
     default_error_messages = {
         "invalid": "must be an RFC 3339 date-time, e.g. 2026-01-05T06:00:00Z",
         "naive": "must include a UTC offset or Z (naive times are ambiguous)",
+        "range": "must be an instant between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z",
     }
 
     def to_internal_value(self, data):
@@ -120,7 +121,10 @@ class AwareDateTimeField(serializers.Field):
             self.fail("invalid")
         if value.tzinfo is None or value.utcoffset() is None:
             self.fail("naive")
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # within a day of year 1 or 9999: the instant itself is out of range
+            self.fail("range")
 
     def to_representation(self, value):
         return value.isoformat().replace("+00:00", "Z")

@@ -148,6 +148,9 @@ def test_month_with_a_data_gap_and_night_slot_across_site_midnight(plant):
             {"scope": "site", "id": "main", "start": "1999-12-01T00:00:00Z", "end": "2000-01-01T00:00:00Z"},
             "start",
         ),
+        # an offset that puts the instant before year 1 in UTC
+        ({"scope": "site", "id": "main", "start": "0001-01-01T00:00:00+14:00"}, "start"),
+        ({"scope": "site", "id": "main", "end": "9999-12-31T23:30:00-14:00"}, "end"),
     ],
 )
 def test_bad_query_is_400_naming_the_field(params, field, db):
