@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -88,6 +89,7 @@ def main() -> int:
     import requests
     import yaml
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pdm_project.settings")
     django.setup()
     from tests.e2e.stack import Stack
 
@@ -116,8 +118,8 @@ def main() -> int:
             )
         )
         subprocess.run(
-            [sys.executable, "-m", "generator", "simulate", "--scenario", str(scenario), "--out", "/dev/null",
-             "--manifest", str(work / "assets.json"), "--max-events", "1"],
+            [sys.executable, "-m", "generator", "simulate", "--scenario", str(scenario), "--out", str(work / "sample.jsonl"), "--days", "0.01",
+             "--manifest", str(work / "assets.json")],
             cwd=ROOT, check=True, capture_output=True,
         )  # fmt: skip
         stack.manage("register_fleet", str(work / "assets.json"), "--tenant", "soak", "--create-tenant")
