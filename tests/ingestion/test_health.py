@@ -188,3 +188,17 @@ def test_embedded_mode_without_broker_is_ok_and_says_what_is_off(settings):
     assert code == 200 and data["status"] == "ok"
     for name in ("broker", "workers", "beat"):
         assert data["checks"][name]["status"] == "off"
+
+
+def test_cache_alone_gone_is_degraded_not_down(settings, asset, api):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "pdm_project.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    code, data = health()
+    assert code == 200 and data["status"] == "degraded"
+    assert data["checks"]["cache"]["status"] == "down"
+    # ingest keeps working without it (no throttle, the registry read from SQL)
+    assert post_events(api, body(series("PUMP-01", 3))).status_code == 201
