@@ -104,9 +104,9 @@ def recent_series(asset_id: str, n: int) -> list[dict]:
     return series(asset_id, n, start=start, step_s=60)
 
 
-def assert_all_stored_and_analysed(stack: Stack, asset_id: str, n: int) -> None:
+def assert_all_stored_and_analysed(stack: Stack, asset_id: str, n: int, *, within_s: float = 300) -> None:
     wait_until(
-        lambda: pipeline_idle(stack), 300, "the pipeline", lambda: stack.log_tail("pdm-worker.service")
+        lambda: pipeline_idle(stack), within_s, "the pipeline", lambda: stack.log_tail("pdm-worker.service")
     )
     assert influx_count(stack, "events", asset_id) == n
     assert influx_count(stack, "features", asset_id) == n
