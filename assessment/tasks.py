@@ -16,6 +16,7 @@ enqueue and the assessment step.
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import OperationalError
 
 from analytics import baseline_versions
 from analytics import services as analytics_services
@@ -29,7 +30,9 @@ from .explain import parse_rfc3339
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(TimeSeriesUnavailable,),
+    # A restarting PostgreSQL or InfluxDB is waited out here, in seconds, rather than by the
+    # 5-minute stalled-run sweep: the run keeps its range in flight and takes it again.
+    autoretry_for=(TimeSeriesUnavailable, OperationalError),
     retry_backoff=5,
     retry_backoff_max=300,
     max_retries=None,

@@ -3,7 +3,8 @@
 Each check answers `{"status": ..., ...}` with status `ok`, `warning`, `down` or `off` (not
 used in this configuration, e.g. no broker in embedded mode). A check is *critical* when
 ingest cannot answer 201/202 without it: the SQL database (events spool there, the hand-off
-commits there), the cache and the broker (the hand-off queues the analytics run, §17.4).
+commits there) and the broker (the hand-off queues the analytics run, §17.4). Without the cache
+ingest still works (the throttle lets requests through, the registry is read from SQL).
 Any critical check `down` makes the service `down` and the answer 503, so a load balancer
 takes the node out. Anything else that is not `ok` makes it `degraded` (still 200: ingest
 works, the operator has something to do). An unreachable time-series store is not critical:
@@ -26,7 +27,7 @@ from pdm_project.celery import app as celery_app
 from .models import SpoolEntry
 from .timeseries import TimeSeriesError, get_store
 
-CRITICAL = ("database", "cache", "broker")
+CRITICAL = ("database", "broker")
 Check = dict[str, Any]
 
 

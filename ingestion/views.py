@@ -446,7 +446,7 @@ class ServiceHealthView(APIView):
             ),
             503: OpenApiResponse(
                 response=HEALTH_SCHEMA,
-                description="`down`: a critical check (database, cache, broker) failed; ingest cannot accept events",
+                description="`down`: a critical check (database, broker) failed; ingest cannot accept events",
             ),
         },
         summary="Service health for load balancers and operators (docs/operations.md)",

@@ -17,7 +17,6 @@ from rest_framework.test import APIClient
 
 from analytics.models import AnalyticsState
 from assessment.models import Alert
-from pdm_project import metrics
 from pdm_project.devservices import free_port
 from tests.factories import AssetFactory, TenantFactory, token_for
 from tests.fixtures.celery_worker import ROOT, _db_env
@@ -109,10 +108,16 @@ def test_ingest_counts_are_summed_over_the_web_processes(web):
     assert got[("pdm_metrics_store_up", ())] == 1
 
 
+@pytest.fixture
+def celery_worker_env(own_redis, settings):
+    """The worker's and this process's counters in a private Redis (no other test adds to them)."""
+    settings.CACHES = {"default": {"BACKEND": "pdm_project.cache.RedisCache", "LOCATION": own_redis.url(1)}}
+    return {"REDIS_URL": own_redis.url(1)}
+
+
 def test_task_durations_come_from_a_real_worker(celery_worker):
     from ingestion.tasks import spool_replay_task
 
-    metrics.metrics_reset()
     for _ in range(3):
         spool_replay_task.delay().get(timeout=60)
     name = "ingestion.tasks.spool_replay_task"

@@ -293,6 +293,17 @@ class Stack:
             raise RuntimeError(f"manage.py {' '.join(args)}: {result.stderr[-3000:]}")
         return result.stdout
 
+    def restart_web_connections(self) -> None:
+        """End every other session on the database: the services reconnect on their next query
+        (and then see database-level settings changed since)."""
+        import psycopg
+
+        with psycopg.connect(self.postgres.url, connect_timeout=5, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = 'pdm' AND pid <> pg_backend_pid()"
+            )
+
     def kill_all(self) -> None:
         """SIGKILL every process of the platform, the databases and the broker included."""
         for name in reversed(UNIT_ORDER):

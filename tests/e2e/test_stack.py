@@ -81,12 +81,13 @@ def influx_count(stack: Stack, measurement: str, asset_id: str) -> int:
     )
     r.raise_for_status()
     series = r.json()["results"][0].get("series")
-    return max(series[0]["values"][0][1:]) if series else 0
+    return max((v for v in series[0]["values"][0][1:] if v is not None), default=0) if series else 0
 
 
 def sql(stack: Stack, query: str, *args) -> list[tuple]:
     with psycopg.connect(stack.postgres.url, connect_timeout=5) as conn:
-        return conn.execute(query, args).fetchall()
+        cursor = conn.execute(query, args)
+        return cursor.fetchall() if cursor.description else []
 
 
 def pipeline_idle(stack: Stack) -> bool:

@@ -13,7 +13,6 @@ import pytest
 import redis
 from rest_framework.test import APIClient
 
-from pdm_project import metrics
 from pdm_project.devservices import free_port
 from tests.fixtures.celery_worker import ROOT, WorkerProcess, _db_env, _reset_connections
 from tests.ingestion.conftest import post_events
@@ -183,8 +182,21 @@ def test_timeseries_store_gone_is_degraded_with_the_spool_backlog(settings, asse
 
 
 def test_embedded_mode_without_broker_is_ok_and_says_what_is_off(settings):
-    metrics.metrics_reset()
     code, data = health()
     assert code == 200 and data["status"] == "ok"
     for name in ("broker", "workers", "beat"):
         assert data["checks"][name]["status"] == "off"
+
+
+def test_cache_alone_gone_is_degraded_not_down(settings, asset, api):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "pdm_project.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    code, data = health()
+    assert code == 200 and data["status"] == "degraded"
+    assert data["checks"]["cache"]["status"] == "down"
+    # ingest keeps working without it (no throttle, the registry read from SQL)
+    assert post_events(api, body(series("PUMP-01", 3))).status_code == 201

@@ -1,0 +1,191 @@
+"""Soak: the whole stack (as its units run it) under a steady stream; memory, queue and lag sampled.
+
+Starts the stack of tests/e2e/stack.py (own PostgreSQL, Redis, influxd, gunicorn, Celery worker
+and beat from deploy/*.service), registers a generator fleet and streams it through the API at
+`--rate` events/s for `--minutes`. Every `--sample-s` it records the resident memory (RSS) of
+each component (every process of the unit's process group, summed: gunicorn's master and
+workers, Celery's main process and pool; postgres with its backends; redis-server; influxd),
+the broker's queue depth (/api/v1/health) and the pipeline lag (/metrics
+`pdm_pipeline_lag_seconds`, the widest event-time span not yet analysed, max over asset types).
+
+Reference, measured in the same run: each component's RSS at the end of the warm-up
+(`--warmup-min`, default a third of the run, at most 5 min). Goal: no component grows more than
+10 % past it, and the lag stays bounded (its max in the last third of the run is not above the
+max of the middle third by more than 20 %).
+
+    .venv/bin/python benchmarks/soak.py --minutes 30            # the full soak
+    .venv/bin/python benchmarks/soak.py --minutes 3 --rate 2000 # a short form
+
+Last line: JSON with `max_rss_growth_pct`, `max_lag_s`, `lag_bounded`, `max_queue_depth`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def rss_kb(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def group_pids(pid: int) -> list[int]:
+    r = subprocess.run(["pgrep", "-g", str(pid)], capture_output=True, text=True, check=False)
+    return [int(p) for p in r.stdout.split()]
+
+
+def components(stack) -> dict[str, list[int]]:
+    out = {name.removesuffix(".service"): group_pids(p.pid) for name, p in stack.procs.items()}
+    out["postgresql"] = group_pids(stack.postgres.proc.pid)
+    out["redis"] = [stack.redis.proc.pid]
+    out["influxd"] = [stack.influx._proc.pid]
+    return out
+
+
+def lag_s(base: str) -> float:
+    import requests
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = requests.get(f"{base}/metrics", timeout=30).text
+    lags = [
+        s.value
+        for f in text_string_to_metric_families(text)
+        for s in f.samples
+        if s.name == "pdm_pipeline_lag_seconds"
+    ]
+    return max(lags, default=0.0)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--rate", type=float, default=2000.0, help="events/s sent")
+    parser.add_argument("--assets", type=int, default=40)
+    parser.add_argument("--interval-s", type=int, default=60)
+    parser.add_argument("--sample-s", type=float, default=10.0)
+    parser.add_argument("--warmup-min", type=float, default=None)
+    args = parser.parse_args()
+    warmup_s = 60 * (args.warmup_min if args.warmup_min is not None else min(5.0, args.minutes / 3))
+
+    import django
+    import requests
+    import yaml
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pdm_project.settings")
+    django.setup()
+    from tests.e2e.stack import Stack
+
+    events_needed = args.rate * args.minutes * 60 * 1.1
+    days = math.ceil(events_needed / (args.assets * 86400 / args.interval_s)) + 1
+    work = Path(tempfile.mkdtemp(prefix="pdm-soak-"))
+    stack = Stack(work)
+    stack.write_env()
+    samples: list[dict] = []
+    try:
+        stack.start_all(first=True)
+        from datetime import UTC, datetime, timedelta
+
+        start = (datetime.now(UTC) - timedelta(days=days + 1)).replace(minute=0, second=0, microsecond=0)
+        scenario = work / "fleet.yaml"
+        scenario.write_text(
+            yaml.safe_dump(
+                {
+                    "seed": 3,
+                    "duration_days": days,
+                    "interval_s": args.interval_s,
+                    "start": start.isoformat().replace("+00:00", "Z"),
+                    "assets": [{"type": "motor", "count": args.assets}],
+                    "faults": [],
+                }
+            )
+        )
+        subprocess.run(
+            [sys.executable, "-m", "generator", "simulate", "--scenario", str(scenario), "--out", str(work / "sample.jsonl"), "--days", "0.01",
+             "--manifest", str(work / "assets.json")],
+            cwd=ROOT, check=True, capture_output=True,
+        )  # fmt: skip
+        stack.manage("register_fleet", str(work / "assets.json"), "--tenant", "soak", "--create-tenant")
+        token = (
+            stack.manage("create_api_token", "--tenant", "soak", "--scope", "ingest").strip().splitlines()[-1]
+        )
+        gen = subprocess.Popen(
+            [sys.executable, "-m", "generator", "stream", "--scenario", str(scenario), "--url",
+             f"{stack.base}/api/v1/ingest", "--token", token, "--rate", str(args.rate), "--batch-size", "500",
+             "--max-events", str(int(args.rate * args.minutes * 60))],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=(work / "generator.err").open("wb"), text=True,
+        )  # fmt: skip
+        t0 = time.monotonic()
+        while gen.poll() is None and time.monotonic() - t0 < args.minutes * 60 + 120:
+            t = time.monotonic() - t0
+            comps = components(stack)
+            health = requests.get(f"{stack.base}/api/v1/health", timeout=30).json()
+            samples.append(
+                {
+                    "t_s": round(t, 1),
+                    "rss_kb": {name: rss_kb(pids) for name, pids in comps.items()},
+                    "queue_depth": health["checks"]["broker"].get("depth", 0),
+                    "lag_s": lag_s(stack.base),
+                }
+            )
+            print(json.dumps(samples[-1]), flush=True)
+            time.sleep(args.sample_s)
+        out, _ = gen.communicate(timeout=600)
+        summary = json.loads(out.strip().splitlines()[-1])
+    finally:
+        stack.stop()
+
+    after = [s for s in samples if s["t_s"] >= warmup_s]
+    if len(after) < 2:
+        print("the run is too short for its warm-up: raise --minutes or lower --warmup-min", file=sys.stderr)
+        return 2
+    reference = after[0]["rss_kb"]
+    growth = {
+        name: round(100.0 * (max(s["rss_kb"][name] for s in after) - reference[name]) / reference[name], 1)
+        for name in reference
+        if reference[name]
+    }
+    third = len(samples) // 3 or 1
+    middle, last = samples[third : 2 * third], samples[2 * third :]
+    max_mid = max((s["lag_s"] for s in middle), default=0.0)
+    max_last = max((s["lag_s"] for s in last), default=0.0)
+    result = {
+        "minutes": args.minutes,
+        "rate_events_s": args.rate,
+        "events_accepted": summary["accepted"],
+        "events_failed": summary["failed"] + summary["rejected"],
+        "achieved_rate_events_s": round(summary["accepted"] / summary["seconds"], 1)
+        if summary["seconds"]
+        else None,
+        "warmup_s": warmup_s,
+        "reference_rss_mb": {k: round(v / 1024, 1) for k, v in reference.items()},
+        "rss_growth_pct": growth,
+        "max_rss_growth_pct": max(growth.values()),
+        "goal_max_rss_growth_pct": 10.0,
+        "max_lag_s": max(s["lag_s"] for s in after),
+        "lag_bounded": max_last <= 1.2 * max_mid + 60,
+        "max_queue_depth": max(s["queue_depth"] for s in samples),
+    }
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
