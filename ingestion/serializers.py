@@ -77,12 +77,16 @@ class SignalsQuerySerializer(serializers.Serializer):
         "holds at most this many, else the smallest bucket giving at most this many (min/max envelope)",
     )
 
+    #: the fields a caller may name, and those read when it names none
+    allowed_fields: tuple[str, ...] = tuple(SIGNAL_READ_FIELDS)
+    default_fields: tuple[str, ...] = tuple(SIGNAL_READ_FIELDS)
+
     def validate_fields(self, value: str) -> list[str]:
         names = [v.strip() for v in value.split(",") if v.strip()]
-        unknown = [n for n in names if n not in SIGNAL_READ_FIELDS]
+        unknown = [n for n in names if n not in self.allowed_fields]
         if not names or unknown:
             raise serializers.ValidationError(
-                f"unknown field(s) {unknown or value!r}; allowed: {', '.join(SIGNAL_READ_FIELDS)}"
+                f"unknown field(s) {unknown or value!r}; allowed: {', '.join(self.allowed_fields)}"
             )
         return names
 
@@ -98,5 +102,5 @@ class SignalsQuerySerializer(serializers.Serializer):
         if start >= end:
             raise serializers.ValidationError({"start": "the range lies outside 2000-01-02 .. 2262-01-01"})
         attrs.update(start=start, end=end)
-        attrs.setdefault("fields", list(SIGNAL_READ_FIELDS))
+        attrs.setdefault("fields", list(self.default_fields))
         return attrs

@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/v1/", include("ingestion.urls")),
     path("api/v1/", include("assessment.urls")),
     path("api/v1/", include("analytics.energy.urls")),
+    path("api/v1/", include("analytics.urls")),
     path("", include("frontend.urls")),  # last: the dashboard takes every other path
 ]
