@@ -32,6 +32,7 @@ test("the Energy page shows the API's totals, cost breakdown, PF exposure, idle 
   const loss = await page.locator('[data-field="degradation_loss_kwh"]').innerText();
   if (t.degradation_loss_kwh === null) assert.equal(loss, "—");
   else assertPrinted(assert, loss, t.degradation_loss_kwh, "degradation");
+  assert.ok(t.cost, "the fixture's site has a tariff: the period is costed");
   if (t.cost) {
     assertPrinted(assert, await page.locator('[data-field="cost_total"]').innerText(), t.cost.total, "cost");
     for (const [part, v] of [["Energy charge", t.cost.energy], ["Time of day", t.cost.time_of_day], ["Demand charge", t.cost.demand]]) {
