@@ -22,7 +22,13 @@ await page.goto(`${BASE}/`);
 await page.getByLabel("Username").fill("bench-admin");
 await page.getByLabel("Password").fill(process.env.BENCH_PASSWORD);
 await page.getByRole("button", { name: "Sign in" }).click();
-await page.getByRole("heading", { name: "Fleet", level: 1 }).waitFor();
+try {
+  await page.getByRole("heading", { name: "Fleet", level: 1 }).waitFor({ timeout: 120_000 });
+} catch (err) {
+  console.error(`after login: ${(await page.locator("body").innerText()).slice(0, 500)}`);
+  throw err;
+}
+// warm-up: the first fleet answer fills the server's caches; measured navigations follow
 
 const range = `from=${encodeURIComponent(FROM)}&to=${encodeURIComponent(TO)}`;
 const out = { asset_page_s: [], asset_points: [], fleet_rows_s: [], fleet_page_s: [], ref_asset_api_s: [], ref_fleet_api_s: [] };

@@ -60,6 +60,13 @@ for a in Asset.objects.filter(tenant=tenant):
             rul_high_days=None,
             rul_reason="no_trend" if code == 0 else None,
             explanation=f"Risk is {level} because health is {health}/100.",
+            # as the pipeline records them: the newest event assessed and its staleness limit
+            inputs={
+                "newest_event_time": (END - timedelta(minutes=1 if a.asset_id == "B-0000" else 2))
+                .isoformat()
+                .replace("+00:00", "Z"),
+                "stale_after_s": 900.0,
+            },
         )
     )
 Assessment.objects.bulk_create(rows, batch_size=500)

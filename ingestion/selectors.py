@@ -259,8 +259,9 @@ def envelope_bucket(
     return bucket_for(resolution=resolution, start=start, end=end, points=points)
 
 
-def signals_read(
+def series_read(
     *,
+    measurement: str,
     asset: Asset,
     start: datetime,
     end: datetime,
@@ -268,12 +269,13 @@ def signals_read(
     resolution: str,
     points: int | None = None,
 ) -> dict[str, Any]:
-    """Chart series of one asset: raw points, or mean/min/max/count per epoch-aligned bucket."""
+    """Chart series of one asset and measurement: raw points, or mean/min/max/count per
+    epoch-aligned bucket (with `points`, chosen by `envelope_bucket`)."""
     store = get_store()
 
     @memoize
     def count_raw() -> int:
-        return store.count(measurement="events", asset_id=asset.asset_id, start=start, end=end)
+        return store.count(measurement=measurement, asset_id=asset.asset_id, start=start, end=end)
 
     bucket = envelope_bucket(resolution=resolution, start=start, end=end, points=points, count_raw=count_raw)
     if bucket is None:
@@ -282,11 +284,18 @@ def signals_read(
             raise RangeTooLarge(
                 f"{n} raw points in range (at most {MAX_RAW_POINTS}); narrow the range or pass resolution"
             )
-        raw = store.read(measurement="events", asset_id=asset.asset_id, start=start, end=end, fields=fields)
+        raw = store.read(
+            measurement=measurement, asset_id=asset.asset_id, start=start, end=end, fields=fields
+        )
         series = [{"time": p.time, "values": {f: p.fields.get(f) for f in fields}} for p in raw]
     else:
         buckets = store.aggregate(
-            measurement="events", asset_id=asset.asset_id, start=start, end=end, every=bucket, fields=fields
+            measurement=measurement,
+            asset_id=asset.asset_id,
+            start=start,
+            end=end,
+            every=bucket,
+            fields=fields,
         )
         series = [{"time": b.time, "values": b.values} for b in buckets]
     return {
@@ -297,6 +306,27 @@ def signals_read(
         "fields": fields,
         "series": series,
     }
+
+
+def signals_read(
+    *,
+    asset: Asset,
+    start: datetime,
+    end: datetime,
+    fields: list[str],
+    resolution: str,
+    points: int | None = None,
+) -> dict[str, Any]:
+    """Chart series of one asset's events (readings and derived signals)."""
+    return series_read(
+        measurement="events",
+        asset=asset,
+        start=start,
+        end=end,
+        fields=fields,
+        resolution=resolution,
+        points=points,
+    )
 
 
 def signals_latest(*, asset: Asset) -> dict[str, Any] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from drf_spectacular.types import OpenApiTypes
@@ -163,8 +164,12 @@ def query_window(
     return start, end
 
 
-#: `fields` of a signals read: one or more signal names, comma-separated
-SIGNAL_FIELDS_PATTERN = "^({0})(,({0}))*$".format("|".join(SIGNAL_READ_FIELDS))
+def fields_pattern(names: Sequence[str]) -> str:
+    """`fields` of a series read: one or more of these names, comma-separated."""
+    return "^({0})(,({0}))*$".format("|".join(names))
+
+
+SIGNAL_FIELDS_PATTERN = fields_pattern(SIGNAL_READ_FIELDS)
 #: a chart resolution: raw, auto or a bucket of 1..999999 seconds, minutes, hours or days
 RESOLUTION_PATTERN = r"^(raw|auto|[1-9][0-9]{0,5}(s|m|h|d))$"
 
@@ -189,13 +194,23 @@ class SignalsQuerySerializer(QuerySerializer):
         "holds at most this many, else the smallest bucket giving at most this many (min/max envelope)",
     )
 
+    #: the fields a caller may name, and those read when it names none
+    allowed_fields: tuple[str, ...] = tuple(SIGNAL_READ_FIELDS)
+    default_fields: tuple[str, ...] = tuple(SIGNAL_READ_FIELDS)
+
     def validate_fields(self, value: str) -> list[str]:
-        return list(dict.fromkeys(value.split(",")))  # the pattern admits known names only
+        names = list(dict.fromkeys(value.split(",")))  # the pattern admits known names only
+        unknown = [n for n in names if n not in self.allowed_fields]
+        if unknown:
+            raise serializers.ValidationError(
+                f"unknown field(s) {unknown}; allowed: {', '.join(self.allowed_fields)}"
+            )
+        return names
 
     def validate(self, attrs: dict) -> dict:
         start, end = query_window(
             start=attrs.get("start"), end=attrs.get("end"), default_span=timedelta(hours=24)
         )
         attrs.update(start=start, end=end)
-        attrs.setdefault("fields", list(SIGNAL_READ_FIELDS))
+        attrs.setdefault("fields", list(self.default_fields))
         return attrs

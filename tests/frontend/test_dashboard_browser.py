@@ -31,6 +31,24 @@ E2E = ROOT / "frontend" / "e2e"
 PASSWORD = "Rotating-Machines-42"
 USERS = {"operator": "asha-operator", "manager": "meera-manager", "admin": "ravi-admin"}
 FOREIGN_ASSET = "GLX-001"
+TARIFF = {
+    "effective_from": "2025-01-01",
+    "name": "HT industrial (illustrative)",
+    "billing_basis": "kvah",
+    "energy_rate": 8.0,
+    "tod_slots": [
+        {"name": "peak", "start": "18:00", "end": "22:00", "multiplier": 1.5},
+        {"name": "night", "start": "22:00", "end": "06:00", "multiplier": 0.75},
+    ],
+    "pf_reference": 0.95,
+    "pf_incentive_pct_per_step": 0.5,
+    "pf_penalty_pct_per_step": 0.5,
+    "pf_penalty_threshold": 0.90,
+    "pf_steep_penalty_pct_per_step": 1.0,
+    "demand_rate_per_kva": 350,
+    "demand_min_share": 0.75,
+    "fixed_monthly": 2000,
+}
 
 # django_db: pytest-django sets the test database up only for a session with tests marked so.
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -77,7 +95,9 @@ def dashboard(django_db_setup, django_db_blocker, influxd, tmp_path_factory):
         pytest.fail("the dashboard is not built: run `make frontend` (make test does)", pytrace=False)
     from django.core.management import call_command
 
+    from analytics.energy.services import tariff_versions_replace
     from ingestion import services
+    from ingestion.selectors import site_get
 
     work = tmp_path_factory.mktemp("dashboard")
     influx_db = fresh_database_name("pdm_dashboard")
@@ -122,6 +142,8 @@ def dashboard(django_db_setup, django_db_blocker, influxd, tmp_path_factory):
             services.fleet_register(tenant=tenant, entries=json.loads(manifest.read_text())["assets"])
             tokens[name] = services.api_token_create(tenant=tenant, name="stream", scopes=["ingest"])[1]
             if name == "acme":
+                # the tariff of CONTRACTS §18.5, so the Energy page shows a cost breakdown
+                tariff_versions_replace(site=site_get(tenant=tenant, code="main"), versions=[TARIFF])
                 for role, username in USERS.items():
                     services.member_create(tenant=tenant, username=username, password=PASSWORD, role=role)
             else:

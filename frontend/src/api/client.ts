@@ -182,6 +182,9 @@ export const api = {
   assetHealth: (id: string) => conditional<AssetHealth>(`/api/v1/assets/${enc(id)}/health`),
   signals: (id: string, fields: string[], q: RangeQuery): Promise<Columns> =>
     conditional(seriesPath(`/api/v1/assets/${enc(id)}/signals`, fields, q), (raw) => toColumns(raw as SeriesResponse, fields)),
+  /** Features (CONTRACTS §6) of one asset, with the same point budget as the signals. */
+  features: (id: string, fields: string[], q: RangeQuery): Promise<Columns> =>
+    conditional(seriesPath(`/api/v1/assets/${enc(id)}/features`, fields, q), (raw) => toColumns(raw as SeriesResponse, fields)),
   healthHistory: (id: string, fields: string[], q: RangeQuery): Promise<Columns> =>
     conditional(seriesPath(`/api/v1/assets/${enc(id)}/health/history`, null, q), (raw) => toColumns(raw as SeriesResponse, fields)),
 

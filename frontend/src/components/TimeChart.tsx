@@ -45,6 +45,10 @@ export interface TimeChartProps {
   onZoom?: (startMs: number, endMs: number) => void;
 }
 
+// defaults that keep their identity across renders (a new [] would rebuild the chart each time)
+const NO_BANDS: Band[] = [];
+const NO_MARKERS: Marker[] = [];
+
 /** A band's rectangle in canvas pixels, clipped to the plot; null when it is outside. */
 function bandRect(u: uPlot, b: Band): { left: number; width: number; top: number; bottom: number } | null {
   const { left, top, width, height } = u.bbox;
@@ -64,7 +68,7 @@ function tickLabel(zone: Zone, spanS: number) {
 }
 
 export function TimeChart(props: TimeChartProps) {
-  const { id, title, quantity, t, lines, bands = [], markers = [], zone, syncKey, xRange, yRange, height = 180 } = props;
+  const { id, title, quantity, t, lines, bands = NO_BANDS, markers = NO_MARKERS, zone, syncKey, xRange, yRange, height = 180 } = props;
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const onZoom = useRef(props.onZoom);

@@ -56,6 +56,7 @@ export const QUANTITIES = {
   inr: { digits: 2, unit: "INR" },
   co2: { digits: 3, unit: "t CO₂" },
   ratio: { digits: 3, unit: "" },
+  slope: { digits: 3, unit: "mm/s per day" },
 } as const;
 
 export type Quantity = keyof typeof QUANTITIES;

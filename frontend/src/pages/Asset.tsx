@@ -27,6 +27,14 @@ const SIGNALS = [
   "power_kw",
 ];
 const HEALTH_FIELDS = ["health_score", "anomaly_score", "risk_code"];
+const FEATURES = [
+  "vibration_rms_mm_s__mean_15m",
+  "vibration_rms_mm_s__std_1h",
+  "vibration_kurtosis__mean_15m",
+  "vibration_rms_slope_mm_s_per_day",
+  "temperature_rise_c",
+  "power_factor__mean_1h",
+];
 const SEVERITY_COLOR: Record<string, string> = { warning: "#b7791f", high: "#c2410c", critical: "#a50026" };
 const BLUE = "#2166ac";
 
@@ -96,6 +104,7 @@ export function AssetPage() {
     [assetId, startIso, endIso],
     page.tick,
   );
+  const features = useResource(() => api.features(assetId, FEATURES, { start: startIso, end: endIso, points }), [assetId, startIso, endIso], page.tick);
   const eWin = halfHourWindow(win.start, win.end);
   const eBucket = eWin.end - eWin.start > 62 * 86400e3 ? "day" : "hour";
   const energy = useResource(
@@ -272,6 +281,24 @@ export function AssetPage() {
             {chart("pf", "Power factor", "power_factor", [{ field: "power_factor", label: "PF", color: "#8c510a", cols: s }])}
             {chart("freq", "Frequency (Hz)", "frequency", [{ field: "frequency_hz", label: "Frequency", color: "#35978f", cols: s }])}
             {chart("kw", "Active power (kW)", "kw", [{ field: "power_kw", label: "Power", color: "#762a83", cols: s }])}
+          </div>
+        )}
+      </section>
+      <section aria-labelledby="features-title" className="charts-section">
+        <h2 id="features-title">Features</h2>
+        {features.error && <ErrorNote error={features.error} />}
+        {features.data && (
+          <div className="chart-grid">
+            {chart("f-vib", "Vibration: 15-min mean and 1-h spread (mm/s)", "vibration", [
+              { field: "vibration_rms_mm_s__mean_15m", label: "15-min mean", color: BLUE, cols: features.data },
+              { field: "vibration_rms_mm_s__std_1h", label: "1-h std", color: "#92c5de", cols: features.data },
+            ])}
+            {chart("f-kurt", "Vibration kurtosis, 15-min mean", "ratio", [{ field: "vibration_kurtosis__mean_15m", label: "Kurtosis", color: "#4d4d9f", cols: features.data }])}
+            {chart("f-slope", "Vibration trend (mm/s per day, 72-h Theil–Sen)", "slope", [
+              { field: "vibration_rms_slope_mm_s_per_day", label: "Slope", color: "#b2182b", cols: features.data },
+            ])}
+            {chart("f-rise", "Temperature rise (K)", "kelvin", [{ field: "temperature_rise_c", label: "Rise", color: "#d6604d", cols: features.data }])}
+            {chart("f-pf", "Power factor, 1-h mean", "power_factor", [{ field: "power_factor__mean_1h", label: "PF 1 h", color: "#8c510a", cols: features.data }])}
           </div>
         )}
       </section>

@@ -7,6 +7,7 @@ import { toIso, wall, zonedToUtc } from "../format/time";
 
 export const ENERGY_REFRESH_MS = 5 * 60_000;
 const PARALLEL = 3;
+const FLUSH_MS = 1000;
 
 /** The site-local day so far as an energy period: local midnight to now, on whole half-hours. */
 export function todayWindow(nowMs: number, timeZone: string): { start: number; end: number } {
@@ -32,6 +33,21 @@ export function useEnergyToday(assets: { asset_id: string; timeZone: string }[])
     let cancelled = false;
     const queue = [...assets];
     const now = Date.now();
+    // answers are applied together at most every FLUSH_MS: one table render per batch, not one
+    // per asset (500 renders of a 500-row table kept the page busy)
+    const pending = new Map<string, number | null | "error">();
+    let timer: number | undefined;
+    const flush = () => {
+      timer = undefined;
+      if (cancelled || pending.size === 0) return;
+      const batch = new Map(pending);
+      pending.clear();
+      setValues((old) => {
+        const next = new Map(old);
+        for (const [id, v] of batch) next.set(id, v);
+        return next;
+      });
+    };
     const worker = async () => {
       for (let a = queue.shift(); a && !cancelled; a = queue.shift()) {
         const win = todayWindow(now, a.timeZone);
@@ -43,13 +59,18 @@ export function useEnergyToday(assets: { asset_id: string; timeZone: string }[])
           v = "error";
         }
         if (cancelled) return;
-        const id = a.asset_id;
-        setValues((old) => (old.get(id) === v ? old : new Map(old).set(id, v)));
+        pending.set(a.asset_id, v);
+        if (timer === undefined) timer = window.setTimeout(flush, queue.length ? FLUSH_MS : 0);
+      }
+      if (timer !== undefined) {
+        window.clearTimeout(timer);
+        flush();
       }
     };
     for (let i = 0; i < PARALLEL; i++) void worker();
     return () => {
       cancelled = true;
+      if (timer !== undefined) window.clearTimeout(timer);
     };
   }, [key, round]); // eslint-disable-line
   return Object.assign(values, { period: (id: string) => periods.current.get(id) });
