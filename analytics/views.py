@@ -28,7 +28,7 @@ CHART_FEATURES: tuple[str, ...] = (
 
 
 class FeaturesQuerySerializer(SignalsQuerySerializer):
-    fields = serializers.RegexField(  # type: ignore[assignment]  # a query parameter named fields
+    fields = serializers.RegexField(  # a query parameter named fields
         fields_pattern(FEATURE_COLUMNS),
         required=False,
         help_text="comma-separated feature names; default the charted features",
