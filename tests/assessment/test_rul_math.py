@@ -11,13 +11,12 @@ from hypothesis import strategies as st
 
 from assessment.rul import (
     CAP_DAYS,
-    INTERVAL_BASE,
+    MODEL_ERROR_FACTOR,
     RulResult,
     combine_rul,
     estimate_rul,
     estimate_rul_health,
 )
-from assessment.rul_fits import Z80
 
 HOURS = 1.0 / 24.0
 V_H = 1.0  # healthy level (baseline p50), mm/s
@@ -53,20 +52,23 @@ def test_exponential_degradation_recovered():
     t, v, truth = exp_series(0)
     assert truth == pytest.approx(2.0527, abs=0.001)  # ln(sqrt(7.1^2 - 1) / 0.1) / 0.25 - (15 - 1 h)
     r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
-    assert r.reason is None and r.channel == "vibration"
+    assert r.reason is None and r.method == "exponential" and r.channel == "vibration"
     assert within(r, truth), r
     assert r.low_days <= truth <= r.high_days, r
     assert not r.capped
 
 
-def test_interval_is_at_least_the_base_error_either_way():
-    # nearly noise-free: the laws agree, yet the interval keeps the relative error every estimate
-    # carries (INTERVAL_BASE, calibrated on the benchmark's fleets)
+def test_interval_is_at_least_the_model_error_factor_either_way():
+    # nearly noise-free: the fit's own interval is a few minutes wide, the model's misfit is not
     t, v, truth = exp_series(3, rel_noise=0.001)
     r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
-    assert r.rul_days == pytest.approx(truth, rel=0.05)
-    f = math.exp(Z80 * INTERVAL_BASE)
-    assert r.low_days <= r.rul_days / f * (1 + 1e-9) and r.high_days >= r.rul_days * f * (1 - 1e-9)
+    assert r.rul_days == pytest.approx(truth, rel=0.01)
+    assert r.low_days == pytest.approx(r.rul_days / MODEL_ERROR_FACTOR, rel=1e-9)
+    assert r.high_days == pytest.approx(r.rul_days * MODEL_ERROR_FACTOR, rel=1e-9)
+    # a noisy series early in the defect keeps its wider fitted interval
+    t, v, _ = exp_series(3, days=9.0, rel_noise=0.15)
+    wide = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
+    assert wide.high_days / wide.rul_days > 1.3 and wide.rul_days / wide.low_days > 1.3
 
 
 def test_exponential_accuracy_and_coverage_over_seeds():
@@ -74,6 +76,7 @@ def test_exponential_accuracy_and_coverage_over_seeds():
     for seed in range(20):
         t, v, truth = exp_series(seed)
         r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
+        assert r.method == "exponential"
         assert within(r, truth), (seed, r, truth)
         assert r.low_days <= r.rul_days <= r.high_days
         hits += r.low_days <= truth <= r.high_days
@@ -82,15 +85,14 @@ def test_exponential_accuracy_and_coverage_over_seeds():
 
 def test_exponential_slower_degradation_and_interval_coverage():
     # c = 0.15 / day, b = 0.2: about a week left at the end of 15 days of data
-    hits = close = 0
+    hits = 0
     for seed in range(20):
         t, v, truth = exp_series(seed, b=0.2, c=0.15, rel_noise=0.05)
         r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
-        close += within(r, truth)
+        assert r.method == "exponential"
+        assert within(r, truth), (seed, r, truth)
         hits += r.low_days <= truth <= r.high_days
-    assert (
-        close >= 16
-    )  # a week ahead: 80 % within +-20 %  # an 80 % interval: at least 70 % coverage over 20 seeds
+    assert hits >= 14  # an 80 % interval: at least 70 % coverage over 20 seeds
 
 
 def test_exponential_with_correlated_noise_keeps_an_honest_interval():
@@ -100,16 +102,18 @@ def test_exponential_with_correlated_noise_keeps_an_honest_interval():
     for seed in range(40):
         t, v, truth = exp_series(seed, b=0.2, c=0.3, days=10.0, rel_noise=0.06, ma=True)
         r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
+        assert r.method == "exponential", (seed, r)
         hits += r.low_days <= truth <= r.high_days
         close += within(r, truth)
     assert hits >= 28  # >= 70 % of 40
-    assert close >= 30  # 75 % within +-20 % at this horizon
+    assert close >= 32  # 80 % within +-20 % at this horizon
 
 
 def test_quadrature_not_additive():
     # the defect adds in quadrature: an additive model would put the crossing elsewhere
     t, v, truth = exp_series(3, b=0.5, c=0.2, days=10.0, rel_noise=0.0)
     r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
+    assert r.method == "exponential"
     assert r.rul_days == pytest.approx(truth, rel=1e-3)
     additive = math.log((THR - V_H) / 0.5) / 0.2 - t[-1]
     assert abs(additive - truth) > 0.1 * truth  # the two models do disagree here
@@ -159,14 +163,14 @@ def test_datetime_input_matches_float_days():
 
 
 def test_linear_fallback():
-    hits = close = 0
+    hits = 0
     for seed in range(20):
         t, v, truth = lin_series(seed)
         assert truth == pytest.approx(28.0 - (10 - HOURS))
         r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.3)
-        close += within(r, truth)
+        assert r.method == "linear", (seed, r)
+        assert within(r, truth), (seed, r)
         hits += r.low_days <= truth <= r.high_days
-    assert close >= 16
     assert hits >= 14
 
 
@@ -217,11 +221,11 @@ def test_threshold_already_exceeded_even_with_short_history():
 
 
 def test_cap_at_365_days():
-    # a defect growing 0.6 % a day: about 440 days to the threshold
-    t, v, truth = exp_series(1, b=0.5, c=0.006, days=14.0, rel_noise=0.0005)
-    assert truth > 400
-    r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.05)
+    t = np.arange(0.0, 14.0, HOURS)
+    v = 1.5 + 0.01 * t  # ~560 days to 7.1
+    r = estimate_rul(t, v, healthy_level=V_H, threshold=THR)
     assert r.rul_days == CAP_DAYS and r.high_days == CAP_DAYS and r.capped
+    assert r.method == "linear"
 
 
 def test_nan_points_are_ignored():
@@ -397,6 +401,33 @@ def test_load_swings_on_a_stable_machine_make_no_trend():
         assert r.rul_days is None and r.reason == "no_degrading_trend", (seed, r)
 
 
+def test_recent_growth_weighs_more_than_old_growth(monkeypatch):
+    """The defect's growth rate rises from 0.15 to 0.4 per day after day 9; the recency-weighted fit
+    follows the recent rate more closely than the same fit with equal weights."""
+    import assessment.rul as rul_module
+
+    def bent(seed: int):
+        rng = np.random.default_rng(seed)
+        t = np.arange(0.0, 14.0, HOURS)
+        ln_a = math.log(0.1) + np.where(t < 9.0, 0.15 * t, 0.15 * 9.0 + 0.4 * (t - 9.0))
+        v = np.sqrt(V_H**2 + np.exp(2.0 * ln_a)) * (1.0 + 0.03 * rng.standard_normal(t.size))
+        truth = (0.5 * math.log(THR**2 - V_H**2) - ln_a[-1]) / 0.4
+        return t, v, truth
+
+    def mean_abs_error() -> float:
+        errs = []
+        for seed in range(10):
+            t, v, truth = bent(seed)
+            r = estimate_rul(t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2)
+            errs.append(abs(r.rul_days - truth))
+        return float(np.mean(errs))
+
+    weighted = mean_abs_error()
+    monkeypatch.setattr(rul_module, "RECENCY_DAYS", 1e9)
+    equal = mean_abs_error()
+    assert weighted < 0.8 * equal, (weighted, equal)
+
+
 # --- standstill (§11.2, "Across a standstill") ---------------------------------------------------------
 
 
@@ -411,7 +442,7 @@ def test_standstill_keeps_the_calendar_time_extrapolation():
         r = estimate_rul(
             t, v, healthy_level=V_H, threshold=THR, healthy_upper=1.2, now=t[-1] + stop_h * HOURS
         )
-        assert r.reason is None
+        assert r.reason is None and r.method == "exponential"
         assert r.rul_days == pytest.approx(running.rul_days - stop_h * HOURS, abs=1e-9)
         assert r.low_days <= r.rul_days <= r.high_days
     # a stop longer than the estimate: 0, not null
@@ -441,10 +472,10 @@ def expm1_series(seed: int, *, beta=5.0, life_days=6.0, u_now=0.875, rel_noise=0
 
 @pytest.mark.parametrize("u_now", [0.75, 0.875])
 def test_onset_shaped_degradation_within_20_percent(u_now):
-    """The local log-slope of A (e^{beta u} - 1) falls over time: no single candidate law is exact
-    (the exponential reads a slightly steeper growth, the power law from the onset a slightly slower
-    one); their weighted median stays within 10 % of the truth in the median, and over 20 noise
-    draws nearly all estimates are within +/-20 %."""
+    """The local log-slope of A (e^{beta u} - 1) falls over time, so the exponential model, fitted
+    over the defect's whole visible rise, reads a slightly steeper growth than the one ahead: a small
+    pessimistic bias (median ratio ~0.94 at beta = 5, equal or recency weights alike), well inside
+    the +/-20 % tolerance.  Over 20 noise draws nearly all estimates are within +/-20 %."""
     ratios = []
     for seed in range(20):
         t, v, truth = expm1_series(seed, u_now=u_now)
@@ -453,7 +484,7 @@ def test_onset_shaped_degradation_within_20_percent(u_now):
         ratios.append(r.rul_days / truth)
     ratios = np.asarray(ratios)
     assert np.mean(np.abs(ratios - 1.0) <= 0.2) >= 0.8, ratios
-    assert 0.9 <= float(np.median(ratios)) <= 1.1, ratios
+    assert 0.88 <= float(np.median(ratios)) <= 1.02, ratios
 
 
 def test_noise_only_series_above_the_band_has_no_number():
