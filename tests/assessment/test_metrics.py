@@ -166,12 +166,17 @@ def test_pipeline_lag_is_the_widest_unanalysed_event_time_span_per_asset_type():
 
 def test_alert_gauges_count_unresolved_alerts_by_state_and_severity():
     tenant = TenantFactory(name="acme")
-    asset = AssetFactory(tenant=tenant, asset_id="P-1", asset_type="pump")
-    common = {"asset": asset, "tenant": tenant, "opened_at": T0, "last_seen_at": T0, "explanation": "x"}
-    Alert.objects.create(**common, cause="rule:overcurrent", severity="high")
-    Alert.objects.create(**common, cause="rule:temperature_limit", severity="high")
-    Alert.objects.create(**common, cause="risk_critical", severity="critical", state="acknowledged")
-    Alert.objects.create(**common, cause="rule:low_pf", severity="warning", state="resolved")
+    # one unresolved equipment incident per asset (CONTRACTS §15.2)
+    pumps = [AssetFactory(tenant=tenant, asset_id=f"P-{i}", asset_type="pump") for i in range(1, 4)]
+    common = {"tenant": tenant, "opened_at": T0, "last_seen_at": T0, "explanation": "x"}
+    Alert.objects.create(**common, asset=pumps[0], cause="rule:overcurrent", severity="high")
+    Alert.objects.create(**common, asset=pumps[1], cause="rule:temperature_limit", severity="high")
+    Alert.objects.create(
+        **common, asset=pumps[2], cause="risk_critical", severity="critical", state="acknowledged"
+    )
+    Alert.objects.create(
+        **common, asset=pumps[0], cause="rule:low_pf", severity="warning", state="resolved", resolution="auto"
+    )
     got = scrape()
     unresolved = "pdm_alerts_unresolved"
     assert got[(unresolved, (("severity", "high"), ("state", "open")))] == 2

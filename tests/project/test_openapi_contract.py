@@ -69,18 +69,24 @@ def fuzz_token(transactional_db, store, monkeypatch):
     now = datetime.now(UTC).replace(microsecond=0)
     events = [event(asset.asset_id, now - timedelta(minutes=m)) for m in range(1, 6)]
     services.events_ingest(tenant=tenant, body=json.dumps(events).encode())
-    for hours, cause in enumerate(
-        ["rule:overcurrent", "rule:low_pf", "rule:voltage_band", "rule:temperature_limit"]
+    # one open equipment incident per asset (CONTRACTS §15.2): four assets, four incidents to act on
+    alerted = [asset, *(AssetFactory(tenant=tenant, asset_id=f"FUZZ-0{i}") for i in (2, 3, 4))]
+    for hours, (cause, on) in enumerate(
+        zip(
+            ["rule:overcurrent", "rule:low_pf", "rule:voltage_band", "rule:temperature_limit"],
+            alerted,
+            strict=True,
+        )
     ):
         Alert.objects.create(
-            asset=asset,
+            asset=on,
             tenant=tenant,
-            site=asset.supply_site,
+            site=on.supply_site,
             cause=cause,
             severity="warning",
             opened_at=now - timedelta(hours=hours + 1),
             last_seen_at=now,
-            explanation=f"{cause} seen on {asset.asset_id}",
+            explanation=f"{cause} seen on {on.asset_id}",
         )
     return token_for(tenant, "ingest", "read", "admin")
 
