@@ -358,41 +358,65 @@ def asset_window_healthy(*, asset: Asset, start: datetime, end: datetime) -> boo
 def health_period_latest(*, asset: Asset, start: datetime, end: datetime) -> dict[str, Any]:
     """The latest `health` point of [start, end): its time, health, risk, RUL and stale flag (None
     when the period holds none)."""
-    latest = get_store().read(
+    return health_period_latests(assets=[asset], start=start, end=end)[asset.asset_id]
+
+
+def health_period_latests(
+    *, assets: Sequence[Asset], start: datetime, end: datetime
+) -> dict[str, dict[str, Any]]:
+    """`health_period_latest` per asset id, from one store query for all of them."""
+    latest = get_store().latest(
         measurement="health",
-        asset_id=asset.asset_id,
+        asset_ids=[a.asset_id for a in assets],
+        fields=HEALTH_RAW_FIELDS,
         start=start,
         end=end,
-        fields=HEALTH_RAW_FIELDS,
-        limit=1,
-        descending=True,
     )
-    last = latest[0] if latest else None
-    f = last.fields if last else {}
-    return {
-        "as_of": last.time if last else None,
-        "health_latest": f.get("health_score"),
-        "risk_level": f.get("risk_level"),
-        "rul_days": f.get("rul_days"),
-        "rul_low_days": f.get("rul_low_days"),
-        "rul_high_days": f.get("rul_high_days"),
-        "rul_reason": f.get("rul_reason"),
-        "stale": f.get("stale"),
-    }
+    out = {}
+    for asset in assets:
+        last = latest.get(asset.asset_id)
+        f = last.fields if last else {}
+        out[asset.asset_id] = {
+            "as_of": last.time if last else None,
+            "health_latest": f.get("health_score"),
+            "risk_level": f.get("risk_level"),
+            "rul_days": f.get("rul_days"),
+            "rul_low_days": f.get("rul_low_days"),
+            "rul_high_days": f.get("rul_high_days"),
+            "rul_reason": f.get("rul_reason"),
+            "stale": f.get("stale"),
+        }
+    return out
 
 
 def health_period_summary(*, asset: Asset, start: datetime, end: datetime) -> dict[str, Any]:
     """`health` points of [start, end): latest/min/mean health, and the latest point's risk and RUL.
     Every value is None when the period holds no health point (§16.1)."""
-    total = get_store().totals(
-        measurement="health", asset_id=asset.asset_id, start=start, end=end, fields=["health_score"]
-    )["health_score"]
-    return {
-        "points": total.count,
-        "health_min": total.min,
-        "health_mean": None if total.sum is None else total.sum / total.count,
-        **health_period_latest(asset=asset, start=start, end=end),
+    return health_period_summaries(assets=[asset], start=start, end=end)[asset.asset_id]
+
+
+def health_period_summaries(
+    *, assets: Sequence[Asset], start: datetime, end: datetime
+) -> dict[str, dict[str, Any]]:
+    """`health_period_summary` per asset id (the latest points of all of them from one query)."""
+    store = get_store()
+    totals = {
+        a.asset_id: store.totals(
+            measurement="health", asset_id=a.asset_id, start=start, end=end, fields=["health_score"]
+        )
+        for a in assets
     }
+    latest = health_period_latests(assets=assets, start=start, end=end)
+    out = {}
+    for asset in assets:
+        total = totals[asset.asset_id]["health_score"]
+        out[asset.asset_id] = {
+            "points": total.count,
+            "health_min": total.min,
+            "health_mean": None if total.sum is None else total.sum / total.count,
+            **latest[asset.asset_id],
+        }
+    return out
 
 
 def assessment_latest_in(*, asset: Asset, start: datetime, end: datetime) -> Assessment | None:

@@ -89,11 +89,16 @@ def _top_factors(assessment: Any) -> list[dict[str, Any]]:
 
 
 def asset_row(
-    *, asset: Asset, start: datetime, end: datetime, alerts: dict[str, dict[str, int]]
+    *,
+    asset: Asset,
+    start: datetime,
+    end: datetime,
+    alerts: dict[str, dict[str, int]],
+    conditions: dict[str, Any],
+    health: dict[str, Any],
 ) -> tuple[dict[str, Any], Any]:
-    """The §16.1 row of one asset, and the latest assessment of the period behind its factors."""
-    conditions = asset_period_conditions(asset_id=asset.asset_id, start=start, end=end)
-    health = assessment_selectors.health_period_summary(asset=asset, start=start, end=end)
+    """The §16.1 row of one asset from its period conditions and health summary, and the latest
+    assessment of the period behind its factors."""
     latest = assessment_selectors.assessment_latest_in(asset=asset, start=start, end=end)
     counts = alerts.get(asset.asset_id, {})
     row = {
@@ -149,8 +154,9 @@ def previous_totals(*, tenant: Tenant, assets: list[Asset], start: datetime, end
     counts = {level: 0 for level in RISK_LEVELS}
     counts["no_data"] = 0
     stale = 0
+    latest = assessment_selectors.health_period_latests(assets=assets, start=start, end=end)
     for asset in assets:
-        h = assessment_selectors.health_period_latest(asset=asset, start=start, end=end)
+        h = latest[asset.asset_id]
         counts[h["risk_level"] if h["risk_level"] in counts else "no_data"] += 1
         stale += int(bool(h["stale"]))
     alerts = assessment_selectors.alert_period_counts(tenant=tenant, start=start, end=end)
@@ -231,9 +237,18 @@ def report_data(
     assets = scope_assets(tenant=tenant, scope=scope, scope_id=scope_id)
     alerts = assessment_selectors.alert_period_counts(tenant=tenant, start=start, end=end)
     rollups: RollupCache = {}  # each asset's energy rollups read once for all the summaries below
+    health = assessment_selectors.health_period_summaries(assets=assets, start=start, end=end)
     sections = []
     for asset in assets:
-        row, latest = asset_row(asset=asset, start=start, end=end, alerts=alerts)
+        row, latest = asset_row(
+            asset=asset,
+            start=start,
+            end=end,
+            alerts=alerts,
+            # energy_kwh: the energy API's figure, set below
+            conditions=asset_period_conditions(asset_id=asset.asset_id, start=start, end=end, energy=False),
+            health=health[asset.asset_id],
+        )
         section = AssetSection(asset=asset, row=row)
         section.energy = energy_summary(
             tenant=tenant,

@@ -197,9 +197,16 @@ class TimeSeriesStore(abc.ABC):
 
     @abc.abstractmethod
     def latest(
-        self, *, measurement: str, asset_ids: Sequence[str], fields: Sequence[str] | None = None
+        self,
+        *,
+        measurement: str,
+        asset_ids: Sequence[str],
+        fields: Sequence[str] | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
     ) -> dict[str, Point]:
-        """The newest point of each asset that has one."""
+        """The newest point of each asset that has one (with `start`/`end`: among its points
+        of [start, end), e.g. the latest health point of a report period)."""
 
     @abc.abstractmethod
     def aggregate(

@@ -139,7 +139,13 @@ class InfluxReads:
         return times, values
 
     def latest(
-        self, *, measurement: str, asset_ids: Sequence[str], fields: Sequence[str] | None = None
+        self,
+        *,
+        measurement: str,
+        asset_ids: Sequence[str],
+        fields: Sequence[str] | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
     ) -> dict[str, Point]:
         """`GROUP BY asset_id ORDER BY time DESC LIMIT 1`: the newest whole point of each asset
         (not LAST() per field, which may mix fields from different times), in one query per
@@ -147,11 +153,20 @@ class InfluxReads:
         measurement = check_measurement_name(measurement)
         assets = check_asset_ids(asset_ids)
         names = check_field_names(fields)
+        start_us, end_us = check_range(start, end)
         result: dict[str, Point] = {}
+        if start_us is not None and end_us is not None and start_us >= end_us:
+            return result
         for i in range(0, len(assets), LATEST_ASSETS_PER_QUERY):
             group = assets[i : i + LATEST_ASSETS_PER_QUERY]
             params: dict[str, object] = {f"a{j}": asset for j, asset in enumerate(group)}
-            where = " OR ".join(f"asset_id = ${key}" for key in params)
+            where = f"({' OR '.join(f'asset_id = ${key}' for key in params)})"
+            if start_us is not None:
+                where += " AND time >= $start"
+                params["start"] = start_us * 1000
+            if end_us is not None:
+                where += " AND time < $end"
+                params["end"] = end_us * 1000
             statement = (
                 f"SELECT {self._select_list(names)} FROM {self._source(measurement)} "  # noqa: S608 - validated identifiers, values bound
                 f"WHERE {where} GROUP BY asset_id ORDER BY time DESC LIMIT 1"

@@ -154,17 +154,26 @@ class SqlStore(TimeSeriesStore):
         return [Point(measurement, asset_id, _utc(t), _project(f, names)) for t, f in rows]
 
     def latest(
-        self, *, measurement: str, asset_ids: Sequence[str], fields: Sequence[str] | None = None
+        self,
+        *,
+        measurement: str,
+        asset_ids: Sequence[str],
+        fields: Sequence[str] | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
     ) -> dict[str, Point]:
         """One indexed `ORDER BY time DESC LIMIT 1` per asset: cost grows with the number of
         assets asked for, not with how much history they have."""
         measurement = check_measurement_name(measurement)
         assets = check_asset_ids(asset_ids)
         names = check_field_names(fields)
+        start_us, end_us = check_range(start, end)
         result: dict[str, Point] = {}
+        if start_us is not None and end_us is not None and start_us >= end_us:
+            return result
         with _db_errors("the SQL time-series table"):
             for asset_id in assets:
-                qs = self._series(measurement, asset_id, None, None)
+                qs = self._series(measurement, asset_id, start_us, end_us)
                 if names is not None:
                     qs = qs.filter(fields__has_any_keys=names)
                 row = qs.order_by("-time").values_list("time", "fields").first()

@@ -298,6 +298,31 @@ def test_latest_with_fields_returns_the_newest_point_carrying_one_of_them(store)
     assert got == {"M-1": pt("M-1", T0, current_a=1.0)}
 
 
+def test_latest_within_a_range_returns_the_newest_point_of_start_to_end_exclusive(store):
+    store.write(
+        [
+            pt("M-1", T0, voltage_v=1.0),
+            pt("M-1", T0 + timedelta(minutes=5), voltage_v=2.0),
+            pt("M-1", T0 + timedelta(minutes=10), voltage_v=3.0),  # at `end`: outside
+            pt("M-2", T0 - timedelta(minutes=1), voltage_v=4.0),  # before `start`: outside
+            pt("M-3", T0 + timedelta(minutes=1), current_a=5.0),
+        ]
+    )
+    start, end = T0, T0 + timedelta(minutes=10)
+
+    got = store.latest(measurement="events", asset_ids=["M-1", "M-2", "M-3"], start=start, end=end)
+    with_field = store.latest(
+        measurement="events", asset_ids=["M-1", "M-3"], fields=["voltage_v"], start=start, end=end
+    )
+
+    assert got == {
+        "M-1": pt("M-1", T0 + timedelta(minutes=5), voltage_v=2.0),
+        "M-3": pt("M-3", T0 + timedelta(minutes=1), current_a=5.0),
+    }
+    assert with_field == {"M-1": pt("M-1", T0 + timedelta(minutes=5), voltage_v=2.0)}
+    assert store.latest(measurement="events", asset_ids=["M-1"], start=end, end=start) == {}
+
+
 def test_latest_answers_for_many_assets_at_once(store):
     assets = [f"A-{i:04d}" for i in range(1200)]  # more than one query's worth on InfluxDB
     store.write([pt(a, T0 + timedelta(seconds=k), n=k) for a in assets for k in range(2)])
