@@ -5,7 +5,7 @@ import { ReportRequest } from "../components/reports/ReportRequest";
 import { ReportTable } from "../components/reports/ReportTable";
 import { Schedules } from "../components/reports/Schedules";
 import { ErrorNote, Loading } from "../components/Status";
-import { fmtTime, type Zone } from "../format/time";
+import type { Zone } from "../format/time";
 import { can, useSession } from "../state/session";
 import { useResource } from "../state/useResource";
 import { useLayout } from "./context";
@@ -37,13 +37,12 @@ export function Reports() {
         <h1>Reports</h1>
         <p className="muted">
           PDF and Excel reports. The header's <strong>Download report</strong> button makes one of what is on screen; the
-          form below makes one of the range {fmtTime(page.start, page.zone)} to {fmtTime(page.end, page.zone)} for the fleet,
-          a site or an asset. Stored reports are kept 30 days.
+          form below makes one of the page's range for the fleet, a site or an asset. Stored reports are kept 30 days.
         </p>
       </div>
       <section className="card" aria-labelledby="request-title">
         <h2 id="request-title">Request a report</h2>
-        <ReportRequest start={page.start} end={page.end} onDone={list.reload} />
+        <ReportRequest start={page.start} end={page.end} zone={page.zone} onDone={list.reload} />
       </section>
       {unavailable ? (
         <section className="card">

@@ -1,17 +1,20 @@
 // Request a report of the page's range for the fleet, a site or an asset, in PDF or Excel.
 import { useState } from "react";
-import { api, ApiError } from "../../api/client";
+import { api, ApiError, halfHourWindow } from "../../api/client";
 import type { ReportFormat, ReportScope } from "../../api/types";
-import { toIso } from "../../format/time";
+import { fmtTime, toIso, type Zone } from "../../format/time";
 
 interface Props {
   start: number;
   end: number;
+  zone: Zone;
   /** Called once the server has the report (the list refreshes). */
   onDone: () => void;
 }
 
-export function ReportRequest({ start, end, onDone }: Props) {
+export function ReportRequest({ start, end, zone, onDone }: Props) {
+  // reports cover whole half-hours (CONTRACTS §16.4): the half-hours that cover the page's range
+  const period = halfHourWindow(start, end);
   const [scope, setScope] = useState<ReportScope>("fleet");
   const [id, setId] = useState("");
   const [format, setFormat] = useState<ReportFormat>("pdf");
@@ -25,8 +28,8 @@ export function ReportRequest({ start, end, onDone }: Props) {
       const { blob, filename } = await api.report({
         scope,
         id: scope === "fleet" ? undefined : id.trim(),
-        start: toIso(start),
-        end: toIso(end),
+        start: toIso(period.start),
+        end: toIso(period.end),
         format,
       });
       const url = URL.createObjectURL(blob);
@@ -44,6 +47,10 @@ export function ReportRequest({ start, end, onDone }: Props) {
   };
   return (
     <form onSubmit={submit} aria-label="Request a report">
+      <p className="muted" data-field="period">
+        Period {fmtTime(period.start, zone)} to {fmtTime(period.end, zone)} (the whole half-hours covering the page's
+        range).
+      </p>
       <div className="form-grid">
         <label>
           Scope
@@ -75,7 +82,7 @@ export function ReportRequest({ start, end, onDone }: Props) {
       </p>
       {error && !error.forField("id") && (
         <p role="alert" className="status status-error">
-          {error.message}
+          {error.errors.length ? error.errors.map((e) => `${e.field}: ${e.message}`).join("; ") : error.message}
         </p>
       )}
     </form>

@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Profile, ReportDelivery, ReportRecord } from "../../api/types";
 import { fmtBytes } from "../../format/numbers";
+import { ReportRequest } from "./ReportRequest";
 import { ReportTable } from "./ReportTable";
 import { ScheduleForm } from "./ScheduleForm";
 import { DeliveryTable } from "./ScheduleList";
@@ -179,5 +180,35 @@ describe("DeliveryTable", () => {
     expect(rows[1]).toHaveTextContent("Failed");
     expect(rows[1]).toHaveTextContent("5");
     expect(rows[1]).toHaveTextContent("attempt 5: SMTPRecipientsRefused: 550");
+  });
+});
+
+describe("ReportRequest", () => {
+  it("asks for the whole half-hours covering the page's range, for the chosen asset and format", async () => {
+    const fetch = vi.fn().mockResolvedValue(
+      new Response("%PDF-1.4", {
+        status: 200,
+        headers: { "Content-Disposition": 'attachment; filename="pdm-report-acme.xlsx"' },
+      }),
+    );
+    vi.stubGlobal("fetch", fetch);
+    vi.stubGlobal("URL", Object.assign(URL, { createObjectURL: vi.fn(() => "blob:x"), revokeObjectURL: vi.fn() }));
+    const done = vi.fn();
+    const start = Date.parse("2026-12-06T10:18:00Z");
+    render(<ReportRequest start={start} end={start + 86400e3} zone={{ kind: "utc" }} onDone={done} />);
+    expect(screen.getByText(/Period 2026-12-06 10:00 UTC to 2026-12-07 10:30 UTC/)).toBeInTheDocument();
+    const user = userEvent.setup();
+    await user.selectOptions(screen.getByLabelText("Scope"), "asset");
+    await user.type(screen.getByLabelText("Asset id"), "MTR-001");
+    await user.selectOptions(screen.getByLabelText("Format"), "xlsx");
+    await user.click(screen.getByRole("button", { name: "Request report" }));
+    await vi.waitFor(() => expect(done).toHaveBeenCalled());
+    expect(JSON.parse(fetch.mock.calls[0][1].body)).toEqual({
+      scope: "asset",
+      id: "MTR-001",
+      start: "2026-12-06T10:00:00Z",
+      end: "2026-12-07T10:30:00Z",
+      format: "xlsx",
+    });
   });
 });
