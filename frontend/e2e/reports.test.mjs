@@ -87,6 +87,7 @@ test("a manager sees the stored report, creates a schedule (field errors beside 
   await card.getByText("Delivery history").click();
   await card.getByText("No delivery yet.").waitFor();
   assert.deepEqual(await seriousViolations(page), []);
+  await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header over the top, not the title
   await shot(page, "reports");
 
   await card.getByRole("button", { name: /^Disable/ }).click();
