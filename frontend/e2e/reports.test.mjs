@@ -48,6 +48,17 @@ test("a manager downloads the PDF of the Energy page from the header's Download 
   assert.deepEqual(page.jsErrors, []);
 });
 
+test("the header's button reports the live default range too (the half-hours covering it)", async () => {
+  const page = await loginAs(browser, "manager", { acceptDownloads: true });
+  const posted = page.waitForRequest((r) => r.url().endsWith("/api/v1/reports") && r.method() === "POST");
+  const downloaded = page.waitForEvent("download");
+  await page.getByText("Download report").click();
+  await page.getByRole("button", { name: "Excel" }).click();
+  const body = JSON.parse((await posted).postData());
+  for (const key of ["start", "end"]) assert.match(body[key], /T\d\d:(00|30):00Z$/, `${key} is a whole half-hour`);
+  assert.match((await downloaded).suggestedFilename(), /\.xlsx$/);
+});
+
 test("a manager sees the stored report, creates a schedule (field errors beside the fields) and sees it listed", async () => {
   const page = await loginAs(browser, "manager");
   await page.goto(`${BASE}/reports`);
