@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -175,10 +176,11 @@ def dashboard(django_db_setup, django_db_blocker, influxd, tmp_path_factory):
             call_command("flush", "--noinput", verbosity=0)  # later tests start from an empty database
 
 
-def run_spec(base: str, spec: str) -> None:
+def run_spec(base: str, spec: str, extra_env: dict[str, str] | None = None) -> None:
     shots = os.environ.get("PDM_SCREENSHOT_DIR", str(ROOT / "var" / "screenshots" / "dashboard"))
     env = {
         **os.environ,
+        **(extra_env or {}),
         "PDM_BASE_URL": base,
         "PDM_SCREENSHOT_DIR": shots,
         "PDM_E2E_USERS": json.dumps({role: [u, PASSWORD] for role, u in USERS.items()}),
@@ -214,3 +216,33 @@ def test_roles_and_tenants_bound_what_a_login_sees(dashboard):
 
 def test_energy_figures_on_every_page_are_the_apis_and_live_refresh_is_conditional(dashboard):
     run_spec(dashboard, "energy.test.mjs")
+
+
+def _pdf_number(text: str, label: str) -> float:
+    """The first number after `label` at the start of a line of the PDF's text."""
+    match = re.search(rf"^{re.escape(label)}\s+([-+]?[\d,]+(?:\.\d+)?)", text, re.MULTILINE)
+    assert match, f"no {label!r} row on the PDF's first page:\n{text}"
+    return float(match.group(1).replace(",", ""))
+
+
+def _page_number(text: str) -> float:
+    return float(re.search(r"[-+]?[\d,]+(?:\.\d+)?", text).group(0).replace(",", ""))  # type: ignore[union-attr]
+
+
+def test_manager_reports_schedules_and_the_header_pdf_first_page_equals_the_page_and_api(dashboard, tmp_path):
+    run_spec(dashboard, "reports.test.mjs", {"PDM_E2E_OUT": str(tmp_path)})
+    seen = json.loads((tmp_path / "header-report.json").read_text())
+    from pypdf import PdfReader
+
+    first = PdfReader(seen["pdf"]).pages[0].extract_text()
+    assert f"period {seen['start']} to {seen['end']} (UTC)" in first
+    # Energy and cost: the PDF prints the energy API's totals as the Energy page does (CONTRACTS §14.2)
+    energy = _pdf_number(first, "Energy")
+    assert energy == _page_number(seen["shown"]["energy_kwh"])
+    assert abs(energy - seen["energy"]["energy_kwh"]) <= 0.05 + 1e-9
+    cost = _pdf_number(first, "Cost")
+    assert cost == _page_number(seen["shown"]["cost_total"])
+    assert abs(cost - seen["energy"]["cost"]["total"]) <= 0.005 + 1e-9
+    # the risk counts: the latest assessment of each asset in the period is the fleet's latest
+    for level in ("Low", "Medium", "High", "Critical"):
+        assert _pdf_number(first, f"Assets at risk {level}") == seen["counts"][level], level

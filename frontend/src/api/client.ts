@@ -11,6 +11,12 @@ import type {
   EnergySummary,
   FleetHealth,
   Profile,
+  ReportDelivery,
+  ReportFormat,
+  ReportRecord,
+  ReportSchedule,
+  ReportScope,
+  ScheduleInput,
   SeriesResponse,
   SiteSettings,
   SiteTariff,
@@ -215,11 +221,19 @@ export const api = {
   /** Every tariff version of a site (admin scope). */
   tariff: (code: string) => json<SiteTariff>("GET", `/api/v1/sites/${enc(code)}/tariff`),
 
-  /** Stored reports of the tenant (issue 19). */
-  reports: () => json<unknown>("GET", "/api/v1/reports"),
+  /** Stored reports of the tenant, newest first (CONTRACTS §16.4). */
+  reports: () => json<ReportRecord[]>("GET", "/api/v1/reports"),
 
-  /** A report of what is on screen (issue 19): the file at once, or 202 and a report to wait for. */
-  report: async (body: { scope: string; id?: string; start: string; end: string; format: "pdf" | "xlsx" }) => {
+  /** Report schedules (CONTRACTS §16.5); a 400 names the field (ApiError.forField). */
+  schedules: () => json<ReportSchedule[]>("GET", "/api/v1/report-schedules"),
+  scheduleCreate: (body: ScheduleInput) => json<ReportSchedule>("POST", "/api/v1/report-schedules", body),
+  scheduleUpdate: (id: number, body: Partial<ScheduleInput>) =>
+    json<ReportSchedule>("PATCH", `/api/v1/report-schedules/${id}`, body),
+  scheduleDelete: (id: number) => json<void>("DELETE", `/api/v1/report-schedules/${id}`),
+  deliveries: (id: number) => json<ReportDelivery[]>("GET", `/api/v1/report-schedules/${id}/deliveries`),
+
+  /** A report (CONTRACTS §16.4): the file at once, or 202 and a report to wait for. */
+  report: async (body: { scope: ReportScope; id?: string; start: string; end: string; format: ReportFormat }) => {
     let resp = await request("POST", "/api/v1/reports", body);
     if (resp.status === 202) {
       const { id } = (await resp.json()) as { id: string };

@@ -361,3 +361,68 @@ export interface SiteTariff {
   currency: string;
   versions: TariffVersion[];
 }
+
+// ---- reports (CONTRACTS §16.4) and their schedules (§16.5) ----------------------------------
+export type ReportScope = "fleet" | "site" | "asset";
+export type ReportFormat = "pdf" | "xlsx";
+export type ReportStatus = "queued" | "running" | "ready" | "failed";
+
+export interface ReportRecord {
+  id: string;
+  scope: ReportScope;
+  scope_id: string;
+  start: string;
+  end: string;
+  format: ReportFormat;
+  status: ReportStatus;
+  error: string;
+  size_bytes: number | null;
+  created_at: string;
+  expires_at: string;
+  requested_by: string;
+  filename: string;
+  status_url: string;
+  download_url: string | null;
+}
+
+export type PeriodRule = "previous_day" | "previous_week" | "previous_month";
+export type ScheduleFormats = "pdf" | "xlsx" | "both";
+export type DeliveryStatus = "pending" | "sent" | "failed";
+
+export interface ReportDelivery {
+  id: number;
+  period_start: string;
+  period_end: string;
+  timezone: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: string | null;
+  error: string;
+  recipients: string[];
+  reports: { id: string; format: ReportFormat; status: ReportStatus; size_bytes: number | null }[];
+  created_at: string;
+  sent_at: string | null;
+}
+
+/** The editable fields of a schedule (POST body; PATCH takes any subset). */
+export interface ScheduleInput {
+  name: string;
+  scope: ReportScope;
+  scope_id: string;
+  period_rule: PeriodRule;
+  formats: ScheduleFormats;
+  recipients: string[];
+  enabled: boolean;
+  run_at: string;
+  cron?: string;
+}
+
+export interface ReportSchedule extends ScheduleInput {
+  id: number;
+  cron: string;
+  timezone: string;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  last_delivery: ReportDelivery | null;
+}

@@ -2,7 +2,7 @@
 // button (top right) and the user menu with the API docs and (staff) the Django admin.
 import { useState } from "react";
 import { NavLink } from "react-router";
-import { api, ApiError } from "../api/client";
+import { api, ApiError, halfHourWindow } from "../api/client";
 import type { Profile } from "../api/types";
 import { fmtTime, toIso } from "../format/time";
 import type { PageState } from "../state/page";
@@ -37,7 +37,9 @@ function DownloadReport({ page, scope }: { page: PageState; scope: Props["report
     setBusy(format);
     setMessage("");
     try {
-      const { blob, filename } = await api.report({ ...scope, start: toIso(page.start), end: toIso(page.end), format });
+      // reports cover whole half-hours (CONTRACTS §16.4): the half-hours covering the range on screen
+      const period = halfHourWindow(page.start, page.end);
+      const { blob, filename } = await api.report({ ...scope, start: toIso(period.start), end: toIso(period.end), format });
       const url = URL.createObjectURL(blob);
       const a = document.createElement("a");
       a.href = url;

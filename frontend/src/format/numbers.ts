@@ -123,3 +123,11 @@ export function fmtAlertValue(value: number | null, unit: string): string {
   if (q) return fmt(value, q);
   return value === null ? "—" : `${fixed(value, 3)} ${unit}`;
 }
+
+/** A file size: "812 B", "41.3 kB", "2.40 MB" (decimal units); null is "—". */
+export function fmtBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined) return "—";
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1_000_000) return `${fixed(bytes / 1000, 1)} kB`;
+  return `${fixed(bytes / 1_000_000, 2)} MB`;
+}

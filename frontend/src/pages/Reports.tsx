@@ -1,8 +1,11 @@
-// Reports: download a report of a period, and (managers, admins) the report schedules.
+// Reports: the stored reports, a report of the page's range, and (managers, admins) the schedules.
 import { useEffect } from "react";
 import { api, ApiError } from "../api/client";
+import { ReportRequest } from "../components/reports/ReportRequest";
+import { ReportTable } from "../components/reports/ReportTable";
+import { Schedules } from "../components/reports/Schedules";
 import { ErrorNote, Loading } from "../components/Status";
-import { fmtTime } from "../format/time";
+import type { Zone } from "../format/time";
 import { can, useSession } from "../state/session";
 import { useResource } from "../state/useResource";
 import { useLayout } from "./context";
@@ -25,19 +28,25 @@ export function Reports() {
       </div>
     );
   }
+  // periods in the site's zone (beside UTC), whatever the header's zone switch says
+  const siteZone: Zone = { kind: "site", timeZone: (page.site ?? page.sites[0])?.time_zone ?? "UTC" };
   const unavailable = list.error instanceof ApiError && (list.error.status === 404 || list.error.status === 405);
   return (
     <div className="page">
       <div className="page-title">
         <h1>Reports</h1>
         <p className="muted">
-          PDF and Excel reports of {page.site ? `site ${page.site.name}` : "the fleet"}. The header's <strong>Download report</strong> button makes one of
-          the range on screen: {fmtTime(page.start, page.zone)} to {fmtTime(page.end, page.zone)}.
+          PDF and Excel reports. The header's <strong>Download report</strong> button makes one of what is on screen; the
+          form below makes one of the page's range for the fleet, a site or an asset. Stored reports are kept 30 days.
         </p>
       </div>
+      <section className="card" aria-labelledby="request-title">
+        <h2 id="request-title">Request a report</h2>
+        <ReportRequest start={page.start} end={page.end} zone={page.zone} onDone={list.reload} />
+      </section>
       {unavailable ? (
         <section className="card">
-          <h2>Stored reports and schedules are not available on this server</h2>
+          <h2>Stored reports are not available on this server</h2>
           <p>
             The server has no <code>/api/v1/reports</code> endpoint. Health, risk and incidents are unaffected.
           </p>
@@ -47,11 +56,12 @@ export function Reports() {
       ) : !list.data ? (
         <Loading what="reports" />
       ) : (
-        <section className="card">
-          <h2>Stored reports</h2>
-          <pre className="explanation">{JSON.stringify(list.data, null, 2)}</pre>
+        <section className="card table-wrap" aria-labelledby="stored-title">
+          <h2 id="stored-title">Stored reports</h2>
+          <ReportTable reports={list.data} zone={siteZone} />
         </section>
       )}
+      <Schedules profile={profile} />
     </div>
   );
 }
