@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ingestion', '0006_tenantmember_role'),
+        ("ingestion", "0006_tenantmember_role"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='asset',
-            name='asset_type',
-            field=models.CharField(choices=[('motor', 'Motor'), ('pump', 'Pump'), ('fan', 'Fan'), ('compressor', 'Compressor'), ('meter', 'Meter (electrical only)')], max_length=16),
+            model_name="asset",
+            name="asset_type",
+            field=models.CharField(
+                choices=[
+                    ("motor", "Motor"),
+                    ("pump", "Pump"),
+                    ("fan", "Fan"),
+                    ("compressor", "Compressor"),
+                    ("meter", "Meter (electrical only)"),
+                ],
+                max_length=16,
+            ),
         ),
     ]
