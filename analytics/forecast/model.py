@@ -78,7 +78,7 @@ class FittedForecaster:
     config: ForecastConfig
     models: dict[float, HistGradientBoostingRegressor]
     widen: float  # conformal widening in level units (may be negative)
-    bias: float  # median error of the median on the calibration window (level units)
+    bias: float  # mean relative error of the median on the calibration window
     feature_names: list[str]
     use_temperature: bool
     training_start: pd.Timestamp
@@ -212,11 +212,8 @@ def _design(
         ok = (t - days_back >= 0) & (t - days_back < n)
         tlag[ok] = temp[(t - days_back)[ok]]
         feats["temp_lag_day"] = tlag
-    # The model learns the correction to seasonal-naive (same hour a week earlier, else the
-    # latest same hour, else the level): a model that learns nothing is seasonal-naive.
-    base = np.where(np.isfinite(lag_week), lag_week, np.where(np.isfinite(lag_day), lag_day, level))
-    target = (at(t) - base) / level
-    return pd.DataFrame(feats), target, level, base
+    target = at(t) / level
+    return pd.DataFrame(feats), target, level, t
 
 
 def _origins(frame: pd.DataFrame, config: ForecastConfig, end_pos: int) -> np.ndarray:
@@ -250,8 +247,7 @@ def _fit_models(
 def _training_set(frame: pd.DataFrame, config: ForecastConfig, origins: np.ndarray, last_pos: int):
     y = frame["load_kw"].to_numpy(dtype=float)
     temp = frame["temperature_c"].to_numpy(dtype=float) if "temperature_c" in frame else None
-    x, target, level, _ = _design(y, temp, frame.index, origins, config.horizon_h, config)
-    t = np.repeat(origins, config.horizon_h) + np.tile(np.arange(1, config.horizon_h + 1), len(origins))
+    x, target, level, t = _design(y, temp, frame.index, origins, config.horizon_h, config)
     keep = (t <= last_pos) & np.isfinite(target) & np.isfinite(level)
     return x[keep].reset_index(drop=True), target[keep], level[keep], t[keep]
 
@@ -278,10 +274,10 @@ def fit(frame: pd.DataFrame, config: ForecastConfig) -> FittedForecaster:
     if len(x_e) > 200 and len(x_h) > 24:
         cal_models = _fit_models(x_e, y_e, config)
         med = cal_models[0.5].predict(x_h)
-        bias = float(np.median(y_h - med))
-        med_b = med + bias
-        lo = np.minimum(cal_models[0.1].predict(x_h), med) + bias
-        hi = np.maximum(cal_models[0.9].predict(x_h), med) + bias
+        bias = float(np.median((y_h - med) / np.maximum(np.abs(med), 1e-9)))
+        med_b = med * (1 + bias)
+        lo = np.minimum(cal_models[0.1].predict(x_h), med) * (1 + bias)
+        hi = np.maximum(cal_models[0.9].predict(x_h), med) * (1 + bias)
         scores = np.maximum(lo - y_h, y_h - hi)
         widen = float(np.quantile(scores, INTERVAL, method="higher"))
         calib = {
@@ -318,16 +314,17 @@ def predict(fitted: FittedForecaster, frame: pd.DataFrame, horizon_h: int | None
     if fitted.use_temperature and temp is None:
         temp = np.full(len(y), np.nan)
     origin = np.array([len(frame) - 1])
-    x, _, level, base = _design(y, temp, frame.index, origin, horizon, config)
+    x, _, level, _ = _design(y, temp, frame.index, origin, horizon, config)
     if not np.isfinite(level).all():
         raise ForecastRefused("history_too_sparse", "no load in the 168 h before the origin")
     x = x[fitted.feature_names]
+    scale = level * (1 + fitted.bias)
     med = fitted.models[0.5].predict(x)
     lo = np.minimum(fitted.models[0.1].predict(x), med)
     hi = np.maximum(fitted.models[0.9].predict(x), med)
-    median_kw = np.maximum(base + (med + fitted.bias) * level, 0.0)
-    low_kw = np.maximum(base + (lo + fitted.bias - fitted.widen) * level, 0.0)
-    high_kw = np.maximum(base + (hi + fitted.bias + fitted.widen) * level, median_kw)
+    median_kw = np.maximum(med * scale, 0.0)
+    low_kw = np.maximum((lo * (1 + fitted.bias) - fitted.widen) * level, 0.0)
+    high_kw = np.maximum((hi * (1 + fitted.bias) + fitted.widen) * level, median_kw)
     low_kw = np.minimum(low_kw, median_kw)
     times = pd.date_range(frame.index[-1] + HOUR, periods=horizon, freq="h", tz="UTC")
     return Forecast(times=times, median_kw=median_kw, low_kw=low_kw, high_kw=high_kw)
