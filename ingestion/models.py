@@ -59,6 +59,7 @@ class AssetType(models.TextChoices):
     PUMP = "pump", "Pump"
     FAN = "fan", "Fan"
     COMPRESSOR = "compressor", "Compressor"
+    METER = "meter", "Meter (electrical only)"
 
 
 class Phase(models.TextChoices):

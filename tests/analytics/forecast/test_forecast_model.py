@@ -1,0 +1,83 @@
+"""The hourly load forecast (pure math): refusals, no look-ahead, level, interval."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.forecast import model as fm
+
+CONFIG = fm.ForecastConfig(
+    timezone="UTC", horizon_h=168, max_iter=30, training_days=60, origin_every_h=24, min_samples_leaf=20
+)
+
+
+def weekly_load(days: int, seed: int = 0, level: float = 100.0) -> pd.Series:
+    """Weekday day-shift load, low weekends, noise."""
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2026-01-05", periods=days * 24, freq="h", tz="UTC")
+    hour = idx.hour.to_numpy()
+    weekday = idx.day_of_week.to_numpy() < 5
+    shape = 0.3 + 0.7 * ((hour >= 8) & (hour < 18)) * weekday + 0.1 * weekday
+    return pd.Series(level * shape * (1 + 0.05 * rng.standard_normal(len(idx))), index=idx)
+
+
+def test_refuses_history_shorter_than_28_days_with_rule_and_reason():
+    frame = fm.hourly_frame(weekly_load(20))
+    with pytest.raises(fm.ForecastRefused) as err:
+        fm.fit(frame, CONFIG)
+    assert err.value.rule == "history_too_short" and "672 h" in err.value.reason
+
+
+def test_refuses_sparse_history():
+    s = weekly_load(40)
+    s.iloc[-20 * 24 :] = np.nan
+    frame = fm.hourly_frame(s)
+    with pytest.raises(fm.ForecastRefused) as err:
+        fm.fit(frame, CONFIG)
+    assert err.value.rule == "history_too_sparse"
+
+
+def test_forecast_follows_the_weekly_shape_and_beats_seasonal_naive_noise():
+    s = weekly_load(56)
+    past, future = s.iloc[: 49 * 24], s.iloc[49 * 24 :]
+    frame = fm.hourly_frame(past)
+    fc = fm.predict(fm.fit(frame, CONFIG), frame, 168)
+    actual = future.to_numpy()
+    assert list(fc.times) == list(future.index)
+    mae = np.mean(np.abs(actual - fc.median_kw))
+    naive = np.mean(np.abs(actual - fm.seasonal_naive(frame, 168, 168)))
+    assert mae < naive  # the median averages the noise the single lag carries
+    assert np.all(fc.low_kw <= fc.median_kw) and np.all(fc.median_kw <= fc.high_kw)
+    coverage = np.mean((actual >= fc.low_kw) & (actual <= fc.high_kw))
+    assert 0.6 <= coverage <= 0.98
+
+
+def test_forecast_scales_with_the_level_of_the_series():
+    a = fm.hourly_frame(weekly_load(42, level=100.0))
+    b = fm.hourly_frame(weekly_load(42, level=1000.0))
+    fa = fm.predict(fm.fit(a, CONFIG), a, 24)
+    fb = fm.predict(fm.fit(b, CONFIG), b, 24)
+    np.testing.assert_allclose(fb.median_kw, 10 * fa.median_kw, rtol=1e-6)
+
+
+def test_training_and_prediction_never_read_hours_after_the_origin():
+    s = weekly_load(42)
+    frame = fm.hourly_frame(s)
+    origin = len(frame) - 24 * 7
+    fitted = fm.fit(frame.iloc[:origin], CONFIG)
+    base = fm.predict(fitted, frame.iloc[:origin], 24)
+    changed = frame.copy()
+    changed.iloc[origin:, 0] = changed.iloc[origin:, 0] * 5
+    again = fm.predict(fm.fit(changed.iloc[:origin], CONFIG), changed.iloc[:origin], 24)
+    np.testing.assert_array_equal(base.median_kw, again.median_kw)
+
+
+def test_metrics_by_hand():
+    m = fm.metrics(
+        np.array([10.0, 20.0]), np.array([12.0, 17.0]), np.array([9.0, 18.0]), np.array([11.0, 19.0]), 2.0
+    )
+    assert m["mae"] == 2.5 and m["rmse"] == pytest.approx(np.sqrt((4 + 9) / 2))
+    assert m["mape_pct"] == pytest.approx((0.2 + 0.15) / 2 * 100) and m["mase"] == 1.25
+    assert m["interval_coverage"] == 0.5
