@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import ReportDelivery, ReportSchedule
@@ -19,6 +20,17 @@ DEFAULTS: dict[str, Any] = {
     "run_at": time(6, 0),
     "cron": "",
 }
+
+
+def _one_of(values: list[str], **kwargs: Any) -> serializers.CharField:
+    """A text field the OpenAPI document declares as an enum; the value is checked with the
+    schedule's other values (rules.schedule_problems), which names the field and the rule."""
+    field_cls = extend_schema_field({"type": "string", "enum": values})(
+        type("OneOfField", (serializers.CharField,), {})
+    )
+    return field_cls(**kwargs)
+
+
 EDITABLE = ("name", "scope", "scope_id", "period_rule", "formats", "recipients", "enabled", "run_at", "cron")
 
 
@@ -50,7 +62,9 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 
 class ScheduleSerializer(serializers.ModelSerializer):
-    run_at = serializers.TimeField(format="%H:%M")
+    run_at = extend_schema_field(
+        {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "description": "local HH:MM"}
+    )(type("HourMinuteField", (serializers.TimeField,), {}))(format="%H:%M")
     timezone = serializers.SerializerMethodField(help_text="IANA zone of the periods and the run time")
     last_delivery = serializers.SerializerMethodField()
 
@@ -71,15 +85,19 @@ class ScheduleWriteSerializer(serializers.Serializer):
     Every rule is checked together with the schedule's other values (rules.schedule_problems)."""
 
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    scope = serializers.CharField(max_length=8, help_text=" | ".join(SCOPES))
+    scope = _one_of(list(SCOPES), max_length=8, help_text=" | ".join(SCOPES))
     scope_id = serializers.CharField(
         max_length=64, required=False, allow_blank=True, help_text="asset id, site code, or empty for fleet"
     )
-    period_rule = serializers.CharField(max_length=16, help_text=" | ".join(PeriodRule))
-    formats = serializers.CharField(
-        max_length=8, required=False, help_text="pdf | xlsx | both (default both)"
+    period_rule = _one_of([str(r) for r in PeriodRule], max_length=16, help_text=" | ".join(PeriodRule))
+    formats = _one_of(
+        ["pdf", "xlsx", "both"], max_length=8, required=False, help_text="pdf | xlsx | both (default both)"
     )
-    recipients = serializers.ListField(child=serializers.JSONField(), help_text="e-mail addresses")
+    recipients = extend_schema_field(
+        {"type": "array", "items": {"type": "string", "format": "email"}, "minItems": 1, "maxItems": 50}
+    )(type("RecipientsField", (serializers.ListField,), {}))(
+        child=serializers.JSONField(), help_text="1 to 50 e-mail addresses"
+    )
     enabled = serializers.BooleanField(required=False)
     run_at = serializers.TimeField(required=False, help_text="local HH:MM (default 06:00)")
     cron = serializers.CharField(
