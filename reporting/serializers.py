@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ingestion.serializers import AwareDateTimeField
+from ingestion.serializers import AwareDateTimeField, StrictTypesMixin
 
 from .models import Report, ReportFormat, ReportScope
 
 
-class ReportRequestSerializer(serializers.Serializer):
+class ReportRequestSerializer(StrictTypesMixin, serializers.Serializer):
     scope = serializers.ChoiceField(choices=ReportScope.values, help_text="asset, site or fleet")
     id = serializers.CharField(
         required=False,

@@ -8,6 +8,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ingestion.serializers import StrictTypesMixin
+
 from .models import ReportDelivery, ReportSchedule
 from .periods import PeriodRule
 from .rules import SCOPES, schedule_problems, schedule_timezone
@@ -80,7 +82,7 @@ class ScheduleSerializer(serializers.ModelSerializer):
         return DeliverySerializer(last).data if last else None
 
 
-class ScheduleWriteSerializer(serializers.Serializer):
+class ScheduleWriteSerializer(StrictTypesMixin, serializers.Serializer):
     """The body of POST (all required but name, enabled, run_at, cron) and PATCH (any subset).
     Every rule is checked together with the schedule's other values (rules.schedule_problems)."""
 

@@ -55,6 +55,7 @@ def _client(tenant, *scopes: str) -> APIClient:
         ({"start": "2025-01-01T00:00:00"}, "start"),  # no zone
         ({"start": "2025-01-01T00:10:00Z"}, "start"),  # not a whole half-hour
         ({"scope": "asset", "id": ""}, "id"),
+        ({"scope": "asset", "id": 7}, "id"),  # a JSON number is not coerced into an asset id
     ],
 )
 def test_refuses_a_bad_request_with_400_naming_the_field_and_stores_nothing(tenant, change, field):

@@ -98,6 +98,8 @@ def test_fleet_schedule_uses_the_zone_all_sites_share_else_utc(tenant, pump, man
         ({"cron": "0,, 6 * * *"}, "cron", "cron minute '0,,' is invalid"),
         ({"cron": "0 6 * * 8"}, "cron", "0-6 (0 = Sunday)"),
         ({"run_at": "25:00"}, "run_at", ""),
+        ({"scope_id": 0}, "scope_id", "must be a JSON string"),  # no coercion of JSON types
+        ({"enabled": "yes"}, "enabled", "must be a JSON boolean"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field_and_stores_nothing(pump, manager, overrides, field, fragment):
