@@ -10,6 +10,8 @@ from .models import Report, ReportFormat, ReportScope
 
 
 class ReportRequestSerializer(StrictTypesMixin, serializers.Serializer):
+    """The body of POST /api/v1/reports: what to report on, the period and the file format."""
+
     scope = serializers.ChoiceField(choices=ReportScope.values, help_text="asset, site or fleet")
     id = serializers.CharField(
         required=False,
