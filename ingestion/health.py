@@ -37,13 +37,19 @@ def _error(exc: BaseException) -> str:
 
 
 def check_database() -> Check:
+    """A connection left over from before a database restart fails once however healthy the
+    server is now: it is closed and the probe tried again on a fresh one before saying down."""
     began = time.monotonic()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError as exc:
-        return {"status": "down", "vendor": connection.vendor, "detail": _error(exc)}
+    for attempt in (1, 2):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+            break
+        except DatabaseError as exc:
+            connection.close()
+            if attempt == 2:
+                return {"status": "down", "vendor": connection.vendor, "detail": _error(exc)}
     return {
         "status": "ok",
         "vendor": connection.vendor,
