@@ -16,6 +16,10 @@ from pdm_project.contract import EVENT_SIGNALS
 
 from .anomaly import AnomalyModel
 from .baseline import BaselineStats
+from .energy.conditions import FEATURE_FIELDS as CONDITION_FEATURES
+from .energy.conditions import MIN_FIELD as CONDITION_MIN
+from .energy.conditions import ROLLUP_MEASUREMENT, ConditionSums, points_sums
+from .energy.conditions import SUM_FIELDS as CONDITION_SUMS
 from .features import FEATURE_COLUMNS
 from .models import Baseline
 
@@ -141,29 +145,26 @@ def baseline_validation_report(*, asset_id: str, start: datetime, end: datetime)
 # --- the feature columns of a report period (docs/CONTRACTS.md §16.1) ------------------------
 
 
+HOUR = timedelta(hours=1)
+
+
 def asset_period_conditions(
-    *, asset_id: str, start: datetime, end: datetime, energy: bool = True
+    *, asset_id: str, start: datetime, end: datetime
 ) -> dict[str, float | int | None]:
-    """Energy, coverage, power factor and supply-condition durations of the asset's feature points
-    with time in [start, end) (§16.1). A condition flag at point i holds for the whole interval
+    """Coverage, power factor and supply-condition durations of the asset's feature points with
+    time in [start, end) (§16.1). A condition flag at point i holds for the whole interval
     closing at i (`dur_i = interval_s_i - energy_gap_s_i`, the gap being 0 or the whole interval).
-    Sums come from the store (InfluxDB sums on the server). Every value is None without points.
+    Every value is None without points. Energy is not here: the report shows the energy API's
+    figure (§16.1).
 
-    `energy=False`: `energy_kwh` is not summed (None), for a caller that takes the energy API's
-    figure instead (the report): influxd's time grows with the fields it sums, not the queries."""
-    store = get_store()
-
-    def totals(fields: list[str], flag: str | None = None) -> dict[str, FieldTotal]:
-        return store.totals(
-            measurement="features", asset_id=asset_id, start=start, end=end, fields=fields, where_flag=flag
-        )
-
-    all_ = totals(["energy_kwh", "energy_gap_s", "interval_s", "power_factor"][0 if energy else 1 :])
-    points = max(all_["energy_gap_s"].count, all_["interval_s"].count, all_["power_factor"].count)
-    if points == 0:
+    The whole UTC hours of the period are read from the hourly rollups' condition sums (§18.3:
+    720 points for a month instead of 43,200 feature points), the partly covered hours at its
+    edges from their feature points; a range whose rollups do not all carry the sums (written
+    before they existed) is summed from the features on the store."""
+    sums = period_condition_sums(asset_id=asset_id, start=start, end=end)
+    if sums.points == 0:
         return {
             "points": 0,
-            "energy_kwh": None,
             "energy_gap_h": None,
             "pf_mean": None,
             "pf_min": None,
@@ -171,8 +172,84 @@ def asset_period_conditions(
             "voltage_out_of_band_min": None,
             "frequency_out_of_band_min": None,
         }
+    return {
+        "points": sums.points,
+        "energy_gap_h": sums.gap_s / 3600.0,
+        "pf_mean": sums.pf_sum / sums.pf_count if sums.pf_count else None,
+        "pf_min": sums.pf_min,
+        "hours_pf_below_limit": max(0.0, sums.low_pf_s) / 3600.0,
+        "voltage_out_of_band_min": max(0.0, sums.voltage_out_of_band_s) / 60.0,
+        "frequency_out_of_band_min": max(0.0, sums.frequency_out_of_band_s) / 60.0,
+    }
 
-    gap = all_["energy_gap_s"]
+
+def _ceil_hour(moment: datetime) -> datetime:
+    floor = moment.replace(minute=0, second=0, microsecond=0)
+    return floor if floor == moment else floor + HOUR
+
+
+def period_condition_sums(*, asset_id: str, start: datetime, end: datetime) -> ConditionSums:
+    """The §16.1 condition sums of [start, end): rollups for its whole hours, feature points for
+    the partial hours at its edges (see `asset_period_conditions`)."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    first, last = _ceil_hour(start), end.replace(minute=0, second=0, microsecond=0)
+    if first >= last:
+        return _points_sums(asset_id, start, end)
+    sums = _rollup_sums(asset_id, first, last)
+    if sums is None:
+        return features_condition_sums(asset_id=asset_id, start=start, end=end)
+    for a, b in ((start, first), (last, end)):
+        if a < b:
+            sums.add(_points_sums(asset_id, a, b))
+    return sums
+
+
+def _points_sums(asset_id: str, start: datetime, end: datetime) -> ConditionSums:
+    points = get_store().read(
+        measurement="features", asset_id=asset_id, start=start, end=end, fields=list(CONDITION_FEATURES)
+    )
+    return points_sums(p.fields for p in points)
+
+
+def _rollup_sums(asset_id: str, start: datetime, end: datetime) -> ConditionSums | None:
+    """The sums of the rollups of the hours in [start, end), or None when some rollup there lacks
+    them (its hour was written before the rollups carried them)."""
+    totals = get_store().totals(
+        measurement=ROLLUP_MEASUREMENT,
+        asset_id=asset_id,
+        start=start,
+        end=end,
+        fields=[*CONDITION_SUMS, CONDITION_MIN, "baseline_version"],
+    )
+    if totals["cond_gap_count"].count < totals["baseline_version"].count:
+        return None
+    return ConditionSums.from_totals(
+        {name: totals[name].sum for name in CONDITION_SUMS}, totals[CONDITION_MIN].min
+    )
+
+
+def features_condition_sums(*, asset_id: str, start: datetime, end: datetime) -> ConditionSums:
+    """The §16.1 condition sums of [start, end) summed from the feature points on the store
+    (InfluxDB sums on the server): one query for the period and one per condition flag."""
+    store = get_store()
+
+    def totals(fields: list[str], flag: str | None = None) -> dict[str, FieldTotal]:
+        return store.totals(
+            measurement="features", asset_id=asset_id, start=start, end=end, fields=fields, where_flag=flag
+        )
+
+    all_ = totals(["energy_gap_s", "interval_s", "power_factor"])
+    gap, pf = all_["energy_gap_s"], all_["power_factor"]
+    sums = ConditionSums(
+        gap_count=gap.count,
+        interval_count=all_["interval_s"].count,
+        pf_count=pf.count,
+        gap_s=gap.sum or 0.0,
+        pf_sum=pf.sum or 0.0,
+        pf_min=pf.min,
+    )
+    if sums.points == 0:
+        return sums
     # every gap of the period is 0 (or there is none): so is every flagged subset's sum, and influxd
     # is spared summing the field again per flag (its time grows with the fields it sums)
     no_gaps = gap.min in (None, 0.0) and gap.max in (None, 0.0)
@@ -180,16 +257,9 @@ def asset_period_conditions(
     def flagged_s(flag: str) -> float:
         t = totals(["interval_s"] if no_gaps else ["interval_s", "energy_gap_s"], flag)
         gap_s = 0.0 if no_gaps else (t["energy_gap_s"].sum or 0.0)
-        return max(0.0, (t["interval_s"].sum or 0.0) - gap_s)
+        return (t["interval_s"].sum or 0.0) - gap_s
 
-    pf = all_["power_factor"]
-    return {
-        "points": points,
-        "energy_kwh": all_["energy_kwh"].sum if energy else None,
-        "energy_gap_h": (all_["energy_gap_s"].sum or 0.0) / 3600.0,
-        "pf_mean": None if pf.sum is None else pf.sum / pf.count,
-        "pf_min": pf.min,
-        "hours_pf_below_limit": flagged_s("low_pf") / 3600.0,
-        "voltage_out_of_band_min": flagged_s("voltage_out_of_band") / 60.0,
-        "frequency_out_of_band_min": flagged_s("frequency_out_of_band") / 60.0,
-    }
+    sums.low_pf_s = flagged_s("low_pf")
+    sums.voltage_out_of_band_s = flagged_s("voltage_out_of_band")
+    sums.frequency_out_of_band_s = flagged_s("frequency_out_of_band")
+    return sums

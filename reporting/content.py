@@ -246,7 +246,7 @@ def report_data(
             end=end,
             alerts=alerts,
             # energy_kwh: the energy API's figure, set below
-            conditions=asset_period_conditions(asset_id=asset.asset_id, start=start, end=end, energy=False),
+            conditions=asset_period_conditions(asset_id=asset.asset_id, start=start, end=end),
             health=health[asset.asset_id],
         )
         section = AssetSection(asset=asset, row=row)

@@ -3,7 +3,7 @@
 ``energy_rollups_refresh`` is called once per analytics run (``analytics.services``) with the
 event-time range the run recomputed: every UTC hour an interval of that range touches is
 computed again from the stored events and features and written whole (docs/CONTRACTS.md
-§18.3), so a late batch that lands in a closed hour changes it exactly as if it had arrived in
+§18.3), with the hour's sums of the report's supply-condition quantities (§16.1), so a late batch that lands in a closed hour changes it exactly as if it had arrived in
 order.
 """
 
@@ -29,6 +29,7 @@ from ingestion.timeseries import Point, get_store
 
 from .blocks import NS_PER_S, PACKED_FIELD, Blocks, IntervalInput, hour_fields, hour_packed, integrate
 from .calendar import SiteCalendar
+from .conditions import FEATURE_FIELDS, hourly_sums
 from .healthy import HealthyPowerModel, cell_keys
 from .models import HealthyPowerFit, Tariff
 from .tariff import Problem, versions_problems
@@ -297,11 +298,16 @@ def _window_points(
         if data is not None
         else Blocks.zeros(first_block, 2 * n_hours)
     )
+    features = get_store().read(
+        measurement="features", asset_id=asset.asset_id, start=w0, end=w1, fields=list(FEATURE_FIELDS)
+    )
+    conditions = hourly_sums(((p.time, p.fields) for p in features), w0, n_hours)
     points = []
     for h in range(n_hours):
         fields: dict[str, Any] = hour_fields(blocks, 2 * h)
         fields[PACKED_FIELD] = hour_packed(blocks, 2 * h)
         fields["baseline_version"] = version
+        fields.update(conditions[h].rollup_fields())
         points.append(Point(ROLLUP_MEASUREMENT, asset.asset_id, w0 + h * HOUR, fields))
     return points
 
