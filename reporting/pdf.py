@@ -9,6 +9,7 @@ import io
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -17,6 +18,7 @@ from reportlab.pdfgen import canvas as pdf_canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
+    Flowable,
     Frame,
     KeepTogether,
     PageBreak,
@@ -97,6 +99,8 @@ class _Doc(BaseDocTemplate):
             author="pdm",
         )
         self.data = data
+        # set while a pass lays the pages out for the table of contents without drawing the charts
+        self.layout_only = False
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._header)])
 
@@ -115,6 +119,15 @@ class _Doc(BaseDocTemplate):
         c.setStrokeColor(colors.HexColor("#1f3a5f"))
         c.line(MARGIN, PAGE[1] - 16 * mm, PAGE[0] - MARGIN, PAGE[1] - 16 * mm)
         c.restoreState()
+
+    def _allSatisfied(self) -> bool:
+        """A pass made with ``layout_only`` is never the one saved: it only finds the page of each
+        heading for the contents (charts take their place without being drawn, which is most of a
+        pass's time), and the next pass draws everything on the pages it found."""
+        if self.layout_only:
+            self.layout_only = False
+            return False
+        return bool(super()._allSatisfied())
 
     def afterFlowable(self, flowable: Any) -> None:
         if isinstance(flowable, Paragraph) and flowable.style.name in ("H1", "H2"):
@@ -457,7 +470,24 @@ def _details(d: ReportData) -> list:
     return story
 
 
-def _charts(d: ReportData) -> list:
+class _Chart(Flowable):
+    """A small-multiple chart that takes its size on every pass and is drawn only on a pass that is
+    not ``layout_only`` (see `_Doc._allSatisfied`)."""
+
+    def __init__(self, drawing: Drawing, doc: _Doc) -> None:
+        super().__init__()
+        self.drawing, self.doc = drawing, doc
+        self.width, self.height = drawing.width, drawing.height
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        if not self.doc.layout_only:
+            self.drawing.drawOn(self.canv, 0, 0)
+
+
+def _charts(d: ReportData, doc: _Doc) -> list:
     if not d.has_data:
         return []
     story: list = [PageBreak(), Paragraph("Charts per asset", H1)]
@@ -475,9 +505,9 @@ def _charts(d: ReportData) -> list:
             if b.get("energy_kwh") is not None
         ]
         row = [
-            health_chart(s.health_series, d.start, d.end),
-            vibration_chart(s.vibration_series, d.start, d.end, s.zone_boundaries),
-            energy_chart(days),
+            _Chart(health_chart(s.health_series, d.start, d.end), doc),
+            _Chart(vibration_chart(s.vibration_series, d.start, d.end, s.zone_boundaries), doc),
+            _Chart(energy_chart(days), doc),
         ]
         title = f"{s.row['asset_id']} ({s.row['risk_level'] or 'no assessment'})"
         t = Table([[Paragraph(f"<b>{escape(title)}</b>", CELL), "", ""], row], hAlign="LEFT")
@@ -505,6 +535,7 @@ def pdf_render(data: ReportData) -> bytes:
             ParagraphStyle("TOC2", fontSize=8, leading=10, leftIndent=24),
         ]
         story += [Spacer(1, 8), Paragraph("<b>Contents</b>", BODY), toc]
-    story += _assets(data) + _energy(data) + _details(data) + _charts(data)
+        doc.layout_only = True  # the contents need a second pass anyway: the first one draws no chart
+    story += _assets(data) + _energy(data) + _details(data) + _charts(data, doc)
     doc.multiBuild(story, canvasmaker=_NumberedCanvas)
     return buf.getvalue()

@@ -158,6 +158,9 @@ def test_a_long_fleet_gets_contents_with_pages_page_numbers_and_headers_on_every
     assert charts_page
     charts = "\n".join(pages[int(charts_page.group(1)) - 1 :])
     assert "ISO zones A/B 1.40, B/C 2.80, C/D 4.50" in charts  # chart text stays text
+    # every asset's three charts are drawn on the saved pages (the contents' layout pass draws none)
+    assert charts.count("Vibration mm/s; ISO zones") == 40
+    assert charts.count("Health (0-100) by day of the period") == 40
     assert "M-039 (Low)" in charts
 
 
