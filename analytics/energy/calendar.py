@@ -128,6 +128,10 @@ class SiteCalendar:
         moment = datetime(day.year, day.month, day.day, tzinfo=self.zone).astimezone(UTC)
         return block_of(moment)
 
+    def local_midnight_block_of_day(self, day: int) -> int:
+        """``local_midnight_block`` of a local day number (days since 1970-01-01)."""
+        return self.local_midnight_block(date(1970, 1, 1) + timedelta(days=day))
+
     def month_blocks(self, month_index: int) -> tuple[int, int]:
         """[first, end) blocks of a site-local calendar month (months since 1970-01)."""
         year, month = 1970 + month_index // 12, month_index % 12 + 1

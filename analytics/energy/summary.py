@@ -23,7 +23,11 @@ class _Period:
     def __init__(self, ledgers: Sequence[Ledger], first: int, end: int, n_assets: int) -> None:
         n = end - first
         self.first, self.n, self.n_assets = first, n, n_assets
-        self.q = {name: np.zeros(n) for name in QUANTITIES}
+        self.edges = _period_edges(ledgers, first, end)
+        n_cells = len(self.edges) - 1
+        self.q = {name: np.zeros(n_cells) for name in QUANTITIES}
+        self.kvah = np.zeros(n)
+        self.has_data = np.zeros(n, dtype=bool)
         self.co2 = np.zeros(n)
         self.energy, self.tod, self.pf_adj = np.zeros(n), np.zeros(n), np.zeros(n)
         self.costed = np.zeros(n, dtype=bool)
@@ -33,9 +37,12 @@ class _Period:
         for ledger in ledgers:
             lo = first - ledger.first
             cut = slice(lo, lo + n)
+            c0 = int(np.searchsorted(ledger.edges, first))
             for name in QUANTITIES:
-                self.q[name] += ledger.blocks.values[name][cut]
+                self.q[name] += ledger.cells[name][c0 : c0 + n_cells]
             kwh = ledger.blocks.values["kwh"][cut]
+            self.kvah += ledger.blocks.values["kvah"][cut]
+            self.has_data |= ledger.has_data[cut]
             self.co2 += kwh * ledger.grid_factor_t_per_mwh / 1000.0
             has = np.isfinite(ledger.energy[cut])
             self.costed |= has
@@ -46,16 +53,25 @@ class _Period:
             self.months += ledger.months
             self.any_tariff |= ledger.costed
 
+    def _cells(self, lo: int, hi: int) -> slice:
+        """The cells of block positions [lo, hi) (buckets are whole cells)."""
+        rel = self.edges - self.first
+        c0, c1 = int(np.searchsorted(rel, lo)), int(np.searchsorted(rel, hi))
+        if rel[c0] != lo or rel[c1] != hi:
+            raise ValueError("a bucket does not fall on the ledger's cells")
+        return slice(c0, c1)
+
     def block_range(self, lo: int, hi: int) -> dict:
         """KPIs of the positions [lo, hi) of the period."""
-        q = {name: float(self.q[name][lo:hi].sum()) for name in QUANTITIES}
+        cells = self._cells(lo, hi)
+        q = {name: float(self.q[name][cells].sum()) for name in QUANTITIES}
         covered = q["covered_s"]
         b0, b1 = self.first + lo, self.first + hi
         period_h = (hi - lo) * BLOCK_H
         out: dict = {"start": block_start(b0), "end": block_start(b1)}
         data = covered > 0
-        kva = self.q["kvah"][lo:hi] / BLOCK_H
-        with_data = int((self.q["covered_s"][lo:hi] > 0).sum())
+        kva = self.kvah[lo:hi] / BLOCK_H
+        with_data = int(self.has_data[lo:hi].sum())
         peak = int(np.argmax(kva)) if data else 0
         md = float(kva[peak]) if data else None
 
@@ -118,6 +134,24 @@ class _Period:
             "total": sum(parts),
             "uncosted_kwh": float(self.uncosted_kwh[lo:hi].sum()),
         }
+
+
+def _period_edges(ledgers: Sequence[Ledger], first: int, end: int) -> np.ndarray:
+    """The cells of [first, end): every ledger's must be the same (all by block or all by the
+    same site-local days)."""
+    if not ledgers:
+        return np.arange(first, end + 1, dtype=np.int64)
+    found = None
+    for ledger in ledgers:
+        c0, c1 = np.searchsorted(ledger.edges, [first, end])
+        edges = ledger.edges[c0 : c1 + 1]
+        if edges.size < 1 or edges[0] != first or edges[-1] != end:
+            raise ValueError("the period does not fall on the ledger's cells")
+        if found is not None and not np.array_equal(found, edges):
+            raise ValueError("the ledgers of one summary must share their cells")
+        found = edges
+    assert found is not None
+    return found
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
