@@ -86,9 +86,19 @@ class SiteCalendar:
                 table[slot] = 1
         return table
 
+    @cached_property
+    def _offsets(self) -> dict[int, int]:
+        """UTC offsets already looked up (a summary asks the same days several times)."""
+        return {}
+
     def offset_s(self, moment_s: int) -> int:
-        offset = datetime.fromtimestamp(moment_s, UTC).astimezone(self.zone).utcoffset()
-        return int(offset.total_seconds()) if offset is not None else 0
+        found = self._offsets.get(moment_s)
+        if found is None:
+            offset = datetime.fromtimestamp(moment_s, UTC).astimezone(self.zone).utcoffset()
+            found = int(offset.total_seconds()) if offset is not None else 0
+            if len(self._offsets) < 100_000:
+                self._offsets[moment_s] = found
+        return found
 
     def local_seconds(self, blocks: np.ndarray) -> np.ndarray:
         """Site-local wall-clock seconds since 1970-01-01 00:00 (local) of each block start.

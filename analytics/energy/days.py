@@ -118,26 +118,38 @@ def days_from_packed(edges: np.ndarray, day_starts: list[int], packed: list) -> 
     the number of hourly points they were computed from. Days without a point are 0. Raises
     ValueError on a point that does not start one of the days or does not fit its length."""
     out = DayForm.zeros(edges)
+    if not day_starts:
+        return out, 0
+    index = np.searchsorted(edges[:-1], np.asarray(day_starts, dtype=np.int64))
+    index = np.minimum(index, len(edges) - 2)
+    bad = edges[index] != np.asarray(day_starts, dtype=np.int64)
+    if bad.any():
+        raise ValueError(
+            f"a daily point at block {day_starts[int(np.argmax(bad))]} does not start a site-local day"
+        )
+    try:
+        raws = [binascii.a2b_base64(text, strict_mode=True) for text in packed]
+    except (binascii.Error, TypeError) as exc:
+        raise ValueError(f"{DAY_FIELD} is not base64: {exc}") from exc
+    lengths = (edges[index + 1] - edges[index]).astype(np.int64)
     hours = 0
-    where = {int(b): i for i, b in enumerate(edges[:-1].tolist())}
-    for start, text in zip(day_starts, packed, strict=True):
-        i = where.get(int(start))
-        if i is None:
-            raise ValueError(f"a daily point at block {start} does not start a site-local day")
-        n = int(edges[i + 1] - edges[i])
-        try:
-            raw = binascii.a2b_base64(text, strict_mode=True)
-        except (binascii.Error, TypeError) as exc:
-            raise ValueError(f"{DAY_FIELD} is not base64: {exc}") from exc
-        if len(raw) != 8 * (_HEAD + 2 * n) + 8:
+    # days of one length are decoded together (all of them but around a daylight-saving change)
+    for n in np.unique(lengths).tolist():
+        which = np.flatnonzero(lengths == n)
+        size = 8 * (_HEAD + 2 * n) + 8
+        if any(len(raws[i]) != size for i in which.tolist()):
             raise ValueError(f"{DAY_FIELD} of a {n}-block day must hold {_HEAD + 2 * n} float64 and a mask")
-        floats = np.frombuffer(raw, dtype="<f8", count=_HEAD + 2 * n)
-        mask = int(np.frombuffer(raw, dtype="<u8", offset=8 * (_HEAD + 2 * n))[0])
-        hours += int(floats[0])
+        table = np.frombuffer(b"".join(raws[i] for i in which.tolist()), dtype=np.uint8).reshape(
+            which.size, size
+        )
+        floats = table[:, : size - 8].copy().view("<f8")
+        masks = table[:, size - 8 :].copy().view("<u8")[:, 0]
+        days = index[which]
+        hours += int(floats[:, 0].sum())
         for k, q in enumerate(QUANTITIES):
-            out.cells[q][i] = floats[1 + k]
-        a, b = int(edges[i] - edges[0]), int(edges[i + 1] - edges[0])
-        out.kwh[a:b] = floats[_HEAD : _HEAD + n]
-        out.kvah[a:b] = floats[_HEAD + n :]
-        out.has_data[a:b] = [(mask >> j) & 1 == 1 for j in range(n)]
+            out.cells[q][days] = floats[:, 1 + k]
+        at = (edges[days] - edges[0])[:, None] + np.arange(n)
+        out.kwh[at] = floats[:, _HEAD : _HEAD + n]
+        out.kvah[at] = floats[:, _HEAD + n :]
+        out.has_data[at] = ((masks[:, None] >> np.arange(n, dtype=np.uint64)) & np.uint64(1)) == 1
     return out, hours

@@ -10,7 +10,6 @@ import numpy as np
 
 from ingestion.models import Asset, Site, Tenant
 from ingestion.selectors import asset_get, site_get, site_list
-from ingestion.timeseries import get_store
 
 from .blocks import Blocks
 from .calendar import BUCKETS, SiteCalendar, block_of
@@ -89,7 +88,9 @@ def _ledger(unit: _Unit, first: int, end: int, by_day: bool, rollups: RollupCach
         blocks = Blocks.zeros(lo, hi - lo)
         for asset_id in unit.asset_ids:
             one = _cached(
-                rollups, (asset_id, lo, hi, False), lambda a=asset_id: rollup_blocks(asset_id=a, first=lo, end=hi)
+                rollups,
+                (asset_id, lo, hi, False),
+                lambda a=asset_id: rollup_blocks(asset_id=a, first=lo, end=hi),
             )
             for name, values in one.values.items():
                 blocks.values[name] += values
