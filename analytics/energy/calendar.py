@@ -86,9 +86,19 @@ class SiteCalendar:
                 table[slot] = 1
         return table
 
+    @cached_property
+    def _offsets(self) -> dict[int, int]:
+        """UTC offsets already looked up (a summary asks the same days several times)."""
+        return {}
+
     def offset_s(self, moment_s: int) -> int:
-        offset = datetime.fromtimestamp(moment_s, UTC).astimezone(self.zone).utcoffset()
-        return int(offset.total_seconds()) if offset is not None else 0
+        found = self._offsets.get(moment_s)
+        if found is None:
+            offset = datetime.fromtimestamp(moment_s, UTC).astimezone(self.zone).utcoffset()
+            found = int(offset.total_seconds()) if offset is not None else 0
+            if len(self._offsets) < 100_000:
+                self._offsets[moment_s] = found
+        return found
 
     def local_seconds(self, blocks: np.ndarray) -> np.ndarray:
         """Site-local wall-clock seconds since 1970-01-01 00:00 (local) of each block start.
@@ -127,6 +137,10 @@ class SiteCalendar:
         """The block that starts at 00:00 site time of a local date."""
         moment = datetime(day.year, day.month, day.day, tzinfo=self.zone).astimezone(UTC)
         return block_of(moment)
+
+    def local_midnight_block_of_day(self, day: int) -> int:
+        """``local_midnight_block`` of a local day number (days since 1970-01-01)."""
+        return self.local_midnight_block(date(1970, 1, 1) + timedelta(days=day))
 
     def month_blocks(self, month_index: int) -> tuple[int, int]:
         """[first, end) blocks of a site-local calendar month (months since 1970-01)."""

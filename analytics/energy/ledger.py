@@ -6,6 +6,11 @@ power-factor adjustment), plus the monthly charges (demand, fixed) of each billi
 Buckets then take block sums and the share of each monthly charge by time
 (docs/CONTRACTS.md §18.6-18.7).
 
+Charges need ``kwh`` and ``kvah`` block by block; the other quantities are only ever summed over
+buckets, so a ledger keeps them per **cell**: per block when it is built from hourly rollups,
+per site-local day when it is built from daily rollups (``days.DayForm``, day and month
+buckets only). Both give the same figures.
+
 * A **site** ledger is the site's bill: its blocks are the sums of its assets, the month's PF
   is the site's, billing demand is the site's highest 30-minute kVA, at least the tariff's
   share of the contract demand, and the fixed charge is the site's.
@@ -22,8 +27,9 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from .blocks import Blocks
+from .blocks import QUANTITIES, Blocks
 from .calendar import BLOCK_S, SiteCalendar, block_start
+from .days import DayForm
 from .tariff import PfAdjustment, TariffVersion, billing_demand_kva, pf_adjustment, version_index
 
 BLOCK_H = BLOCK_S / 3600.0
@@ -59,10 +65,13 @@ class Ledger:
     site: str
     calendar: SiteCalendar
     grid_factor_t_per_mwh: float
-    blocks: Blocks
+    blocks: Blocks  # at least kwh and kvah per block
     energy: np.ndarray  # energy charge per block; NaN where no tariff applies
     tod: np.ndarray
     pf_adj: np.ndarray
+    cells: dict[str, np.ndarray]  # every quantity of blocks.QUANTITIES summed per cell
+    edges: np.ndarray  # the block where each cell starts, then the end (n_cells + 1)
+    has_data: np.ndarray  # per block: any data (covered_s > 0)
     months: list[MonthCharge] = field(default_factory=list)
 
     @property
@@ -101,8 +110,13 @@ def ledger_build(
     versions: Sequence[TariffVersion],
     contract_demand_kva: float | None,
     stand_alone: bool,
+    days: DayForm | None = None,
 ) -> Ledger:
-    """Charges of ``blocks`` (which must span whole billing months, see ``billing_range``)."""
+    """Charges of ``blocks`` (which must span whole billing months, see ``billing_range``).
+
+    With ``days`` (the same range by site-local day) the ledger's cells are those days and
+    ``blocks`` may hold only ``kwh`` and ``kvah``; without, every quantity is in ``blocks``
+    and its cells are the blocks."""
     versions = sorted(versions, key=lambda v: v.effective_from)
     n = blocks.n
     index = np.arange(blocks.first, blocks.first + n, dtype=np.int64)
@@ -161,7 +175,17 @@ def ledger_build(
                 fixed_charge=fixed,
             )
         )
-    return Ledger(site, calendar, grid_factor_t_per_mwh, blocks, energy, tod, pf_adj, months)
+    if days is None:
+        cells = {q: blocks.values[q] for q in QUANTITIES}
+        edges = np.arange(blocks.first, blocks.first + n + 1, dtype=np.int64)
+        has_data = blocks.values["covered_s"] > 0
+    else:
+        if days.first != blocks.first or int(days.edges[-1]) != blocks.first + n:
+            raise ValueError("the days must cover the same blocks")
+        cells, edges, has_data = days.cells, days.edges, days.has_data
+    return Ledger(
+        site, calendar, grid_factor_t_per_mwh, blocks, energy, tod, pf_adj, cells, edges, has_data, months
+    )
 
 
 def month_record(m: MonthCharge, share: float) -> dict:

@@ -4,22 +4,25 @@ a site's tariff versions. Figures come from the hourly rollups, never from raw e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+
+import numpy as np
 
 from ingestion.models import Asset, Site, Tenant
 from ingestion.selectors import asset_get, site_get, site_list
-from ingestion.timeseries import get_store
 
-from .blocks import PACKED_FIELD, ROLLUP_FIELDS, Blocks, blocks_from_hours, blocks_from_packed
-from .calendar import BUCKETS, SiteCalendar, block_of, block_start
+from .blocks import Blocks
+from .calendar import BUCKETS, SiteCalendar, block_of
+from .days import DayForm, day_edges
 from .ledger import Ledger, billing_range, ledger_build
 from .models import Tariff
-from .services import ROLLUP_MEASUREMENT, SiteSettings
+from .rollups import rollup_blocks, rollup_blocks_unpacked, rollup_days
+from .services import SiteSettings
 from .summary import summarize
 
 SCOPES = ("asset", "site", "fleet")
-#: an aggregation bucket longer than any stored range (epoch-aligned: at most two buckets)
-_ONE_BUCKET = timedelta(days=100_000)
+#: buckets that are whole site-local days, answered from daily rollups when the period is
+DAY_BUCKETS = ("day", "month")
 
 
 class EnergyQueryError(Exception):
@@ -50,66 +53,47 @@ def tariff_versions(*, site: Site) -> list[Tariff]:
     return list(Tariff.objects.filter(site=site).order_by("effective_from"))
 
 
-def rollup_blocks(*, asset_id: str, first: int, end: int) -> Blocks:
-    """Per-block quantities of one asset over blocks [first, end), from its hourly rollups.
-
-    Reads the packed field as one column (one field per hour instead of twenty, and no Point
-    objects, §18.3). Every rollup point carries ``baseline_version``; when fewer points carry
-    the packed field (rollups written before it existed), the twenty fields are read instead.
-    Both paths give the same floats."""
-    store = get_store()
-    start, stop = _block_time(first - first % 2), _block_time(end + end % 2)
-    times, texts = store.read_column(
-        measurement=ROLLUP_MEASUREMENT, asset_id=asset_id, start=start, end=stop, field=PACKED_FIELD
-    )
-    counted = store.aggregate(
-        measurement=ROLLUP_MEASUREMENT,
-        asset_id=asset_id,
-        start=start,
-        end=stop,
-        every=_ONE_BUCKET,
-        fields=["baseline_version"],
-    )
-    if sum(int(b.values["baseline_version"]["count"] or 0) for b in counted) != len(times):
-        return rollup_blocks_unpacked(asset_id=asset_id, first=first, end=end)
-    return blocks_from_packed(first, end - first, [t // 3_600_000_000 for t in times], texts)
+# Rollups read per (asset id, first, end, by day): a caller asking several summaries of one
+# request (a report: each asset, then the fleet) passes one dict so each asset's rollups are
+# read once.
+RollupCache = dict[tuple[str, int, int, bool], Blocks | DayForm]
 
 
-def rollup_blocks_unpacked(*, asset_id: str, first: int, end: int) -> Blocks:
-    """The same as ``rollup_blocks`` from the twenty numeric fields (the slow path)."""
-    points = get_store().read(
-        measurement=ROLLUP_MEASUREMENT,
-        asset_id=asset_id,
-        start=_block_time(first - first % 2),
-        end=_block_time(end + end % 2),
-        fields=list(ROLLUP_FIELDS),
-    )
-    hours = [(int(p.time.timestamp()) // 3600, p.fields) for p in points]
-    return blocks_from_hours(first, end - first, hours)
+def _cached(rollups: RollupCache | None, key: tuple[str, int, int, bool], read):  # type: ignore[no-untyped-def]
+    if rollups is None:
+        return read()
+    if key not in rollups:
+        rollups[key] = read()
+    return rollups[key]
 
 
-# Blocks read per (asset id, first, end): a caller asking several summaries of one request (a
-# report: each asset, then the fleet) passes one dict so each asset's rollups are read once.
-RollupCache = dict[tuple[str, int, int], Blocks]
-
-
-def _block_time(block: int) -> datetime:
-    return block_start(block)
-
-
-def _ledger(unit: _Unit, first: int, end: int, rollups: RollupCache | None = None) -> Ledger:
+def _ledger(unit: _Unit, first: int, end: int, by_day: bool, rollups: RollupCache | None = None) -> Ledger:
+    """The unit's ledger over the billing months of [first, end): from daily rollups when
+    ``by_day`` (cells are the site-local days), else from hourly rollups."""
     lo, hi = billing_range(unit.settings.calendar, first, end)
-    blocks = Blocks.zeros(lo, hi - lo)
-    for asset_id in unit.asset_ids:
-        if rollups is None:
-            one = rollup_blocks(asset_id=asset_id, first=lo, end=hi)
-        else:
-            key = (asset_id, lo, hi)
-            if key not in rollups:
-                rollups[key] = rollup_blocks(asset_id=asset_id, first=lo, end=hi)
-            one = rollups[key]
-        for name, values in one.values.items():
-            blocks.values[name] += values
+    days = None
+    if by_day:
+        edges = day_edges(unit.settings.calendar, lo, hi)
+        days = DayForm.zeros(edges)
+        for asset_id in unit.asset_ids:
+            days.add(
+                _cached(
+                    rollups,
+                    (asset_id, lo, hi, True),
+                    lambda a=asset_id: rollup_days(asset_id=a, edges=edges),
+                )
+            )
+        blocks = days.blocks()
+    else:
+        blocks = Blocks.zeros(lo, hi - lo)
+        for asset_id in unit.asset_ids:
+            one = _cached(
+                rollups,
+                (asset_id, lo, hi, False),
+                lambda a=asset_id: rollup_blocks(asset_id=a, first=lo, end=hi),
+            )
+            for name, values in one.values.items():
+                blocks.values[name] += values
     versions = [t.version() for t in tariff_versions(site=unit.site)]
     return ledger_build(
         site=unit.settings.code,
@@ -119,6 +103,7 @@ def _ledger(unit: _Unit, first: int, end: int, rollups: RollupCache | None = Non
         versions=versions,
         contract_demand_kva=unit.settings.contract_demand_kva,
         stand_alone=unit.stand_alone,
+        days=days,
     )
 
 
@@ -171,6 +156,18 @@ def _common_calendar(units: list[_Unit], bucket: str) -> SiteCalendar:
     return SiteCalendar(zone, first.shifts, frozenset())
 
 
+def _whole_days(units: list[_Unit], calendar: SiteCalendar, bucket: str, first: int, end: int) -> bool:
+    """Whether every bucket is whole site-local days of every unit's calendar."""
+    if bucket not in DAY_BUCKETS or not units or end <= first:
+        return False
+    if any(u.settings.calendar.timezone != calendar.timezone for u in units):
+        return False
+    attrs = calendar.attributes(np.array([first, end - 1], dtype=np.int64))
+    return calendar.local_midnight_block_of_day(int(attrs.day[0])) == first and (
+        calendar.local_midnight_block_of_day(int(attrs.day[1]) + 1) == end
+    )
+
+
 def energy_summary(
     *,
     tenant: Tenant,
@@ -180,11 +177,15 @@ def energy_summary(
     end: datetime,
     bucket: str,
     rollups: RollupCache | None = None,
+    daily_rollups: bool = True,
 ) -> dict:
     """Totals, the bucket series, cost breakdown, coverage and billing months of [start, end).
 
     `rollups`: a dict shared by the summaries of one request, so each asset's rollups are read once
-    (the blocks are not modified by the summary)."""
+    (the rollups are not modified by the summary). Day and month buckets of a period from one
+    site-local midnight to another, in the time zone of every site of the scope, are answered
+    from the daily rollups (§18.3a); `daily_rollups=False` answers them from the hours (the
+    same figures)."""
     if scope not in SCOPES:
         raise EnergyQueryError("scope", f"scope must be one of {', '.join(SCOPES)}")
     if bucket not in BUCKETS:
@@ -194,7 +195,8 @@ def energy_summary(
     calendar = (
         _common_calendar(units, bucket) if units else SiteSettings.of(Site(tenant=tenant, code="-")).calendar
     )
-    ledgers = [_ledger(u, first, end_block, rollups) for u in units]
+    by_day = daily_rollups and _whole_days(units, calendar, bucket, first, end_block)
+    ledgers = [_ledger(u, first, end_block, by_day, rollups) for u in units]
     n_assets = sum(len(u.asset_ids) for u in units)
     result = summarize(
         ledgers=ledgers, calendar=calendar, first=first, end=end_block, bucket=bucket, n_assets=n_assets

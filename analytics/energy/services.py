@@ -28,15 +28,16 @@ from ingestion.services import site_save
 from ingestion.timeseries import Point, get_store
 
 from .blocks import NS_PER_S, PACKED_FIELD, Blocks, IntervalInput, hour_fields, hour_packed, integrate
-from .calendar import SiteCalendar
+from .calendar import SiteCalendar, block_of
 from .conditions import FEATURE_FIELDS, hourly_sums
+from .days import day_edges
 from .healthy import HealthyPowerModel, cell_keys
 from .models import HealthyPowerFit, Tariff
+from .rollups import DAILY_MEASUREMENT, ROLLUP_MEASUREMENT, daily_points
 from .tariff import Problem, versions_problems
 
 logger = logging.getLogger(__name__)
 
-ROLLUP_MEASUREMENT = "energy"
 EVENT_FIELDS = ("power_kw", "apparent_power_kva", "reactive_power_kvar", "current_a", "rpm")
 WINDOW = timedelta(hours=48)
 HOUR = timedelta(hours=1)
@@ -247,8 +248,26 @@ def energy_rollups_refresh(*, asset: Asset, start: datetime, end: datetime) -> i
         w1 = min(w0 + WINDOW, end_hour)
         written += store.write(_window_points(asset, settings, fitted, w0, w1))
         w0 = w1
+    _days_refresh(asset, settings.calendar, first_hour, end_hour)
     if found is not None and not found[2]:
         _healthy_fit_store(asset, settings, found[0], found[1])
+    return written
+
+
+def _days_refresh(asset: Asset, calendar: SiteCalendar, start: datetime, end: datetime) -> int:
+    """Recompute the daily rollups of every site-local day holding a block of [start, end)
+    from the stored hours (§18.3a). Returns the number of daily points written."""
+    first, last = block_of(start), block_of(end) - 1
+    if last < first:
+        return 0
+    days = calendar.attributes(np.array([first, last], dtype=np.int64)).day
+    lo = calendar.local_midnight_block_of_day(int(days[0]))
+    hi = calendar.local_midnight_block_of_day(int(days[1]) + 1)
+    written = 0
+    edges = day_edges(calendar, lo, hi)
+    step = 62  # days per read: a rebuild of years reads its hours in bounded pieces
+    for i in range(0, len(edges) - 1, step):
+        written += get_store().write(daily_points(asset_id=asset.asset_id, edges=edges[i : i + step + 1]))
     return written
 
 
@@ -363,4 +382,19 @@ def energy_rollups_rebuild(*, asset: Asset) -> int:
     newest = store.latest(measurement="events", asset_ids=[asset.asset_id]).get(asset.asset_id)
     if not first or newest is None:
         return 0
-    return energy_rollups_refresh(asset=asset, start=first[0].time, end=newest.time)
+    written = energy_rollups_refresh(asset=asset, start=first[0].time, end=newest.time)
+    # Daily rollups of every stored hour in the site's current calendar (a time zone change
+    # moves the days; the old day points go, hours past raw retention get theirs again).
+    hours = store.read(
+        measurement=ROLLUP_MEASUREMENT,
+        asset_id=asset.asset_id,
+        start=EPOCH_START,
+        end=FAR_FUTURE,
+        fields=["baseline_version"],
+        limit=1,
+    )
+    last = store.latest(measurement=ROLLUP_MEASUREMENT, asset_ids=[asset.asset_id]).get(asset.asset_id)
+    if hours and last is not None:
+        store.delete(measurement=DAILY_MEASUREMENT, asset_id=asset.asset_id)
+        _days_refresh(asset, site_settings_for(asset).calendar, hours[0].time, last.time + HOUR)
+    return written

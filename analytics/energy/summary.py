@@ -23,7 +23,11 @@ class _Period:
     def __init__(self, ledgers: Sequence[Ledger], first: int, end: int, n_assets: int) -> None:
         n = end - first
         self.first, self.n, self.n_assets = first, n, n_assets
-        self.q = {name: np.zeros(n) for name in QUANTITIES}
+        self.edges = _period_edges(ledgers, first, end)
+        n_cells = len(self.edges) - 1
+        self.q = {name: np.zeros(n_cells) for name in QUANTITIES}
+        self.kvah = np.zeros(n)
+        self.has_data = np.zeros(n, dtype=bool)
         self.co2 = np.zeros(n)
         self.energy, self.tod, self.pf_adj = np.zeros(n), np.zeros(n), np.zeros(n)
         self.costed = np.zeros(n, dtype=bool)
@@ -33,9 +37,12 @@ class _Period:
         for ledger in ledgers:
             lo = first - ledger.first
             cut = slice(lo, lo + n)
+            c0 = int(np.searchsorted(ledger.edges, first))
             for name in QUANTITIES:
-                self.q[name] += ledger.blocks.values[name][cut]
+                self.q[name] += ledger.cells[name][c0 : c0 + n_cells]
             kwh = ledger.blocks.values["kwh"][cut]
+            self.kvah += ledger.blocks.values["kvah"][cut]
+            self.has_data |= ledger.has_data[cut]
             self.co2 += kwh * ledger.grid_factor_t_per_mwh / 1000.0
             has = np.isfinite(ledger.energy[cut])
             self.costed |= has
@@ -46,41 +53,84 @@ class _Period:
             self.months += ledger.months
             self.any_tariff |= ledger.costed
 
-    def block_range(self, lo: int, hi: int) -> dict:
-        """KPIs of the positions [lo, hi) of the period."""
-        q = {name: float(self.q[name][lo:hi].sum()) for name in QUANTITIES}
-        covered = q["covered_s"]
+    def spans(self, lo: np.ndarray, hi: np.ndarray) -> list[dict]:
+        """KPIs of each [lo[i], hi[i]) of block positions; the spans follow each other
+        without gaps (a bucket series, or the whole period), so every sum is one
+        ``reduceat`` over the period's arrays."""
+        lo, hi = np.asarray(lo, dtype=np.int64), np.asarray(hi, dtype=np.int64)
+        rel = self.edges - self.first
+        c_lo, c_hi = np.searchsorted(rel, lo), np.searchsorted(rel, hi)
+        if (rel[c_lo] != lo).any() or (rel[c_hi] != hi).any():
+            raise ValueError("a bucket does not fall on the ledger's cells")
+        q = {name: np.add.reduceat(self.q[name], c_lo) for name in QUANTITIES}
+        kva = self.kvah / BLOCK_H
+        md_all = np.maximum.reduceat(kva, lo)
+        at_max = kva == np.repeat(md_all, hi - lo)
+        peak_all = np.minimum.reduceat(np.where(at_max, np.arange(self.n), self.n), lo)
+        with_data = np.add.reduceat(self.has_data.astype(np.int64), lo)
+        co2 = np.add.reduceat(self.co2, lo)
+        costed = np.add.reduceat(self.costed.astype(np.int64), lo) > 0
+        energy, tod = np.add.reduceat(self.energy, lo), np.add.reduceat(self.tod, lo)
+        pf_adj, uncosted = np.add.reduceat(self.pf_adj, lo), np.add.reduceat(self.uncosted_kwh, lo)
+        demand, fixed = np.zeros(lo.size), np.zeros(lo.size)
+        n_shares, n_fixed = np.zeros(lo.size, dtype=np.int64), np.zeros(lo.size, dtype=np.int64)
         b0, b1 = self.first + lo, self.first + hi
-        period_h = (hi - lo) * BLOCK_H
-        out: dict = {"start": block_start(b0), "end": block_start(b1)}
-        data = covered > 0
-        kva = self.q["kvah"][lo:hi] / BLOCK_H
-        with_data = int((self.q["covered_s"][lo:hi] > 0).sum())
-        peak = int(np.argmax(kva)) if data else 0
-        md = float(kva[peak]) if data else None
+        for m in self.months:
+            if m.version is None:
+                continue
+            share = np.maximum(0, np.minimum(b1, m.end) - np.maximum(b0, m.first)) / (m.end - m.first)
+            has = share > 0
+            n_shares += has
+            if m.demand_charge is not None:
+                demand = demand + np.where(has, m.demand_charge * share, 0.0)
+            if m.fixed_charge is not None:
+                fixed = fixed + np.where(has, m.fixed_charge * share, 0.0)
+                n_fixed += has
+        out = []
+        for i in range(lo.size):
+            covered = float(q["covered_s"][i])
+            data = covered > 0
+            kwh, kvah, model_s = float(q["kwh"][i]), float(q["kvah"][i]), float(q["model_s"][i])
+            md = float(md_all[i]) if data else None
+            healthy, measured = float(q["healthy_kwh"][i]), float(q["model_kwh"][i])
 
-        def value(x: float) -> float | None:
-            return x if data else None
+            def value(x: float, data: bool = data) -> float | None:
+                return x if data else None
 
-        out.update(
-            energy_kwh=value(q["kwh"]),
-            apparent_energy_kvah=value(q["kvah"]),
-            reactive_energy_kvarh=value(q["kvarh"]),
-            power_factor=q["kwh"] / q["kvah"] if data and q["kvah"] > 0 else None,
-            max_demand_kva=md,
-            max_demand_at=block_start(b0 + peak) if data else None,
-            load_factor=(q["kvah"] / (with_data * BLOCK_H)) / md if md else None,
-            running_h=value(q["running_s"] / 3600.0),
-            idle_running_h=value(q["idle_s"] / 3600.0),
-            idle_energy_kwh=value(q["idle_kwh"]),
-            co2_t=value(float(self.co2[lo:hi].sum())),
-            degradation_loss_kwh=q["model_kwh"] - q["healthy_kwh"] if q["model_s"] > 0 else None,
-            healthy_model_kwh=q["healthy_kwh"] if q["model_s"] > 0 else None,
-            measured_model_kwh=q["model_kwh"] if q["model_s"] > 0 else None,
-            healthy_model_h=q["model_s"] / 3600.0,
-            coverage=self._coverage(period_h, covered),
-            cost=self._cost(lo, hi, data),
-        )
+            out.append(
+                {
+                    "start": block_start(int(b0[i])),
+                    "end": block_start(int(b1[i])),
+                    "energy_kwh": value(kwh),
+                    "apparent_energy_kvah": value(kvah),
+                    "reactive_energy_kvarh": value(float(q["kvarh"][i])),
+                    "power_factor": kwh / kvah if data and kvah > 0 else None,
+                    "max_demand_kva": md,
+                    "max_demand_at": block_start(self.first + int(peak_all[i])) if data else None,
+                    "load_factor": (kvah / (int(with_data[i]) * BLOCK_H)) / md if md else None,
+                    "running_h": value(float(q["running_s"][i]) / 3600.0),
+                    "idle_running_h": value(float(q["idle_s"][i]) / 3600.0),
+                    "idle_energy_kwh": value(float(q["idle_kwh"][i])),
+                    "co2_t": value(float(co2[i])),
+                    "degradation_loss_kwh": measured - healthy if model_s > 0 else None,
+                    "healthy_model_kwh": healthy if model_s > 0 else None,
+                    "measured_model_kwh": measured if model_s > 0 else None,
+                    "healthy_model_h": model_s / 3600.0,
+                    "coverage": self._coverage(float(hi[i] - lo[i]) * BLOCK_H, covered),
+                    "cost": _cost(
+                        data=data,
+                        costed=bool(costed[i]),
+                        n_shares=int(n_shares[i]),
+                        n_fixed=int(n_fixed[i]),
+                        energy=float(energy[i]),
+                        tod=float(tod[i]),
+                        pf_adj=float(pf_adj[i]),
+                        demand=float(demand[i]),
+                        fixed=float(fixed[i]),
+                        uncosted=float(uncosted[i]),
+                    ),
+                }
+            )
         return out
 
     def _coverage(self, period_h: float, covered_s: float) -> dict:
@@ -94,30 +144,57 @@ class _Period:
             "gap_h": asset_hours - covered_h,
         }
 
-    def _cost(self, lo: int, hi: int, data: bool) -> dict | None:
-        b0, b1 = self.first + lo, self.first + hi
-        shares = [(m, _overlap(b0, b1, m.first, m.end) / (m.end - m.first)) for m in self.months]
-        shares = [(m, s) for m, s in shares if s > 0 and m.version is not None]
-        if not self.costed[lo:hi].any() and not shares:
-            return None
-        charged = data and bool(self.costed[lo:hi].any())
-        energy = float(self.energy[lo:hi].sum()) if charged else None
-        tod = float(self.tod[lo:hi].sum()) if charged else None
-        pf_adj = float(self.pf_adj[lo:hi].sum()) if charged else None
-        demand = sum(m.demand_charge * s for m, s in shares if m.demand_charge is not None) if shares else 0.0
-        fixed_parts = [m.fixed_charge * s for m, s in shares if m.fixed_charge is not None]
-        fixed = sum(fixed_parts) if fixed_parts else (0.0 if not shares else None)
-        parts = [x for x in (energy, tod, pf_adj, demand, fixed) if x is not None]
-        return {
-            "currency": "INR",
-            "energy": energy,
-            "time_of_day": tod,
-            "pf_adjustment": pf_adj,
-            "demand": demand,
-            "fixed": fixed,
-            "total": sum(parts),
-            "uncosted_kwh": float(self.uncosted_kwh[lo:hi].sum()),
-        }
+
+def _cost(
+    *,
+    data: bool,
+    costed: bool,
+    n_shares: int,
+    n_fixed: int,
+    energy: float,
+    tod: float,
+    pf_adj: float,
+    demand: float,
+    fixed: float,
+    uncosted: float,
+) -> dict | None:
+    """The cost of one span: its block charges and its shares of the monthly charges (§18.6);
+    ``n_shares``/``n_fixed``: billing months under a tariff (with a fixed charge) it overlaps."""
+    if not costed and not n_shares:
+        return None
+    charged = data and costed
+    parts = [x for x in (energy, tod, pf_adj) if charged] + [demand]
+    fixed_value = fixed if n_fixed else (0.0 if not n_shares else None)
+    if fixed_value is not None:
+        parts.append(fixed_value)
+    return {
+        "currency": "INR",
+        "energy": energy if charged else None,
+        "time_of_day": tod if charged else None,
+        "pf_adjustment": pf_adj if charged else None,
+        "demand": demand,
+        "fixed": fixed_value,
+        "total": sum(parts),
+        "uncosted_kwh": uncosted,
+    }
+
+
+def _period_edges(ledgers: Sequence[Ledger], first: int, end: int) -> np.ndarray:
+    """The cells of [first, end): every ledger's must be the same (all by block or all by the
+    same site-local days)."""
+    if not ledgers:
+        return np.arange(first, end + 1, dtype=np.int64)
+    found = None
+    for ledger in ledgers:
+        c0, c1 = np.searchsorted(ledger.edges, [first, end])
+        edges = ledger.edges[c0 : c1 + 1]
+        if edges.size < 1 or edges[0] != first or edges[-1] != end:
+            raise ValueError("the period does not fall on the ledger's cells")
+        if found is not None and not np.array_equal(found, edges):
+            raise ValueError("the ledgers of one summary must share their cells")
+        found = edges
+    assert found is not None
+    return found
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
@@ -138,13 +215,12 @@ def summarize(
     index = np.arange(first, end, dtype=np.int64)
     attrs = calendar.attributes(index)
     keys = attrs.bucket_keys(bucket)
-    series = []
-    for lo, hi in group_runs(keys):
-        item = period.block_range(lo, hi)
+    runs = group_runs(keys)
+    series = period.spans(np.array([r[0] for r in runs]), np.array([r[1] for r in runs])) if runs else []
+    for (lo, _), item in zip(runs, series, strict=True):
         item["label"] = bucket_label(bucket, calendar, attrs, lo)
         item["start_local"] = calendar.local_iso(first + lo)
-        series.append(item)
-    totals = period.block_range(0, end - first)
+    totals = period.spans(np.array([0]), np.array([end - first]))[0]
     months = [
         month_record(m, _overlap(first, end, m.first, m.end) / (m.end - m.first))
         for m in sorted(period.months, key=lambda m: (m.first, m.site))

@@ -24,7 +24,7 @@ FieldValue = float | int | bool | str
 
 # Which measurements exist and which retention policy holds each (docs/CONTRACTS.md).
 RAW_MEASUREMENTS = frozenset({"events"})
-DERIVED_MEASUREMENTS = frozenset({"features", "scores", "health", "energy"})
+DERIVED_MEASUREMENTS = frozenset({"features", "scores", "health", "energy", "energy_daily"})
 SCRATCH_MEASUREMENT = "pdm_check"
 MEASUREMENTS = RAW_MEASUREMENTS | DERIVED_MEASUREMENTS | {SCRATCH_MEASUREMENT}
 RP_RAW = "raw"
