@@ -333,6 +333,17 @@ def test_latest_answers_for_many_assets_at_once(store):
     assert {p.fields["n"] for p in got.values()} == {1}
 
 
+def test_latest_matches_asset_ids_literally_whatever_their_characters(store):
+    # InfluxDB selects the assets with one regular expression: no id may act as a pattern
+    odd = ["a.b", "x/y", "r|s", "star*", "(par)", "$d", "q'x", 'd"q', "back\\slash", "sp ace", "ü-1", "^c$"]
+    store.write([pt(a, T0 + timedelta(seconds=k), n=k) for k, a in enumerate(odd)])
+    store.write([pt("aXb", T0, n=-1), pt("starrr", T0, n=-1), pt("back\\\\slash", T0, n=-1)])
+
+    got = store.latest(measurement="events", asset_ids=[*odd, "a", "s"])
+
+    assert {a: p.fields["n"] for a, p in got.items()} == {a: k for k, a in enumerate(odd)}
+
+
 # --- aggregate -----------------------------------------------------------------------------
 
 
