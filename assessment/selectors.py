@@ -7,14 +7,13 @@ import logging
 import statistics
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import cache as memoize
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from ingestion.models import Asset, Tenant
-from ingestion.selectors import MAX_RAW_POINTS, RangeTooLarge, envelope_bucket
+from ingestion.selectors import MAX_RAW_POINTS, RangeTooLarge, bucket_for, raw_within_budget
 from ingestion.timeseries import get_store
 
 from . import conf
@@ -224,21 +223,28 @@ def health_history(
 ) -> dict[str, Any]:
     """``health`` points of one asset in ``[start, end)``: raw, or per epoch-aligned bucket the
     mean/min/max/count of the numeric fields (``risk_code`` max = worst level in the bucket).
-    With a point budget the resolution follows the chart's width (``envelope_bucket``)."""
+    With a point budget the resolution follows the chart's width (``raw_within_budget``)."""
     store = get_store()
-
-    @memoize
-    def count_raw() -> int:
-        return store.count(measurement="health", asset_id=asset.asset_id, start=start, end=end)
-
-    bucket = envelope_bucket(resolution=resolution, start=start, end=end, points=points, count_raw=count_raw)
+    raw = raw_within_budget(
+        measurement="health",
+        asset_id=asset.asset_id,
+        start=start,
+        end=end,
+        fields=None,
+        resolution=resolution,
+        points=points,
+    )
+    bucket = (
+        None if raw is not None else bucket_for(resolution=resolution, start=start, end=end, points=points)
+    )
     if bucket is None:
-        n = count_raw()
-        if n > MAX_RAW_POINTS:
-            raise RangeTooLarge(
-                f"{n} raw points in range (at most {MAX_RAW_POINTS}); narrow the range or pass resolution"
-            )
-        raw = store.read(measurement="health", asset_id=asset.asset_id, start=start, end=end)
+        if raw is None:
+            n = store.count(measurement="health", asset_id=asset.asset_id, start=start, end=end)
+            if n > MAX_RAW_POINTS:
+                raise RangeTooLarge(
+                    f"{n} raw points in range (at most {MAX_RAW_POINTS}); narrow the range or pass resolution"
+                )
+            raw = store.read(measurement="health", asset_id=asset.asset_id, start=start, end=end)
         series = [{"time": p.time, "values": {f: p.fields.get(f) for f in HEALTH_RAW_FIELDS}} for p in raw]
     else:
         buckets = store.aggregate(
@@ -297,7 +303,9 @@ def alert_get(*, tenant: Tenant, alert_id: Any) -> Alert | None:
     )
 
 
-def _stale_now(*, asset: Asset, point_time: datetime | None, latest: Assessment | None, now: datetime) -> bool:
+def _stale_now(
+    *, asset: Asset, point_time: datetime | None, latest: Assessment | None, now: datetime
+) -> bool:
     """`stale` of a fleet row (docs/CONTRACTS.md §12). An age within `stale_after_minutes` is
     never stale whatever the median interval (the limit is the larger of the two), so only the
     older ones need the latest assessment's figure or the store's 24 h of event times."""
