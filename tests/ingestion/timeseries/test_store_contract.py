@@ -259,6 +259,33 @@ def test_descending_reads_with_a_limit_return_the_newest_first(store):
     assert [p.fields["n"] for p in oldest] == [0, 1]
 
 
+# --- read_assets ---------------------------------------------------------------------------
+
+
+def test_read_assets_returns_each_assets_points_of_the_range_like_read(store):
+    points = [
+        pt(a, T0 + timedelta(minutes=k), n=k, **({"x": 1.0} if k % 2 else {}))
+        for a in ("M-1", "a.b", "M-3")
+        for k in range(6)
+    ]
+    store.write([*points, pt("aXb", T0, n=-1), pt("M-1", T0, "scores", n=-2)])
+    start, end = T0 + timedelta(minutes=1), T0 + timedelta(minutes=5)
+
+    got = store.read_assets(measurement="events", asset_ids=["M-1", "a.b", "M-404"], start=start, end=end)
+    with_field = store.read_assets(
+        measurement="events", asset_ids=["M-1", "M-3"], start=start, end=end, fields=["x"]
+    )
+
+    assert got == {
+        a: store.read(measurement="events", asset_id=a, start=start, end=end) for a in ("M-1", "a.b")
+    }
+    assert [p.fields["n"] for p in got["a.b"]] == [1, 2, 3, 4]
+    assert {a: [(p.time, p.fields) for p in ps] for a, ps in with_field.items()} == {
+        a: [(T0 + timedelta(minutes=k), {"x": 1.0}) for k in (1, 3)] for a in ("M-1", "M-3")
+    }
+    assert store.read_assets(measurement="events", asset_ids=["M-1"], start=end, end=start) == {}
+
+
 # --- latest --------------------------------------------------------------------------------
 
 
