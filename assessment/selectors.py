@@ -7,14 +7,13 @@ import logging
 import statistics
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import cache as memoize
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from ingestion.models import Asset, Tenant
-from ingestion.selectors import MAX_RAW_POINTS, RangeTooLarge, envelope_bucket
+from ingestion.selectors import MAX_RAW_POINTS, RangeTooLarge, bucket_for, raw_within_budget
 from ingestion.timeseries import get_store
 
 from . import conf
@@ -93,10 +92,20 @@ def stale_after_minutes(*, asset: Asset) -> float:
 def stale_after_seconds(*, asset: Asset, newest_event_time: datetime) -> float:
     """``max(stale_after_minutes x 60, 3 x median interval)`` over the 24 h ending at the newest
     event (docs/CONTRACTS.md §12); fewer than 3 events in that window: the minutes alone."""
-    base = stale_after_minutes(asset=asset) * 60.0
     latest = (
         Assessment.objects.filter(asset=asset).order_by("-as_of").values_list("inputs", flat=True).first()
     )
+    return stale_after_seconds_from(asset=asset, newest_event_time=newest_event_time, latest_inputs=latest)
+
+
+def stale_after_seconds_from(
+    *, asset: Asset, newest_event_time: datetime, latest_inputs: dict[str, Any] | None
+) -> float:
+    """``stale_after_seconds`` given the `inputs` of the asset's latest assessment (None: none),
+    for callers that already hold it: the assessment's own figure when it was computed for the
+    same newest event, else read from the store."""
+    base = stale_after_minutes(asset=asset) * 60.0
+    latest = latest_inputs
     if latest and latest.get("newest_event_time") and latest.get("stale_after_s") is not None:
         if parse_rfc3339(latest["newest_event_time"]) == newest_event_time:
             return float(latest["stale_after_s"])
@@ -177,7 +186,9 @@ def asset_health(*, asset: Asset, now: datetime | None = None) -> dict[str, Any]
         }
     stale_after = a.inputs.get("stale_after_s")
     if newest is not None:
-        stale_after = stale_after_seconds(asset=asset, newest_event_time=newest.time)
+        stale_after = stale_after_seconds_from(
+            asset=asset, newest_event_time=newest.time, latest_inputs=a.inputs
+        )
         stale = (now - newest.time).total_seconds() > stale_after
     else:
         stale = True
@@ -212,21 +223,28 @@ def health_history(
 ) -> dict[str, Any]:
     """``health`` points of one asset in ``[start, end)``: raw, or per epoch-aligned bucket the
     mean/min/max/count of the numeric fields (``risk_code`` max = worst level in the bucket).
-    With a point budget the resolution follows the chart's width (``envelope_bucket``)."""
+    With a point budget the resolution follows the chart's width (``raw_within_budget``)."""
     store = get_store()
-
-    @memoize
-    def count_raw() -> int:
-        return store.count(measurement="health", asset_id=asset.asset_id, start=start, end=end)
-
-    bucket = envelope_bucket(resolution=resolution, start=start, end=end, points=points, count_raw=count_raw)
+    raw = raw_within_budget(
+        measurement="health",
+        asset_id=asset.asset_id,
+        start=start,
+        end=end,
+        fields=None,
+        resolution=resolution,
+        points=points,
+    )
+    bucket = (
+        None if raw is not None else bucket_for(resolution=resolution, start=start, end=end, points=points)
+    )
     if bucket is None:
-        n = count_raw()
-        if n > MAX_RAW_POINTS:
-            raise RangeTooLarge(
-                f"{n} raw points in range (at most {MAX_RAW_POINTS}); narrow the range or pass resolution"
-            )
-        raw = store.read(measurement="health", asset_id=asset.asset_id, start=start, end=end)
+        if raw is None:
+            n = store.count(measurement="health", asset_id=asset.asset_id, start=start, end=end)
+            if n > MAX_RAW_POINTS:
+                raise RangeTooLarge(
+                    f"{n} raw points in range (at most {MAX_RAW_POINTS}); narrow the range or pass resolution"
+                )
+            raw = store.read(measurement="health", asset_id=asset.asset_id, start=start, end=end)
         series = [{"time": p.time, "values": {f: p.fields.get(f) for f in HEALTH_RAW_FIELDS}} for p in raw]
     else:
         buckets = store.aggregate(
@@ -285,12 +303,33 @@ def alert_get(*, tenant: Tenant, alert_id: Any) -> Alert | None:
     )
 
 
+def _stale_now(
+    *, asset: Asset, point_time: datetime | None, latest: Assessment | None, now: datetime
+) -> bool:
+    """`stale` of a fleet row (docs/CONTRACTS.md §12). An age within `stale_after_minutes` is
+    never stale whatever the median interval (the limit is the larger of the two), so only the
+    older ones need the latest assessment's figure or the store's 24 h of event times."""
+    if point_time is None:
+        return latest is not None
+    age_s = (now - point_time).total_seconds()
+    if age_s <= stale_after_minutes(asset=asset) * 60.0:
+        return False
+    inputs = None if latest is None else latest.inputs
+    return age_s > stale_after_seconds_from(asset=asset, newest_event_time=point_time, latest_inputs=inputs)
+
+
 def fleet_health(*, tenant: Tenant, now: datetime | None = None) -> dict[str, Any]:
-    """Per active asset: latest health, risk, RUL, stale (now), open alerts; counts per level."""
+    """Per active asset: latest health, risk, RUL, stale (now), open alerts; counts per level.
+
+    A constant number of queries whatever the fleet's size: the assets with their threshold
+    overrides and open-incident counts, their latest assessments, and one InfluxDB query for
+    every asset's newest event; the store is read per asset only for one whose data is older
+    than its `stale_after_minutes` and newer than its latest assessment."""
     now = now or timezone.now()
     latest_id = Assessment.objects.filter(asset=OuterRef("pk")).order_by("-as_of").values("pk")[:1]
     assets = list(
         Asset.objects.filter(tenant=tenant, active=True)
+        .select_related("thresholds")
         .annotate(
             latest_assessment_id=Subquery(latest_id),
             open_alerts=Count("alerts", filter=Q(alerts__state__in=ACTIVE_STATES)),
@@ -308,16 +347,8 @@ def fleet_health(*, tenant: Tenant, now: datetime | None = None) -> dict[str, An
     for asset in assets:
         a = by_id.get(asset.latest_assessment_id)
         point = newest.get(asset.asset_id)
-        if a is None:
-            counts["no_data"] += 1
-            stale = point is not None and (now - point.time).total_seconds() > (
-                stale_after_seconds(asset=asset, newest_event_time=point.time)
-            )
-        else:
-            counts[a.risk_level] += 1
-            stale = point is None or (now - point.time).total_seconds() > stale_after_seconds(
-                asset=asset, newest_event_time=point.time
-            )
+        counts["no_data" if a is None else a.risk_level] += 1
+        stale = _stale_now(asset=asset, point_time=None if point is None else point.time, latest=a, now=now)
         stale_count += int(stale)
         rows.append(
             {

@@ -7,9 +7,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import cache as memoize
 from typing import Any
 
 from django.core.cache import cache
@@ -21,7 +19,7 @@ from django.utils import timezone
 from pdm_project.contract import EVENT_SIGNALS
 
 from .models import ApiToken, Asset, Site, Tenant
-from .timeseries import get_store
+from .timeseries import Point, get_store
 from .tokens import token_digest, token_prefix
 
 logger = logging.getLogger(__name__)
@@ -243,20 +241,26 @@ def bucket_for(
     return timedelta(seconds=int(resolution[:-1]) * _UNIT_S[resolution[-1]])
 
 
-def envelope_bucket(
+def raw_within_budget(
     *,
-    resolution: str,
+    measurement: str,
+    asset_id: str,
     start: datetime,
     end: datetime,
+    fields: list[str] | None,
+    resolution: str,
     points: int | None,
-    count_raw: Callable[[], int],
-) -> timedelta | None:
-    """The bucket of a chart read (CONTRACTS §5.3): with a point budget and `auto`, raw points
-    when the range holds no more raw points than the budget (zoomed in far enough), else the
-    min/max envelope of the smallest ladder step that fits the budget."""
-    if resolution == "auto" and points is not None and count_raw() <= points:
+) -> list[Point] | None:
+    """A chart read's raw answer (CONTRACTS §5.3): with `auto` and a point budget, the raw points
+    when the range holds no more than `points` of them (zoomed in far enough), else None (the
+    min/max envelope of `bucket_for`). One read of at most `points` + 1 rows decides it: no count
+    of the whole range, and when zoomed in the answer is that read."""
+    if resolution != "auto" or points is None:
         return None
-    return bucket_for(resolution=resolution, start=start, end=end, points=points)
+    probe = get_store().read(
+        measurement=measurement, asset_id=asset_id, start=start, end=end, fields=fields, limit=points + 1
+    )
+    return probe if len(probe) <= points else None
 
 
 def series_read(
@@ -270,23 +274,30 @@ def series_read(
     points: int | None = None,
 ) -> dict[str, Any]:
     """Chart series of one asset and measurement: raw points, or mean/min/max/count per
-    epoch-aligned bucket (with `points`, chosen by `envelope_bucket`)."""
+    epoch-aligned bucket (with `points`, chosen by `raw_within_budget`)."""
     store = get_store()
-
-    @memoize
-    def count_raw() -> int:
-        return store.count(measurement=measurement, asset_id=asset.asset_id, start=start, end=end)
-
-    bucket = envelope_bucket(resolution=resolution, start=start, end=end, points=points, count_raw=count_raw)
+    raw = raw_within_budget(
+        measurement=measurement,
+        asset_id=asset.asset_id,
+        start=start,
+        end=end,
+        fields=fields,
+        resolution=resolution,
+        points=points,
+    )
+    bucket = (
+        None if raw is not None else bucket_for(resolution=resolution, start=start, end=end, points=points)
+    )
     if bucket is None:
-        n = count_raw()
-        if n > MAX_RAW_POINTS:
-            raise RangeTooLarge(
-                f"{n} raw points in range (at most {MAX_RAW_POINTS}); narrow the range or pass resolution"
+        if raw is None:
+            n = store.count(measurement=measurement, asset_id=asset.asset_id, start=start, end=end)
+            if n > MAX_RAW_POINTS:
+                raise RangeTooLarge(
+                    f"{n} raw points in range (at most {MAX_RAW_POINTS}); narrow the range or pass resolution"
+                )
+            raw = store.read(
+                measurement=measurement, asset_id=asset.asset_id, start=start, end=end, fields=fields
             )
-        raw = store.read(
-            measurement=measurement, asset_id=asset.asset_id, start=start, end=end, fields=fields
-        )
         series = [{"time": p.time, "values": {f: p.fields.get(f) for f in fields}} for p in raw]
     else:
         buckets = store.aggregate(

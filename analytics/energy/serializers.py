@@ -53,6 +53,30 @@ class EnergyQuerySerializer(QuerySerializer):
         return attrs
 
 
+class EnergyTodayQuerySerializer(QuerySerializer):
+    site = serializers.CharField(
+        required=False, max_length=64, help_text="a site code: only its assets (default: the fleet)"
+    )
+
+
+class EnergyTodayAssetSerializer(serializers.Serializer):
+    asset_id = serializers.CharField()
+    site = serializers.CharField()
+    timezone = serializers.CharField(help_text="the site's time zone, whose midnight starts the day")
+    start = serializers.DateTimeField(help_text="the block holding the site's local midnight (UTC)")
+    end = serializers.DateTimeField(help_text="exclusive: the end of the half-hour holding evaluated_at")
+    energy_kwh = serializers.FloatField(
+        allow_null=True, help_text="energy of [start, end); null when no block of it has data"
+    )
+    covered_h = serializers.FloatField(help_text="hours of [start, end) with data")
+
+
+class EnergyTodaySerializer(serializers.Serializer):
+    evaluated_at = serializers.DateTimeField()
+    site = serializers.CharField(allow_null=True)
+    assets = EnergyTodayAssetSerializer(many=True)
+
+
 class CoverageSerializer(serializers.Serializer):
     period_h = serializers.FloatField()
     assets = serializers.IntegerField()

@@ -18,6 +18,8 @@ from . import selectors, services
 from .serializers import (
     EnergyQuerySerializer,
     EnergySummarySerializer,
+    EnergyTodayQuerySerializer,
+    EnergyTodaySerializer,
     SiteSerializer,
     SiteTariffSerializer,
     TariffPutSerializer,
@@ -80,6 +82,29 @@ class EnergyView(APIView):
         except TimeSeriesUnavailable as exc:
             return error_response(503, f"time-series store unreachable: {exc}", headers={"Retry-After": "30"})
         return Response(EnergySummarySerializer(data).data)
+
+
+class EnergyTodayView(APIView):
+    required_scope = TokenScope.READ
+
+    @extend_schema(
+        parameters=[EnergyTodayQuerySerializer],
+        responses={200: EnergyTodaySerializer, 400: ERROR_RESPONSE, 404: ERROR_RESPONSE, 503: ERROR_RESPONSE},
+        operation_id="energy_today",
+        summary="Each asset's energy of its site's day so far, for the fleet or one site",
+    )
+    def get(self, request: Request) -> Response:
+        query = EnergyTodayQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            data = selectors.energy_today(
+                tenant=request_tenant(request), site_code=query.validated_data.get("site")
+            )
+        except selectors.ScopeNotFound as exc:
+            return error_response(404, str(exc))
+        except TimeSeriesUnavailable as exc:
+            return error_response(503, f"time-series store unreachable: {exc}", headers={"Retry-After": "30"})
+        return Response(EnergyTodaySerializer(data).data)
 
 
 class SiteListView(APIView):

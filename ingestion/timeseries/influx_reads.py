@@ -25,6 +25,15 @@ from .validation import (
 )
 
 LATEST_ASSETS_PER_QUERY = 500
+_REGEX_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def regex_literal(text: str) -> str:
+    """`text` matched literally inside an InfluxQL regex (/.../, RE2 syntax): every character
+    but letters, digits, `_` and `-` as `\\x{hex}`, so no `/`, metacharacter or quote remains."""
+    return "".join(ch if ch in _REGEX_PLAIN else f"\\x{{{ord(ch):x}}}" for ch in text)
+
+
 AGGREGATES = ("mean", "min", "max", "count")
 
 
@@ -110,6 +119,38 @@ class InfluxReads:
             points.extend(self._rows_to_points(measurement, asset_id, fragment))
         return points
 
+    def read_assets(
+        self,
+        *,
+        measurement: str,
+        asset_ids: Sequence[str],
+        start: datetime,
+        end: datetime,
+        fields: Sequence[str] | None = None,
+    ) -> dict[str, list[Point]]:
+        """`GROUP BY asset_id`: one query per LATEST_ASSETS_PER_QUERY assets."""
+        measurement = check_measurement_name(measurement)
+        assets = check_asset_ids(asset_ids)
+        names = check_field_names(fields)
+        start_us, end_us = to_micros(start, "start"), to_micros(end, "end")
+        out: dict[str, list[Point]] = {}
+        if start_us >= end_us:
+            return out
+        params: dict[str, object] = {"start": start_us * 1000, "end": end_us * 1000}
+        for i in range(0, len(assets), LATEST_ASSETS_PER_QUERY):
+            group = assets[i : i + LATEST_ASSETS_PER_QUERY]
+            statement = (
+                f"SELECT {self._select_list(names)} FROM {self._source(measurement)} "  # noqa: S608 - validated identifiers, values bound
+                f"WHERE asset_id =~ /^(?:{'|'.join(regex_literal(a) for a in group)})$/ "
+                "AND time >= $start AND time < $end GROUP BY asset_id ORDER BY time ASC"
+            )
+            wanted = set(group)
+            for fragment in self._query(statement, params, chunked=True):
+                asset_id = (fragment.get("tags") or {}).get("asset_id")
+                if asset_id in wanted:
+                    out.setdefault(asset_id, []).extend(self._rows_to_points(measurement, asset_id, fragment))
+        return out
+
     def read_column(
         self, *, measurement: str, asset_id: str, start: datetime, end: datetime, field: str
     ) -> tuple[list[int], list[FieldValue]]:
@@ -159,8 +200,10 @@ class InfluxReads:
             return result
         for i in range(0, len(assets), LATEST_ASSETS_PER_QUERY):
             group = assets[i : i + LATEST_ASSETS_PER_QUERY]
-            params: dict[str, object] = {f"a{j}": asset for j, asset in enumerate(group)}
-            where = f"({' OR '.join(f'asset_id = ${key}' for key in params)})"
+            # one regular expression instead of an OR of bound equalities: influxd plans 500
+            # ORed tag conditions about seven times slower than one anchored alternation
+            params: dict[str, object] = {}
+            where = f"asset_id =~ /^(?:{'|'.join(regex_literal(asset) for asset in group)})$/"
             if start_us is not None:
                 where += " AND time >= $start"
                 params["start"] = start_us * 1000

@@ -9,6 +9,7 @@ import type {
   Columns,
   EnergyBucketName,
   EnergySummary,
+  EnergyToday,
   FleetHealth,
   Profile,
   ReportDelivery,
@@ -217,6 +218,8 @@ export const api = {
   /** Energy KPIs, cost breakdown, coverage and billing months of a scope and period (CONTRACTS §18.9). */
   energy: (scope: "fleet" | "site" | "asset", id: string | undefined, start: string, end: string, bucket: EnergyBucketName) =>
     conditional<EnergySummary>("/api/v1/energy" + query({ scope, id, start, end, bucket })),
+  /** Every asset's energy since its site's local midnight, for the fleet or one site, in one request. */
+  energyToday: (site?: string) => conditional<EnergyToday>("/api/v1/energy/today" + query({ site })),
   sites: () => json<SiteSettings[]>("GET", "/api/v1/sites"),
   /** Every tariff version of a site (admin scope). */
   tariff: (code: string) => json<SiteTariff>("GET", `/api/v1/sites/${enc(code)}/tariff`),

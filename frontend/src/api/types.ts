@@ -319,6 +319,13 @@ export interface EnergySummary {
   billing_months: BillingMonth[];
 }
 
+/** GET /api/v1/energy/today (CONTRACTS §18.9): each asset's energy of its site's day so far. */
+export interface EnergyToday {
+  evaluated_at: string;
+  site: string | null;
+  assets: { asset_id: string; site: string; timezone: string; start: string; end: string; energy_kwh: number | null; covered_h: number }[];
+}
+
 export interface SiteSettings {
   code: string;
   name: string;

@@ -1,5 +1,5 @@
 // Fleet: how many machines at each risk, and every machine of the chosen site(s), worst first.
-import { useEffect, useMemo, useState } from "react";
+import { memo, useEffect, useMemo, useState } from "react";
 import { Link } from "react-router";
 import { api } from "../api/client";
 import type { Asset, FleetAsset, FleetHealth, RiskLevel } from "../api/types";
@@ -8,8 +8,8 @@ import { Rul } from "../components/Rul";
 import { ErrorNote, Loading } from "../components/Status";
 import { ASSET_TYPES } from "../format/labels";
 import { fmt } from "../format/numbers";
-import { age, fmtTime } from "../format/time";
-import { useEnergyToday } from "../state/useEnergyToday";
+import { age, fmtTime, type Zone } from "../format/time";
+import { type EnergyToday, useEnergyToday } from "../state/useEnergyToday";
 import { useResource } from "../state/useResource";
 import { useLayout } from "./context";
 
@@ -67,33 +67,41 @@ export function Fleet() {
       location: meta.get(r.asset_id)?.location ?? "",
     }));
   }, [fleet.data]);
-  const zoneOf = useMemo(() => new Map(page.sites.map((s) => [s.name, s.time_zone])), [page.sites]);
-  const energyAssets = useMemo(
-    () => base.filter((r) => !page.site || r.site === page.site.name).map((r) => ({ asset_id: r.asset_id, timeZone: zoneOf.get(r.site) ?? "UTC" })),
-    [base, page.site, zoneOf],
-  );
-  const energyToday = useEnergyToday(energyAssets);
+  // asked once the table is shown (the effect runs after its first paint): never holds the rows up
+  const energyToday = useEnergyToday(page.site?.name, fleet.data !== null);
   const rows: Row[] = useMemo(
     () =>
       base.map((r) => {
-        const e = energyToday.get(r.asset_id);
+        const e = energyToday.value(r.asset_id);
         return { ...r, energy_today_kwh: typeof e === "number" ? e : null };
       }),
     [base, energyToday],
   );
 
-  const siteRows = page.site ? rows.filter((r) => r.site === page.site!.name) : rows;
-  const shown = siteRows
-    .filter((r) => {
-      if (risk === "no_data" ? r.risk_level !== null : risk && r.risk_level !== risk) return false;
-      if (staleOnly && !r.stale) return false;
-      if (withIncidents && r.open_alerts === 0) return false;
-      const q = text.trim().toLowerCase();
-      return !q || `${r.asset_id} ${r.name} ${r.location} ${r.asset_type}`.toLowerCase().includes(q);
-    })
-    .sort((a, b) => compare(a, b, sort.key) * sort.dir || compare(a, b, "asset_id"));
-  const groups = new Map<string, Row[]>();
-  for (const r of shown) groups.set(r.site, [...(groups.get(r.site) ?? []), r]);
+  const siteRows = useMemo(() => (page.site ? rows.filter((r) => r.site === page.site!.name) : rows), [rows, page.site]);
+  const groups = useMemo(() => {
+    const q = text.trim().toLowerCase();
+    const shown = siteRows
+      .filter((r) => {
+        if (risk === "no_data" ? r.risk_level !== null : risk && r.risk_level !== risk) return false;
+        if (staleOnly && !r.stale) return false;
+        if (withIncidents && r.open_alerts === 0) return false;
+        return !q || `${r.asset_id} ${r.name} ${r.location} ${r.asset_type}`.toLowerCase().includes(q);
+      })
+      .sort((a, b) => compare(a, b, sort.key) * sort.dir || compare(a, b, "asset_id"));
+    const bySite = new Map<string, Row[]>();
+    for (const r of shown) {
+      const list = bySite.get(r.site);
+      if (list) list.push(r);
+      else bySite.set(r.site, [r]);
+    }
+    return bySite;
+  }, [siteRows, text, risk, staleOnly, withIncidents, sort]);
+  const shownCount = [...groups.values()].reduce((n, list) => n + list.length, 0);
+  // ages move on with the clock: rows redraw once a minute, not on every render
+  const minute = Math.floor(Date.now() / 60_000);
+  const zoneKey = page.zone.kind === "site" ? `site:${page.zone.timeZone}` : "utc";
+  const zone = useMemo(() => page.zone, [zoneKey]); // eslint-disable-line
 
   if (fleet.error && !fleet.data) return <ErrorNote error={fleet.error} />;
   if (!fleet.data) return <Loading what="the fleet" />;
@@ -179,7 +187,7 @@ export function Fleet() {
           <input type="checkbox" checked={staleOnly} onChange={(e) => setStaleOnly(e.target.checked)} /> Stale only
         </label>
         <span className="muted small" aria-live="polite">
-          {shown.length} of {siteRows.length} assets
+          {shownCount} of {siteRows.length} assets
         </span>
       </section>
       <div className="table-wrap">
@@ -195,51 +203,64 @@ export function Fleet() {
                 </th>
               </tr>
               {list.map((r) => (
-                <tr key={r.asset_id} data-asset={r.asset_id}>
-                  <td>
-                    <Link to={`/assets/${encodeURIComponent(r.asset_id)}${window.location.search}`} className="asset-link">
-                      <strong>{r.asset_id}</strong>
-                    </Link>
-                    <div className="muted small">
-                      {r.name}
-                      {r.location ? ` · ${r.location}` : ""}
-                    </div>
-                  </td>
-                  <td>{ASSET_TYPES[r.asset_type] ?? r.asset_type}</td>
-                  <td className="num" data-field="health">
-                    {fmt(r.health_score, "health")}
-                  </td>
-                  <td data-field="risk">
-                    <RiskBadge level={r.risk_level} stale={r.stale} />
-                  </td>
-                  <td className="num" data-field="rul">
-                    <Rul days={r.rul_days} interval={r.rul_interval} reason={r.rul_reason} />
-                  </td>
-                  <td className="num" data-field="open_alerts">
-                    {r.open_alerts > 0 ? (
-                      <Link to={`/incidents?asset=${encodeURIComponent(r.asset_id)}`}>{r.open_alerts}</Link>
-                    ) : (
-                      <span className="muted">0</span>
-                    )}
-                  </td>
-                  <td data-field="last_data">
-                    <span title={r.newest_event_time ?? undefined}>{fmtTime(r.newest_event_time, page.zone)}</span>
-                    <div className="small">
-                      {r.stale ? <span className="badge badge-stale">Stale</span> : <span className="muted">{age(r.newest_event_time, Date.now())}</span>}
-                      {r.baseline_missing && r.risk_level && <span className="badge badge-none">No baseline</span>}
-                    </div>
-                  </td>
-                  <td className="num" data-field="energy_today" data-period={energyToday.period(r.asset_id)}>
-                    {energyToday.get(r.asset_id) === "error" ? <span className="muted">unavailable</span> : energyToday.has(r.asset_id) ? fmt(r.energy_today_kwh, "kwh") : <span className="muted">…</span>}
-                    <div className="muted small">since 00:00 site time</div>
-                  </td>
-                </tr>
+                <FleetRow key={r.asset_id} row={r} zone={zone} search={window.location.search} energy={energyToday} minute={minute} />
               ))}
             </tbody>
           ))}
         </table>
-        {shown.length === 0 && <p className="status">No asset matches these filters.</p>}
+        {shownCount === 0 && <p className="status">No asset matches these filters.</p>}
       </div>
     </div>
   );
 }
+
+interface FleetRowProps {
+  row: Row;
+  zone: Zone;
+  search: string;
+  energy: EnergyToday;
+  /** The current minute: the row's data age is redrawn when it changes. */
+  minute: number;
+}
+
+/** One machine of the table; memoised, so a sort or a filter moves rows without redrawing them. */
+const FleetRow = memo(function FleetRow({ row: r, zone, search, energy }: FleetRowProps) {
+  const e = energy.value(r.asset_id);
+  return (
+    <tr data-asset={r.asset_id}>
+      <td>
+        <Link to={`/assets/${encodeURIComponent(r.asset_id)}${search}`} className="asset-link">
+          <strong>{r.asset_id}</strong>
+        </Link>
+        <div className="muted small">
+          {r.name}
+          {r.location ? ` · ${r.location}` : ""}
+        </div>
+      </td>
+      <td>{ASSET_TYPES[r.asset_type] ?? r.asset_type}</td>
+      <td className="num" data-field="health">
+        {fmt(r.health_score, "health")}
+      </td>
+      <td data-field="risk">
+        <RiskBadge level={r.risk_level} stale={r.stale} />
+      </td>
+      <td className="num" data-field="rul">
+        <Rul days={r.rul_days} interval={r.rul_interval} reason={r.rul_reason} />
+      </td>
+      <td className="num" data-field="open_alerts">
+        {r.open_alerts > 0 ? <Link to={`/incidents?asset=${encodeURIComponent(r.asset_id)}`}>{r.open_alerts}</Link> : <span className="muted">0</span>}
+      </td>
+      <td data-field="last_data">
+        <span title={r.newest_event_time ?? undefined}>{fmtTime(r.newest_event_time, zone)}</span>
+        <div className="small">
+          {r.stale ? <span className="badge badge-stale">Stale</span> : <span className="muted">{age(r.newest_event_time, Date.now())}</span>}
+          {r.baseline_missing && r.risk_level && <span className="badge badge-none">No baseline</span>}
+        </div>
+      </td>
+      <td className="num" data-field="energy_today" data-period={energy.period(r.asset_id)}>
+        {e === "error" ? <span className="muted">unavailable</span> : e === undefined ? <span className="muted">…</span> : fmt(e, "kwh")}
+        <div className="muted small">since 00:00 site time</div>
+      </td>
+    </tr>
+  );
+});

@@ -259,6 +259,33 @@ def test_descending_reads_with_a_limit_return_the_newest_first(store):
     assert [p.fields["n"] for p in oldest] == [0, 1]
 
 
+# --- read_assets ---------------------------------------------------------------------------
+
+
+def test_read_assets_returns_each_assets_points_of_the_range_like_read(store):
+    points = [
+        pt(a, T0 + timedelta(minutes=k), n=k, **({"x": 1.0} if k % 2 else {}))
+        for a in ("M-1", "a.b", "M-3")
+        for k in range(6)
+    ]
+    store.write([*points, pt("aXb", T0, n=-1), pt("M-1", T0, "scores", n=-2)])
+    start, end = T0 + timedelta(minutes=1), T0 + timedelta(minutes=5)
+
+    got = store.read_assets(measurement="events", asset_ids=["M-1", "a.b", "M-404"], start=start, end=end)
+    with_field = store.read_assets(
+        measurement="events", asset_ids=["M-1", "M-3"], start=start, end=end, fields=["x"]
+    )
+
+    assert got == {
+        a: store.read(measurement="events", asset_id=a, start=start, end=end) for a in ("M-1", "a.b")
+    }
+    assert [p.fields["n"] for p in got["a.b"]] == [1, 2, 3, 4]
+    assert {a: [(p.time, p.fields) for p in ps] for a, ps in with_field.items()} == {
+        a: [(T0 + timedelta(minutes=k), {"x": 1.0}) for k in (1, 3)] for a in ("M-1", "M-3")
+    }
+    assert store.read_assets(measurement="events", asset_ids=["M-1"], start=end, end=start) == {}
+
+
 # --- latest --------------------------------------------------------------------------------
 
 
@@ -331,6 +358,17 @@ def test_latest_answers_for_many_assets_at_once(store):
 
     assert sorted(got) == assets
     assert {p.fields["n"] for p in got.values()} == {1}
+
+
+def test_latest_matches_asset_ids_literally_whatever_their_characters(store):
+    # InfluxDB selects the assets with one regular expression: no id may act as a pattern
+    odd = ["a.b", "x/y", "r|s", "star*", "(par)", "$d", "q'x", 'd"q', "back\\slash", "sp ace", "ü-1", "^c$"]
+    store.write([pt(a, T0 + timedelta(seconds=k), n=k) for k, a in enumerate(odd)])
+    store.write([pt("aXb", T0, n=-1), pt("starrr", T0, n=-1), pt("back\\\\slash", T0, n=-1)])
+
+    got = store.latest(measurement="events", asset_ids=[*odd, "a", "s"])
+
+    assert {a: p.fields["n"] for a, p in got.items()} == {a: k for k, a in enumerate(odd)}
 
 
 # --- aggregate -----------------------------------------------------------------------------

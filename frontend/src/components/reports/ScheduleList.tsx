@@ -1,9 +1,10 @@
-// The tenant's report schedules: enable or disable, delete, and each one's delivery history.
+// The tenant's report schedules: edit, enable or disable, delete, and each one's delivery history.
 import { useState } from "react";
 import { api, ApiError } from "../../api/client";
 import type { ReportDelivery, ReportSchedule } from "../../api/types";
 import { fmtTime, type Zone } from "../../format/time";
 import { DELIVERY_STATUS, FORMATS, PERIOD_RULE, scopeLabel } from "./labels";
+import { ScheduleForm } from "./ScheduleForm";
 
 export function DeliveryTable({ deliveries, zone }: { deliveries: ReportDelivery[]; zone: Zone }) {
   if (deliveries.length === 0) return <p className="muted">No delivery yet.</p>;
@@ -51,6 +52,7 @@ function Deliveries({ schedule }: { schedule: ReportSchedule }) {
 
 export function ScheduleRow({ schedule, onChanged }: { schedule: ReportSchedule; onChanged: () => void }) {
   const [error, setError] = useState<string | null>(null);
+  const [editing, setEditing] = useState(false);
   const act = (call: () => Promise<unknown>) => async () => {
     setError(null);
     try {
@@ -71,6 +73,9 @@ export function ScheduleRow({ schedule, onChanged }: { schedule: ReportSchedule;
       </p>
       <p className="muted">To: {schedule.recipients.join(", ")}</p>
       <p>
+        <button type="button" className="btn" aria-label={`Edit ${label}`} aria-expanded={editing} onClick={() => setEditing(!editing)}>
+          Edit
+        </button>{" "}
         <button
           type="button"
           className="btn"
@@ -94,6 +99,16 @@ export function ScheduleRow({ schedule, onChanged }: { schedule: ReportSchedule;
         <p role="alert" className="status status-error">
           {error}
         </p>
+      )}
+      {editing && (
+        <ScheduleForm
+          schedule={schedule}
+          onCancel={() => setEditing(false)}
+          onSaved={() => {
+            setEditing(false);
+            onChanged();
+          }}
+        />
       )}
       <Deliveries schedule={schedule} />
     </li>

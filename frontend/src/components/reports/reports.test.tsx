@@ -161,6 +161,92 @@ describe("Schedules", () => {
   });
 });
 
+const schedule = {
+  id: 7, name: "Daily fleet", scope: "fleet", scope_id: "", period_rule: "previous_week", formats: "pdf",
+  recipients: ["plant@example.com"], enabled: true, run_at: "06:30", cron: "", timezone: "Asia/Kolkata",
+  created_by: "maya", created_at: "2026-03-01T00:00:00Z", updated_at: "2026-03-01T00:00:00Z", last_delivery: null,
+};
+const answer = (body: unknown, status = 200) =>
+  new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+
+/** A server of one schedule: the list, and what PATCH and DELETE answer. */
+function scheduleServer(write: (method: string, body: unknown) => Response) {
+  const calls: { method: string; url: string; body: unknown }[] = [];
+  const fetch = vi.fn(async (url: string, init?: RequestInit) => {
+    const method = init?.method ?? "GET";
+    const body = init?.body ? JSON.parse(String(init.body)) : undefined;
+    calls.push({ method, url, body });
+    if (method === "GET") return answer([schedule]);
+    return write(method, body);
+  });
+  vi.stubGlobal("fetch", fetch);
+  return calls;
+}
+
+describe("Editing a schedule", () => {
+  it("opens the schedule's values, sends only what changed and reloads the list", async () => {
+    const calls = scheduleServer(() => answer(schedule));
+    render(<Schedules profile={profile("manager", ["view", "reports", "schedules"])} />);
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Edit Daily fleet" }));
+    const form = screen.getByRole("form", { name: "Edit Daily fleet" });
+    expect(within(form).getByLabelText(/^Recipients/)).toHaveValue("plant@example.com");
+    expect(within(form).getByLabelText(/^Period/)).toHaveValue("previous_week");
+    expect(within(form).getByLabelText(/^Formats/)).toHaveValue("pdf");
+    await user.type(within(form).getByLabelText(/^Recipients/), ", ops@example.com");
+    await user.selectOptions(within(form).getByLabelText(/^Formats/), "both");
+    await user.clear(within(form).getByLabelText(/^Run at/));
+    await user.type(within(form).getByLabelText(/^Run at/), "07:15");
+    await user.click(within(form).getByLabelText(/Enabled/));
+    await user.click(within(form).getByRole("button", { name: "Save changes" }));
+
+    await vi.waitFor(() => expect(screen.queryByRole("form", { name: "Edit Daily fleet" })).toBeNull());
+    const patch = calls.filter((c) => c.method === "PATCH");
+    expect(patch).toEqual([
+      {
+        method: "PATCH",
+        url: "/api/v1/report-schedules/7",
+        body: { formats: "both", recipients: ["plant@example.com", "ops@example.com"], enabled: false, run_at: "07:15" },
+      },
+    ]);
+    expect(calls.filter((c) => c.method === "GET")).toHaveLength(2); // the list again after the save
+  });
+
+  it("shows the server's 400 beside the field and keeps the form and its values", async () => {
+    scheduleServer(() =>
+      answer({ detail: "invalid schedule", errors: [{ field: "cron", message: "cron: 5 fields expected, got 2" }] }, 400),
+    );
+    render(<Schedules profile={profile("manager", ["view", "reports", "schedules"])} />);
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Edit Daily fleet" }));
+    const form = screen.getByRole("form", { name: "Edit Daily fleet" });
+    await user.type(within(form).getByLabelText(/^Cron/), "0 7");
+    await user.click(within(form).getByRole("button", { name: "Save changes" }));
+
+    const cron = (await within(form).findByText("cron: 5 fields expected, got 2")).closest("label")!;
+    expect(within(cron).getByRole("textbox")).toHaveValue("0 7");
+    expect(screen.getByRole("form", { name: "Edit Daily fleet" })).toBeInTheDocument();
+  });
+
+  it("cancels without a request, deletes after confirmation and disables", async () => {
+    const calls = scheduleServer((method) => (method === "DELETE" ? answer(null, 204) : answer({ ...schedule, enabled: false })));
+    vi.stubGlobal("confirm", vi.fn(() => true));
+    render(<Schedules profile={profile("manager", ["view", "reports", "schedules"])} />);
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Edit Daily fleet" }));
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("form", { name: "Edit Daily fleet" })).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Disable Daily fleet" }));
+    await user.click(screen.getByRole("button", { name: "Delete Daily fleet" }));
+
+    await vi.waitFor(() => expect(calls.filter((c) => c.method !== "GET")).toHaveLength(2));
+    expect(calls.filter((c) => c.method !== "GET")).toEqual([
+      { method: "PATCH", url: "/api/v1/report-schedules/7", body: { enabled: false } },
+      { method: "DELETE", url: "/api/v1/report-schedules/7", body: undefined },
+    ]);
+  });
+});
+
 describe("DeliveryTable", () => {
   it("shows each delivery's status in words, attempts, error and sent time", () => {
     const d = (extra: Partial<ReportDelivery>): ReportDelivery => ({
