@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import transaction
 
+from ingestion.handoff import AssetSpan, spans_of_points
 from ingestion.models import Asset, AssetType, Foundation, IsoGroup, Phase, Tenant
 from ingestion.timeseries import get_store
 from ingestion.timeseries.base import FieldValue, Point
@@ -36,6 +37,7 @@ class LoadResult:
     shift_weeks: int
     written: int
     beyond_retention: int
+    spans: tuple[AssetSpan, ...] = ()  # what was written, for the hand-off to the pipeline
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -122,4 +124,9 @@ def meter_load(
     with transaction.atomic():
         for k in range(0, len(points), WRITE_CHUNK):
             written += store.write(points[k : k + WRITE_CHUNK])
-    return LoadResult(shift_weeks=shift_weeks, written=written, beyond_retention=len(hourly) - len(points))
+    return LoadResult(
+        shift_weeks=shift_weeks,
+        written=written,
+        beyond_retention=len(hourly) - len(points),
+        spans=tuple(spans_of_points(points)),
+    )
