@@ -18,32 +18,69 @@ import pandas as pd
 from .validate import HOUR_US
 
 CIVIL_TZ = "Europe/Paris"
+SUB_METERS = ("sub_metering_1_wh", "sub_metering_2_wh", "sub_metering_3_wh")
+OUTPUT = (
+    "active_power_kw",
+    "energy_kwh",
+    "reactive_power_kvar",
+    "voltage_v",
+    "current_a",
+    *SUB_METERS,
+    "minutes_covered",
+)
+
+
+def _per_hour(slot: np.ndarray, x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of the non-missing values and their count, per hour slot."""
+    present = ~np.isnan(x)
+    return (
+        np.bincount(slot, weights=np.where(present, x, 0.0), minlength=n),
+        np.bincount(slot, weights=present, minlength=n),
+    )
 
 
 def hourly_series(good: pd.DataFrame) -> pd.DataFrame:
-    valid = good[good["active_power_kw"].notna()]
-    hour_us = (valid["time_us"].to_numpy() // HOUR_US) * HOUR_US
-    grouped = valid.assign(hour_us=hour_us).groupby("hour_us", sort=True)
-    out = pd.DataFrame(
-        {
-            "active_power_kw": grouped["active_power_kw"].mean(),
-            "energy_kwh": grouped["active_power_kw"].sum() / 60.0,
-            "reactive_power_kvar": grouped["reactive_power_kw"].mean(),
-            "voltage_v": grouped["voltage_v"].mean(),
-            "current_a": grouped["current_a"].mean(),
-            "sub_metering_1_wh": grouped["sub_metering_1_wh"].sum(),
-            "sub_metering_2_wh": grouped["sub_metering_2_wh"].sum(),
-            "sub_metering_3_wh": grouped["sub_metering_3_wh"].sum(),
-            "minutes_covered": grouped["active_power_kw"].count().astype("int64"),
+    """One row per hour with at least one minute that has an active power. Means and sums
+    skip missing values (an hour's voltage is the mean of the minutes that have one)."""
+    p_all = good["active_power_kw"].to_numpy()
+    valid = ~np.isnan(p_all)
+    hour = good["time_us"].to_numpy()[valid] // HOUR_US
+    columns = {}
+    if len(hour):
+        first = int(hour.min())
+        slot = hour - first
+        n = int(slot.max()) + 1
+        covered = np.bincount(slot, minlength=n)
+        hours = np.flatnonzero(covered)
+        sums = {}
+        for name in ("active_power_kw", "reactive_power_kw", "voltage_v", "current_a", *SUB_METERS):
+            total, count = _per_hour(slot, good[name].to_numpy()[valid], n)
+            sums[name] = (total[hours], count[hours])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = {k: np.where(c > 0, t / np.maximum(c, 1), np.nan) for k, (t, c) in sums.items()}
+        columns = {
+            "active_power_kw": mean["active_power_kw"],
+            "energy_kwh": sums["active_power_kw"][0] / 60.0,
+            "reactive_power_kvar": mean["reactive_power_kw"],
+            "voltage_v": mean["voltage_v"],
+            "current_a": mean["current_a"],
+            **{name: sums[name][0] for name in SUB_METERS},
+            "minutes_covered": covered[hours].astype("int64"),
         }
-    )
-    times = pd.to_datetime(out.index.to_numpy(), unit="us", utc=True)
+        hour_us = (hours + first) * HOUR_US
+    else:
+        columns = {name: np.array([], dtype="float64") for name in OUTPUT[:-1]}
+        columns["minutes_covered"] = np.array([], dtype="int64")
+        hour_us = np.array([], dtype="int64")
+    out = pd.DataFrame(columns)
+    times = pd.to_datetime(hour_us, unit="us", utc=True)
     out.insert(0, "time", times)
     local = times.tz_convert(CIVIL_TZ)
     years = range(int(local.year.min()), int(local.year.max()) + 1) if len(local) else []
     french = holidays.country_holidays("FR", years=years)
+    day = local.normalize().tz_localize(None).to_numpy().astype("datetime64[D]")
     out["hour_local"] = local.hour.astype("int64")
     out["day_of_week"] = local.day_of_week.astype("int64")
     out["is_weekend"] = (local.day_of_week >= 5).astype("int64")
-    out["is_holiday"] = np.fromiter((d in french for d in local.date), dtype="int64", count=len(local))
-    return out.reset_index(drop=True)
+    out["is_holiday"] = np.isin(day, np.array(sorted(french), dtype="datetime64[D]")).astype("int64")
+    return out

@@ -94,10 +94,17 @@ def uci_import(
     marks["parquet"] = time.perf_counter()
     outcome = ImportOutcome(fetch=fetched, report=validated.report, hourly_rows=len(hourly), outputs=outputs)
     if asset is not None:
+        from ingestion.handoff import events_handoff
+
         from .load import meter_load
 
         outcome.load = meter_load(hourly=hourly, asset=asset, shift_weeks=shift_weeks, now=now)
-    marks["store"] = time.perf_counter()
+        marks["store"] = time.perf_counter()
+        # As ingest does: the pipeline computes the meter's features (the energy gap rule) and
+        # the hourly energy rollups the energy figures are read from (CONTRACTS §18). With a
+        # broker this queues a worker run; without one (eager) it runs here.
+        events_handoff(list(outcome.load.spans))
+        marks["pipeline"] = time.perf_counter()
     keys = list(marks)
     outcome.timings_s = {k: round(marks[k] - marks[keys[i - 1]], 3) for i, k in enumerate(keys) if i}
     return outcome

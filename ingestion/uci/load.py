@@ -10,6 +10,7 @@ retention are written; the parquet files keep the original times.
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,9 +23,10 @@ import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import transaction
 
+from ingestion.handoff import AssetSpan, spans_of_points
 from ingestion.models import Asset, AssetType, Foundation, IsoGroup, Phase, Tenant
 from ingestion.timeseries import get_store
-from ingestion.timeseries.base import Point
+from ingestion.timeseries.base import FieldValue, Point
 
 WRITE_CHUNK = 5000
 _NS = uuid.UUID("6f1c7d0e-0b5e-4d43-9a53-2f2a2b7c0e11")
@@ -35,6 +37,7 @@ class LoadResult:
     shift_weeks: int
     written: int
     beyond_retention: int
+    spans: tuple[AssetSpan, ...] = ()  # what was written, for the hand-off to the pipeline
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -86,19 +89,17 @@ def meter_points(hourly: pd.DataFrame, *, asset_id: str, shift_weeks: int) -> li
         pf = np.where(s > 0, p / s, np.nan)
     shift = timedelta(weeks=shift_weeks)
     times = [t.to_pydatetime() + shift for t in hourly["time"]]
-    v = hourly["voltage_v"].to_numpy(dtype=float)
-    i = hourly["current_a"].to_numpy(dtype=float)
+    values = {
+        "voltage_v": hourly["voltage_v"].to_numpy(dtype=float).tolist(),
+        "current_a": hourly["current_a"].to_numpy(dtype=float).tolist(),
+        "power_kw": p.tolist(),
+        "reactive_power_kvar": q.tolist(),
+        "apparent_power_kva": s.tolist(),
+        "power_factor": pf.tolist(),
+    }
     points = []
     for k, t in enumerate(times):
-        fields = {
-            "voltage_v": v[k],
-            "current_a": i[k],
-            "power_kw": p[k],
-            "reactive_power_kvar": q[k],
-            "apparent_power_kva": s[k],
-            "power_factor": pf[k],
-        }
-        fields = {n: float(x) for n, x in fields.items() if np.isfinite(x)}
+        fields: dict[str, FieldValue] = {n: v[k] for n, v in values.items() if math.isfinite(v[k])}
         fields["event_id"] = str(uuid.uuid5(_NS, f"{asset_id}|{t.isoformat()}"))
         points.append(Point("events", asset_id, t, fields))
     return points
@@ -107,16 +108,25 @@ def meter_points(hourly: pd.DataFrame, *, asset_id: str, shift_weeks: int) -> li
 def meter_load(
     *, hourly: pd.DataFrame, asset: Asset, shift_weeks: int | None, now: datetime | None = None
 ) -> LoadResult:
+    """Write the hours that, once shifted, fall inside the raw retention and not after ``now``;
+    only those are turned into points."""
     now = now or datetime.now(UTC)
     if shift_weeks is None:
         shift_weeks = auto_shift_weeks(hourly["time"].iloc[-1], now)
-    points = meter_points(hourly, asset_id=asset.asset_id, shift_weeks=shift_weeks)
+    shifted = hourly["time"] + pd.Timedelta(weeks=shift_weeks)
     retention = settings.RAW_RETENTION
-    oldest = now - retention if retention is not None else None
-    keep = [pt for pt in points if (oldest is None or pt.time >= oldest) and pt.time <= now]
+    keep = shifted <= pd.Timestamp(now)
+    if retention is not None:
+        keep &= shifted >= pd.Timestamp(now - retention)
+    points = meter_points(hourly[keep], asset_id=asset.asset_id, shift_weeks=shift_weeks)
     store = get_store()
     written = 0
     with transaction.atomic():
-        for k in range(0, len(keep), WRITE_CHUNK):
-            written += store.write(keep[k : k + WRITE_CHUNK])
-    return LoadResult(shift_weeks=shift_weeks, written=written, beyond_retention=len(points) - len(keep))
+        for k in range(0, len(points), WRITE_CHUNK):
+            written += store.write(points[k : k + WRITE_CHUNK])
+    return LoadResult(
+        shift_weeks=shift_weeks,
+        written=written,
+        beyond_retention=len(hourly) - len(points),
+        spans=tuple(spans_of_points(points)),
+    )

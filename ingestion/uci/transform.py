@@ -12,17 +12,17 @@ stores nothing. Pure pandas: no Django.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 HEADER = [
@@ -51,6 +51,7 @@ VALUE_COLUMNS = list(COLUMNS.values())
 # March and October changes): French standard time all year (docs/uci-import.md).
 SOURCE_OFFSET = timezone(timedelta(hours=1))
 CHUNK_ROWS = 500_000
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 class MalformedInput(ValueError):
@@ -144,29 +145,82 @@ def _read_strings(path: Path, limit: int | None, chunk_rows: int) -> None:
             raise MalformedInput(None, "$", f"cannot parse the file: {str(exc).strip()}") from exc
 
 
-def _batch_frame(batch: pa.RecordBatch, first_line: int) -> pd.DataFrame | None:
-    """A typed frame of one batch, or None when a date or time does not parse exactly."""
-    date, clock = batch.column(0), batch.column(1)
-    stamp = pc.strptime(
-        pc.binary_join_element_wise(date, clock, " "),
-        format="%d/%m/%Y %H:%M:%S",
-        unit="s",
-        error_is_null=True,
-    )
-    if stamp.null_count:
+_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_CLOCK = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})")
+
+
+def _date_s(text: str) -> int | None:
+    """Seconds since the epoch of ``d/m/yyyy`` at 00:00, or None (31/2 included: no roll-over)."""
+    match = _DATE.fullmatch(text)
+    if match is None:
         return None
-    # strptime rolls 31/2 over to 3/3: the day written must be the day parsed.
-    day = pc.cast(pc.list_element(pc.split_pattern(date, "/"), 0), pa.int64())
-    if not pc.all(pc.equal(day, pc.day(stamp))).as_py():
+    day, month, year = (int(g) for g in match.groups())
+    try:
+        ordinal = date(year, month, day).toordinal()
+    except ValueError:
         return None
-    seconds = pc.cast(stamp, pa.int64()).to_numpy(zero_copy_only=False)
-    frame = {
-        "time_us": (seconds - 3600) * 1_000_000,  # UTC+01:00 wall time -> UTC
-        "line": np.arange(first_line, first_line + batch.num_rows, dtype="int64"),
-    }
+    return (ordinal - _EPOCH_ORDINAL) * 86_400
+
+
+def _clock_s(text: str) -> int | None:
+    """Seconds after midnight of ``hh:mm:ss``, or None."""
+    match = _CLOCK.fullmatch(text)
+    if match is None:
+        return None
+    hour, minute, second = (int(g) for g in match.groups())
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return hour * 3600 + minute * 60 + second
+
+
+def _seconds(
+    column: pa.DictionaryArray, parse: Callable[[str], int | None], known: dict[str, int | None]
+) -> np.ndarray | None:
+    """Each row's parsed value, parsing only the distinct strings the rows use (a day has 1,440
+    rows, a time of day one per day): ``known`` carries them from batch to batch. None when one
+    string does not parse."""
+    rows = column.indices.to_numpy(zero_copy_only=False)
+    used = np.bincount(rows, minlength=len(column.dictionary)) > 0
+    values = np.zeros(len(used), dtype="int64")
+    for k, word in enumerate(column.dictionary.to_pylist()):
+        if not used[k]:
+            continue
+        if word not in known:
+            known[word] = parse(word)
+        value = known[word]
+        if value is None:
+            return None
+        values[k] = value
+    return values[rows]
+
+
+def _batch_columns(
+    batch: pa.RecordBatch, days: dict[str, int | None], clocks: dict[str, int | None]
+) -> dict[str, np.ndarray] | None:
+    """The batch's typed columns, or None when a date or time does not parse exactly."""
+    day = _seconds(batch.column(0), _date_s, days)
+    clock = _seconds(batch.column(1), _clock_s, clocks)
+    if day is None or clock is None:
+        return None
+    columns = {"time_us": (day + clock - 3600) * 1_000_000}  # UTC+01:00 wall time -> UTC
     for src, name in COLUMNS.items():
-        frame[name] = batch.column(HEADER.index(src)).to_numpy(zero_copy_only=False).astype("float64")
-    return pd.DataFrame(frame)
+        columns[name] = (
+            batch.column(HEADER.index(src)).to_numpy(zero_copy_only=False).astype("float64", copy=False)
+        )
+    return columns
+
+
+def _frame(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """One frame of the batches' columns, copied once: the value columns straight into one
+    float block (pandas' layout), so building the frame copies nothing more."""
+    n = sum(len(part["time_us"]) for part in parts)
+    values = np.empty((len(VALUE_COLUMNS), n), dtype="float64")
+    for j, name in enumerate(VALUE_COLUMNS):
+        np.concatenate([part[name] for part in parts], out=values[j])
+    frame = pd.DataFrame(values.T, columns=VALUE_COLUMNS, copy=False)
+    frame.insert(0, "line", np.arange(2, n + 2, dtype="int64"))
+    frame.insert(0, "time_us", np.concatenate([part["time_us"] for part in parts]))
+    return frame
 
 
 def read_minutes(path: Path, *, limit: int | None = None, chunk_rows: int = CHUNK_ROWS) -> pd.DataFrame:
@@ -178,7 +232,11 @@ def read_minutes(path: Path, *, limit: int | None = None, chunk_rows: int = CHUN
     """
     parts = []
     read = 0
-    types = {"Date": pa.string(), "Time": pa.string(), **{c: pa.float64() for c in HEADER[2:]}}
+    days: dict[str, int | None] = {}
+    clocks: dict[str, int | None] = {}
+    # Dates and times as dictionaries: each distinct string is parsed once, not each row.
+    text = pa.dictionary(pa.int32(), pa.string())
+    types = {"Date": text, "Time": text, **{c: pa.float64() for c in HEADER[2:]}}
     try:
         with open_text(path) as raw:
             reader = pacsv.open_csv(
@@ -197,11 +255,11 @@ def read_minutes(path: Path, *, limit: int | None = None, chunk_rows: int = CHUN
             for batch in reader:
                 if limit is not None and read + batch.num_rows > limit:
                     batch = batch.slice(0, limit - read)
-                frame = _batch_frame(batch, read + 2)
-                if frame is None:
+                columns = _batch_columns(batch, days, clocks)
+                if columns is None:
                     _read_strings(path, limit, chunk_rows)
                     raise MalformedInput(None, "Date/Time", "a date or time does not parse")
-                parts.append(frame)
+                parts.append(columns)
                 read += batch.num_rows
                 if limit is not None and read >= limit:
                     break
@@ -210,4 +268,4 @@ def read_minutes(path: Path, *, limit: int | None = None, chunk_rows: int = CHUN
         raise MalformedInput(None, "$", f"cannot parse the file: {str(exc).strip()}") from exc
     if not parts:
         raise MalformedInput(2, "$", "the file holds no data line")
-    return pd.concat(parts, ignore_index=True)
+    return _frame(parts)

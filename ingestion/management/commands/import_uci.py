@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from ingestion.handoff import AnalyticsHandoffUnavailable
 from ingestion.uci.fetch import FetchError
 from ingestion.uci.importer import DEFAULT_URL, uci_import
 from ingestion.uci.transform import MalformedInput
@@ -65,6 +66,11 @@ class Command(BaseCommand):
             raise CommandError(f"--{exc.field}: {exc}") from None
         except MalformedInput as exc:
             raise CommandError(f"malformed input, nothing loaded: {exc}") from None
+        except AnalyticsHandoffUnavailable as exc:
+            raise CommandError(
+                f"the readings are stored but no analytics run could be queued ({exc}): "
+                "run the import again (it rewrites the same readings)"
+            ) from None
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         r = outcome.report
