@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
 
@@ -51,8 +51,28 @@ CHUNK = timedelta(days=2)
 RECOMPUTE_AFTER = timedelta(hours=72)
 _FLAGS = frozenset(FLAG_COLUMNS)  # stored as integers 0/1, as the contract says
 
-#: publishes one pipeline run of an asset (by pk): the Celery task's ``delay``
-Enqueue = Callable[[int], object]
+#: key space of the per-asset run lock (PostgreSQL advisory lock ``(RUN_LOCK_CLASS, asset pk)``)
+RUN_LOCK_CLASS = 0x50444D  # "PDM"
+
+
+class Enqueue(Protocol):
+    """Publishes one pipeline run of an asset (by pk) to the live queue (``live``) or the default
+    queue: `assessment.tasks.pipeline_enqueue`."""
+
+    def __call__(self, asset_pk: int, *, live: bool) -> object: ...
+
+
+def run_is_live(*, start: datetime | None, now: datetime | None = None) -> bool:
+    """A run is live when the event-time range it will take starts within
+    ``ANALYTICS_LIVE_WINDOW_S`` of the wall clock (CONTRACTS §17.4); 0 turns the live queue off."""
+    window = settings.ANALYTICS_LIVE_WINDOW_S
+    if window <= 0 or start is None:
+        return False
+    return start >= (now or timezone.now()) - timedelta(seconds=window)
+
+
+def _range_start(*bounds: datetime | None) -> datetime | None:
+    return min(filter(None, bounds), default=None)
 
 
 class AssessStep(Protocol):
@@ -116,9 +136,11 @@ def analytics_request(*, spans: Iterable[AssetSpan], enqueue: Enqueue) -> list[s
     table = connection.ops.quote_name(AnalyticsState._meta.db_table)
     stamp = connection.ops.adapt_datetimefield_value
     typed = connection.vendor == "postgresql"
-    now = stamp(timezone.now())
+    wall = timezone.now()
+    now = stamp(wall)
     row_sql = "(%s::bigint, %s::timestamptz, %s::timestamptz)" if typed else "(%s, %s, %s)"
     woken: list[int] = []
+    live: dict[int, bool] = {}  # the queue of each wake-up: from the range its run will take
     with connection.cursor() as cursor:
 
         def widen(keys: list[int]) -> dict[int, bool]:
@@ -161,6 +183,7 @@ def analytics_request(*, spans: Iterable[AssetSpan], enqueue: Enqueue) -> list[s
             )
             inserted = {pk for (pk,) in cursor.fetchall()}
             woken += sorted(inserted)
+            live.update({pk: run_is_live(start=by_pk[pk].start, now=wall) for pk in inserted})
             raced = [pk for pk in absent if pk not in inserted]  # another request inserted it first
             if raced:
                 queued.update(widen(raced))
@@ -168,21 +191,37 @@ def analytics_request(*, spans: Iterable[AssetSpan], enqueue: Enqueue) -> list[s
         if idle:
             cursor.execute(
                 f"UPDATE {table} SET queued = %s, queued_at = %s "  # noqa: S608 - table name from the model, values bound
-                f"WHERE asset_id IN ({', '.join(['%s'] * len(idle))}) AND NOT queued RETURNING asset_id",
+                f"WHERE asset_id IN ({', '.join(['%s'] * len(idle))}) AND NOT queued "
+                "RETURNING asset_id, pending_from",
                 [True, now, *idle],
             )
-            woken += sorted(pk for (pk,) in cursor.fetchall())
+            flipped = cursor.fetchall()
+            woken += sorted(pk for pk, _ in flipped)
+            # By the pending range alone: a range left in flight is a running run's (it holds the
+            # asset, and this run waits for it) or a failed one's (`_take_work` then hands the
+            # union to the default queue).
+            live.update(
+                {pk: run_is_live(start=_aware(pending_from), now=wall) for pk, pending_from in flipped}
+            )
     if woken:
         if connection.in_atomic_block:  # a caller's transaction: wake workers once it commits
             for pk in woken:
-                transaction.on_commit(partial(enqueue, pk))
+                transaction.on_commit(partial(enqueue, pk, live=live.get(pk, False)))
         else:
-            _wake(woken, table, enqueue)
+            _wake(woken, live, table, enqueue)
     names = {pk: span.asset_id for pk, span in by_pk.items()}
     return [names[pk] for pk in woken]
 
 
-def _wake(pks: list[int], table: str, enqueue: Enqueue) -> None:
+def _aware(value: datetime | str | None) -> datetime | None:
+    """A timestamp read back by raw SQL (SQLite returns text, PostgreSQL aware datetimes)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _wake(pks: list[int], live: dict[int, bool], table: str, enqueue: Enqueue) -> None:
     """Publish one wake-up per asset whose `queued` flag this hand-off set.
 
     If the broker refuses one, the flags of the assets not woken go back to false and
@@ -193,7 +232,7 @@ def _wake(pks: list[int], table: str, enqueue: Enqueue) -> None:
     """
     for i, pk in enumerate(pks):
         try:
-            enqueue(pk)
+            enqueue(pk, live=live.get(pk, False))
         except Exception as exc:
             rest = pks[i:]
             with connection.cursor() as cursor:
@@ -249,7 +288,10 @@ def analytics_requeue_stalled(*, enqueue: Enqueue, now: datetime | None = None) 
             "queued" if state.queued else "range taken",
             state.queued_at if state.queued else state.taken_at,
         )
-        enqueue(state.asset_id)
+        enqueue(
+            state.asset_id,
+            live=run_is_live(start=_range_start(state.pending_from, state.inflight_from), now=now),
+        )
         woken.append(state.asset.asset_id)
     return woken
 
@@ -282,7 +324,42 @@ def asset_context(asset: Asset) -> AssetContext:
 # --- the pipeline -------------------------------------------------------------------------------
 
 
-def _take_work(asset_pk: int) -> tuple[Asset, datetime, datetime] | None:
+def _run_lock(asset_pk: int) -> bool:
+    """Try the asset's run lock: a PostgreSQL session advisory lock, held by the run's database
+    connection until `_run_unlock` or until the connection ends (a killed worker's lock goes
+    with its connection, so its redelivered task can take it). Other databases have no such
+    lock; their runs are serialised by the single in-process runner (the embedded default)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [RUN_LOCK_CLASS, asset_pk])
+        return bool(cursor.fetchone()[0])
+
+
+def _run_unlock(asset_pk: int) -> None:
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RUN_LOCK_CLASS, asset_pk])
+    except Exception:  # the connection is gone, and the lock with it
+        logger.warning("run lock of asset %s: connection lost before unlock", asset_pk, exc_info=True)
+
+
+def _take_work(asset_pk: int, *, live: bool, enqueue: Enqueue) -> tuple[Asset, datetime, datetime] | None:
+    """Take the asset's pending range (with any range a failed run left in flight) under its run
+    lock, or give the wake-up back:
+
+    * another run of the asset holds the lock: `queued` goes back to false and this run ends;
+      the running one wakes a worker for what is pending when it ends (`_rewake`). Runs of one
+      asset are serialised: a live run never computes beside a backfill run of the same asset.
+    * a live run (live queue) finds a range that is not live (a backfill widened it after the
+      wake-up was sent): it sends the range to the default queue, so that no backfill occupies
+      the live worker.
+
+    The lock is tried under the state's row lock, and `_rewake` takes that row lock after the
+    unlock, so a wake-up given back here is always seen by the run that holds the lock.
+    """
     with transaction.atomic():
         state = (
             AnalyticsState.objects.select_for_update()
@@ -292,12 +369,23 @@ def _take_work(asset_pk: int) -> tuple[Asset, datetime, datetime] | None:
         )
         if state is None:
             return None
-        start = min(filter(None, [state.pending_from, state.inflight_from]), default=None)
+        if not _run_lock(asset_pk):
+            state.queued = False
+            state.save(update_fields=["queued"])
+            return None
+        now = timezone.now()
+        start = _range_start(state.pending_from, state.inflight_from)
         end = max(filter(None, [state.pending_until, state.inflight_until]), default=None)
+        if live and start is not None and not run_is_live(start=start, now=now):
+            state.queued, state.queued_at = True, now
+            state.save(update_fields=["queued", "queued_at"])
+            _run_unlock(asset_pk)
+            transaction.on_commit(partial(enqueue, asset_pk, live=False))
+            return None
         state.inflight_from, state.inflight_until = start, end
         state.pending_from = state.pending_until = None
         state.queued = False
-        state.taken_at = timezone.now()
+        state.taken_at = now
         state.save(
             update_fields=[
                 "inflight_from",
@@ -309,6 +397,7 @@ def _take_work(asset_pk: int) -> tuple[Asset, datetime, datetime] | None:
             ]
         )
     if start is None or end is None:
+        _run_unlock(asset_pk)
         return None
     return state.asset, start, end
 
@@ -324,10 +413,28 @@ def _finish_work(asset_pk: int, start: datetime, end: datetime, error: str = "")
         state.save()
 
 
-def asset_pipeline_run(*, asset_pk: int, assess: AssessStep) -> PipelineResult | None:
+def _rewake(asset_pk: int, enqueue: Enqueue) -> None:
+    """After a run released its lock: wake a worker for what arrived while it ran and no queued
+    run will take (a wake-up given back by `_take_work`), on the queue its range calls for. If the
+    broker refuses, the flag stays set and the stalled-run sweep wakes it (§17.4)."""
+    with transaction.atomic():
+        state = AnalyticsState.objects.select_for_update().filter(asset_id=asset_pk).first()
+        if state is None or state.queued or state.pending_from is None:
+            return
+        now = timezone.now()
+        state.queued, state.queued_at = True, now
+        state.save(update_fields=["queued", "queued_at"])
+        live = run_is_live(start=_range_start(state.pending_from, state.inflight_from), now=now)
+    enqueue(asset_pk, live=live)
+
+
+def asset_pipeline_run(
+    *, asset_pk: int, assess: AssessStep, enqueue: Enqueue, live: bool = False
+) -> PipelineResult | None:
     """Process the asset's pending event-time range in chunks, oldest first: features,
-    baseline (once), scores, then ``assess`` over the chunk."""
-    work = _take_work(asset_pk)
+    baseline (once), scores, then ``assess`` over the chunk. ``live``: the run came from the
+    live queue (`_take_work`)."""
+    work = _take_work(asset_pk, live=live, enqueue=enqueue)
     if work is None:
         return None
     asset, start, end = work
@@ -338,10 +445,24 @@ def asset_pipeline_run(*, asset_pk: int, assess: AssessStep) -> PipelineResult |
         # hourly energy rollups of every hour the recomputed range touches (CONTRACTS §18.3)
         result.energy_hours = energy_rollups_refresh(asset=asset, start=start, end=until)
     except Exception as exc:
-        _finish_work(asset_pk, start, end, error=f"{type(exc).__name__}: {exc}")
+        try:
+            _finish_work(asset_pk, start, end, error=f"{type(exc).__name__}: {exc}")
+        finally:
+            _release(asset_pk, enqueue)
         raise
-    _finish_work(asset_pk, start, end)
+    try:
+        _finish_work(asset_pk, start, end)
+    finally:
+        _release(asset_pk, enqueue)
     return result
+
+
+def _release(asset_pk: int, enqueue: Enqueue) -> None:
+    _run_unlock(asset_pk)
+    try:
+        _rewake(asset_pk, enqueue)
+    except Exception:  # the database is gone: the next hand-off or the sweep wakes a worker
+        logger.warning("asset %s: no wake-up after the run", asset_pk, exc_info=True)
 
 
 def _recompute_until(asset: Asset, end: datetime) -> datetime:

@@ -16,6 +16,7 @@ enqueue and the assessment step.
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 
 from analytics import baseline_versions
@@ -38,21 +39,34 @@ from .explain import parse_rfc3339
     max_retries=None,
     ignore_result=True,
 )
-def asset_pipeline_task(asset_pk: int) -> None:
-    """Features -> baseline -> scores -> assessment for the asset's pending event-time range."""
-    analytics_services.asset_pipeline_run(asset_pk=asset_pk, assess=services.assessments_run)
+def asset_pipeline_task(asset_pk: int, live: bool = False) -> None:
+    """Features -> baseline -> scores -> assessment for the asset's pending event-time range
+    (``live``: sent to the live queue, CONTRACTS §17.4)."""
+    analytics_services.asset_pipeline_run(
+        asset_pk=asset_pk, assess=services.assessments_run, enqueue=pipeline_enqueue, live=live
+    )
+
+
+def pipeline_enqueue(asset_pk: int, *, live: bool) -> object:
+    """Publish one pipeline run: live runs to ``ANALYTICS_LIVE_QUEUE`` (its own worker,
+    pdm-worker-live.service), backfill runs to the default queue."""
+    if live:
+        return asset_pipeline_task.apply_async(
+            args=[asset_pk], kwargs={"live": True}, queue=settings.ANALYTICS_LIVE_QUEUE
+        )
+    return asset_pipeline_task.apply_async(args=[asset_pk])
 
 
 def pipeline_request(spans: list[AssetSpan]) -> list[str]:
     """The ingest hand-off (``settings.INGEST_HANDOFF``): commit each asset's pending range and
     wake a pipeline run where none is queued; returns the asset ids woken."""
-    return analytics_services.analytics_request(spans=spans, enqueue=asset_pipeline_task.delay)
+    return analytics_services.analytics_request(spans=spans, enqueue=pipeline_enqueue)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def pipeline_requeue_stalled_task() -> int:
     """Every 5 min: wake workers for assets whose wake-up message was lost (Redis restart)."""
-    return len(analytics_services.analytics_requeue_stalled(enqueue=asset_pipeline_task.delay))
+    return len(analytics_services.analytics_requeue_stalled(enqueue=pipeline_enqueue))
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -74,6 +74,46 @@ def lag_s(base: str) -> float:
     return max(lags, default=0.0)
 
 
+def analysed_events(stack) -> int:
+    """Events the pipeline has analysed: feature points (one per event, CONTRACTS §6), counted
+    on a field every feature point has."""
+    import requests
+
+    r = requests.get(
+        f"{stack.influx.url}/query",
+        params={"db": "pdm", "q": 'SELECT count("running") FROM "derived"."features"'},
+        timeout=120,
+    )
+    r.raise_for_status()
+    series = r.json()["results"][0].get("series")
+    return int(series[0]["values"][0][1]) if series else 0
+
+
+def accepted_events(base: str) -> float:
+    """Events the API accepted so far (/metrics, summed over the web processes)."""
+    import requests
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = requests.get(f"{base}/metrics", timeout=30).text
+    return sum(
+        s.value
+        for f in text_string_to_metric_families(text)
+        for s in f.samples
+        if s.name == "pdm_ingest_events_accepted_total"
+    )
+
+
+def slope(samples: list[dict], key: str) -> float | None:
+    """Least-squares rate of ``key`` per second over the samples."""
+    if len(samples) < 2:
+        return None
+    ts = [s["t_s"] for s in samples]
+    ys = [s[key] for s in samples]
+    mt, my = sum(ts) / len(ts), sum(ys) / len(ys)
+    var = sum((t - mt) ** 2 for t in ts)
+    return sum((t - mt) * (y - my) for t, y in zip(ts, ys, strict=True)) / var if var else None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30.0)
@@ -143,6 +183,8 @@ def main() -> int:
                     "rss_kb": {name: rss_kb(pids) for name, pids in comps.items()},
                     "queue_depth": health["checks"]["broker"].get("depth", 0),
                     "lag_s": lag_s(stack.base),
+                    "accepted": accepted_events(stack.base),
+                    "analysed": analysed_events(stack),
                 }
             )
             print(json.dumps(samples[-1]), flush=True)
@@ -166,6 +208,19 @@ def main() -> int:
     middle, last = samples[third : 2 * third], samples[2 * third :]
     max_mid = max((s["lag_s"] for s in middle), default=0.0)
     max_last = max((s["lag_s"] for s in last), default=0.0)
+    # growth within the last third of the run: a plateau is ~0, a leak keeps growing there
+    last_ref = last[0]["rss_kb"] if last else reference
+    growth_last = {
+        name: round(100.0 * (max(s["rss_kb"][name] for s in last) - last_ref[name]) / last_ref[name], 1)
+        for name in last_ref
+        if last_ref[name] and last
+    }
+    # The pipeline's own throughput after the warm-up (events analysed per second of wall clock)
+    # against the ingest rate: the lag is bounded only if it keeps up. The backlog in wall-clock
+    # seconds is how long the pipeline needs to catch up at its measured rate once ingest stops.
+    analysed_rate = slope(after, "analysed")
+    accepted_rate = slope(after, "accepted")
+    backlog = samples[-1]["accepted"] - samples[-1]["analysed"]
     result = {
         "minutes": args.minutes,
         "rate_events_s": args.rate,
@@ -179,8 +234,13 @@ def main() -> int:
         "rss_growth_pct": growth,
         "max_rss_growth_pct": max(growth.values()),
         "goal_max_rss_growth_pct": 10.0,
+        "rss_growth_last_third_pct": growth_last,
         "max_lag_s": max(s["lag_s"] for s in after),
         "lag_bounded": max_last <= 1.2 * max_mid + 60,
+        "ingest_rate_after_warmup_events_s": round(accepted_rate, 1) if accepted_rate else None,
+        "analysed_rate_events_s": round(analysed_rate, 1) if analysed_rate is not None else None,
+        "backlog_events_at_end": int(backlog),
+        "backlog_catch_up_s": round(backlog / analysed_rate, 1) if analysed_rate else None,
         "max_queue_depth": max(s["queue_depth"] for s in samples),
     }
     print(json.dumps(result))

@@ -21,7 +21,7 @@ DRY_RUN=0
 UNINSTALL=0
 STEPS="apt user code venv frontend env db timeseries admin units start"
 APT_PACKAGES="python3.11 python3.11-venv python3-pip postgresql redis-server influxdb nodejs npm rsync"
-UNITS="pdm-web.service pdm-worker.service pdm-beat.service"
+UNITS="pdm-web.service pdm-worker.service pdm-worker-live.service pdm-beat.service"
 
 usage() {
     cat <<EOF

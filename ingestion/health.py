@@ -81,26 +81,35 @@ def check_cache() -> Check:
 
 
 def check_broker() -> Check:
-    """Reachability and depth of the default queue (messages waiting, not yet taken)."""
+    """Reachability and depth of the default queue and of the live analytics queue (messages
+    waiting, not yet taken)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"status": "off", "detail": "no CELERY_BROKER_URL: tasks run in the web process"}
     queue = celery_app.conf.task_default_queue or "celery"
+    live_queue = settings.ANALYTICS_LIVE_QUEUE
     try:
         with celery_app.connection_for_read() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-            try:
-                _, depth, _ = conn.default_channel.queue_declare(queue=queue, passive=True)
-            except ChannelError:  # Redis keeps no empty list: no queue yet is an empty queue
-                depth = 0
+            depth, live_depth = (_queue_depth(conn, name) for name in (queue, live_queue))
     except Exception as exc:
         return {"status": "down", "queue": queue, "detail": _error(exc)}
     limit = settings.HEALTH_QUEUE_DEPTH_WARN
     return {
-        "status": "warning" if depth > limit else "ok",
+        "status": "warning" if max(depth, live_depth) > limit else "ok",
         "queue": queue,
         "depth": depth,
+        "live_queue": live_queue,
+        "live_depth": live_depth,
         "depth_warn": limit,
     }
+
+
+def _queue_depth(conn, queue: str) -> int:
+    try:
+        _, depth, _ = conn.default_channel.queue_declare(queue=queue, passive=True)
+    except ChannelError:  # Redis keeps no empty list: no queue yet is an empty queue
+        return 0
+    return depth
 
 
 def check_workers() -> Check:

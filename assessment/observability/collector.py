@@ -177,6 +177,11 @@ class PlatformCollector(Collector):
             g = GaugeMetricFamily("pdm_broker_queue_depth", "Celery messages waiting in the default queue")
             g.add_metric([], broker["depth"])
             yield g
+            live = GaugeMetricFamily(
+                "pdm_broker_live_queue_depth", "Celery messages waiting in the live analytics queue"
+            )
+            live.add_metric([], broker["live_depth"])
+            yield live
         w = GaugeMetricFamily("pdm_workers_alive", "Celery workers whose heartbeat is current")
         w.add_metric([], checks["workers"].get("alive", 0))
         yield w

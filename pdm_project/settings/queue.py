@@ -31,6 +31,11 @@ _visibility_s = env_int("CELERY_VISIBILITY_TIMEOUT_S", 3600, minimum=5)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility_s}
 # A run queued this long ago and not yet taken is woken again (its message may be lost).
 ANALYTICS_REQUEUE_AFTER_S = env_int("ANALYTICS_REQUEUE_AFTER_S", 900, minimum=1)
+# Analytics runs whose event-time range starts within this many seconds of the wall clock are
+# live runs: they go to ANALYTICS_LIVE_QUEUE (consumed by pdm-worker-live.service), so a backfill
+# in the default queue never delays them (CONTRACTS §17.4). 0 sends every run to the default queue.
+ANALYTICS_LIVE_WINDOW_S = env_int("ANALYTICS_LIVE_WINDOW_S", 3600, minimum=0)
+ANALYTICS_LIVE_QUEUE = env_str("ANALYTICS_LIVE_QUEUE", "live")
 if _visibility_s < 60:
     # Short timeouts (tests, drills) also need the worker to look for expired messages often.
     CELERY_BROKER_TRANSPORT_OPTIONS |= {"unacked_restore_interval": 1, "unacked_restore_throttle": 1}

@@ -13,6 +13,7 @@ from analytics import baseline_versions, services
 from analytics.models import AnalyticsState, Baseline
 from assessment.selectors import asset_window_healthy
 from assessment.services import assessments_run
+from assessment.tasks import pipeline_enqueue
 from ingestion import services as ingest_services
 from ingestion.models import Tenant
 from ingestion.timeseries import get_store, reset_store
@@ -99,7 +100,9 @@ def test_recomputing_a_range_writes_identical_points(fleet):
     state = AnalyticsState.objects.get(asset__asset_id=asset_id)
     state.pending_from, state.pending_until = mid - timedelta(hours=5), mid
     state.save()
-    result = services.asset_pipeline_run(asset_pk=state.asset_id, assess=assessments_run)
+    result = services.asset_pipeline_run(
+        asset_pk=state.asset_id, assess=assessments_run, enqueue=pipeline_enqueue
+    )
     assert result.features > 0 and result.scores > 0
     assert (series("features", asset_id), series("scores", asset_id)) == before
 

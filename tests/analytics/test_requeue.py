@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from analytics import services as analytics_services
 from analytics.models import AnalyticsState
-from assessment.tasks import asset_pipeline_task, pipeline_request
+from assessment.tasks import asset_pipeline_task, pipeline_enqueue, pipeline_request
 from ingestion import services as ingest_services
 from ingestion.handoff import AssetSpan
 from ingestion.models import Tenant
@@ -39,7 +39,7 @@ def request_work(asset) -> None:
 
 def requeue_stalled(now) -> list[str]:
     """The periodic sweep (assessment.tasks.pipeline_requeue_stalled_task) at wall-clock ``now``."""
-    return analytics_services.analytics_requeue_stalled(enqueue=asset_pipeline_task.delay, now=now)
+    return analytics_services.analytics_requeue_stalled(enqueue=pipeline_enqueue, now=now)
 
 
 def visibility() -> timedelta:
@@ -76,7 +76,9 @@ def test_leaves_a_recently_queued_asset_alone(asset, woken):
 
 def test_wakes_an_asset_whose_taken_range_was_abandoned(asset, woken):
     request_work(asset)
-    assert analytics_services._take_work(asset.pk) is not None  # a run takes it, then dies unacked
+    assert (
+        analytics_services._take_work(asset.pk, live=False, enqueue=pipeline_enqueue) is not None
+    )  # a run takes it, then dies unacked
     state = AnalyticsState.objects.get(asset=asset)
     assert not state.queued and state.inflight_from == T0
 
@@ -90,7 +92,7 @@ def test_wakes_an_asset_whose_taken_range_was_abandoned(asset, woken):
 
 def test_an_idle_asset_is_never_woken(asset, woken):
     request_work(asset)
-    analytics_services._take_work(asset.pk)
+    analytics_services._take_work(asset.pk, live=False, enqueue=pipeline_enqueue)
     analytics_services._finish_work(asset.pk, T0, T0)
     far = timezone.now() + timedelta(days=30)
 
@@ -105,7 +107,7 @@ def test_a_real_worker_processes_work_whose_message_was_lost(influx_settings, ce
     ingest_services.fleet_register(tenant=tenant, entries=manifest["assets"])
     asset_id = manifest["assets"][0]["asset_id"]
     with monkeypatch.context() as lost:
-        lost.setattr(asset_pipeline_task, "delay", lambda pk: None)  # the broker loses the message
+        lost.setattr(asset_pipeline_task, "apply_async", lambda *a, **k: None)  # the broker loses the message
         ingest_services.events_ingest(tenant=tenant, body=json.dumps(events))
     store = get_store()
     time.sleep(1.0)

@@ -2,7 +2,8 @@
 
 `Stack` starts a private PostgreSQL (initdb in a temp dir), Redis (append-only), influxd and an
 SMTP server (aiosmtpd), writes the environment file from deploy/pdm.env.example pointed at them,
-and then runs what deploy/pdm-web.service, pdm-worker.service and pdm-beat.service say:
+and then runs what deploy/pdm-web.service, pdm-worker.service, pdm-worker-live.service and
+pdm-beat.service say:
 `ExecStartPre` lines in order, then `ExecStart`, with the unit's `EnvironmentFile` (our file in
 place of /etc/pdm/pdm.env) and `WorkingDirectory` (this checkout in place of /opt/pdm). So a
 change to a unit is what this harness runs; nothing is copied from the units into here.
@@ -31,7 +32,7 @@ from pdm_project.devservices import InfluxdServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-UNIT_ORDER = ("pdm-web.service", "pdm-worker.service", "pdm-beat.service")
+UNIT_ORDER = ("pdm-web.service", "pdm-worker.service", "pdm-worker-live.service", "pdm-beat.service")
 INSTALL_PREFIX, ETC_ENV, DATA_DIR = "/opt/pdm", "/etc/pdm/pdm.env", "/var/lib/pdm"
 
 
@@ -226,7 +227,7 @@ class Stack:
     def unit_argv(self, line: str) -> list[str]:
         line = line.lstrip("-@+!")  # systemd prefixes
         line = line.replace(INSTALL_PREFIX, str(ROOT)).replace(DATA_DIR, str(self.data))
-        return shlex.split(line)
+        return [word.replace("%%", "%") for word in shlex.split(line)]  # systemd's escaped %
 
     def unit_cwd(self, unit: Unit) -> str:
         return unit.working_directory.replace(INSTALL_PREFIX, str(ROOT))

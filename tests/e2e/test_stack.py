@@ -5,7 +5,8 @@ SIGKILLed (PostgreSQL, Redis and InfluxDB too) and started again in the units' o
 generator keeps retrying its batch. Afterwards the counts are compared with the generator's own:
 every event stored once, features for every event, a score for every steady-running event after
 the baseline window, an assessment at every grid point, the fault's incident opened once with its
-explanation (read through the API), and nothing left in the spool or the queue.
+explanation (read through the API), and nothing left in the spool or the queue. Then a report
+schedule created through the API is fired by the stack's beat and its report arrives by e-mail.
 
 Size: `PDM_E2E_SIZE=smoke` (3 assets, 5.5 days at 120 s, `make e2e-smoke`) or `full`
 (8 assets, 8 days at 60 s, `make e2e`).
@@ -13,6 +14,7 @@ Size: `PDM_E2E_SIZE=smoke` (3 assets, 5.5 days at 120 s, `make e2e-smoke`) or `f
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -22,11 +24,14 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import openpyxl
 import psycopg
 import pytest
 import requests
 import yaml
+from pypdf import PdfReader
 
+from reporting.summary import NO_DATA_TEXT
 from tests.analytics.fleet import steady_times
 from tests.e2e.stack import ROOT, Stack, wait_until
 
@@ -212,3 +217,44 @@ def test_stream_power_cut_and_recovery_store_and_analyse_everything_once(stack: 
     assert health_now.status_code == 200
     checks = health_now.json()["checks"]
     assert checks["spool"]["entries"] == 0 and checks["workers"]["alive"] >= 1
+
+    scheduled_report_arrives_by_email(stack)
+
+
+def scheduled_report_arrives_by_email(stack: Stack) -> None:
+    """A fleet report schedule created through the API (due every minute): the stack's own beat
+    fires it, a worker builds the PDF and the Excel file of the previous local day and mails them
+    to the SMTP server; the delivery is recorded `sent`, once."""
+    admin_token = (
+        stack.manage("create_api_token", "--tenant", "acme", "--scope", "read", "--scope", "admin")
+        .strip()
+        .splitlines()[-1]
+    )
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {admin_token}"
+    created = api.post(
+        f"{stack.base}/api/v1/report-schedules",
+        json={"scope": "fleet", "period_rule": "previous_day", "formats": "both",
+              "recipients": ["plant.manager@example.com"], "cron": "* * * * *"},
+        timeout=30,
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    schedule_id = created.json()["id"]
+    wait_until(lambda: stack.messages, 240, "the scheduled report e-mail",
+               lambda: stack.log_tail("pdm-beat.service") + stack.log_tail("pdm-worker.service"))  # fmt: skip
+    message = stack.messages[0]
+    files = {
+        part.get_filename(): part.get_payload(decode=True) for part in message.walk() if part.get_filename()
+    }
+    report(f"e2e: report e-mail: {message['Subject']!r} to {message['To']}, attachments "
+           f"{sorted((name, len(data)) for name, data in files.items())}")  # fmt: skip
+    assert message["Subject"].startswith("[PdM] acme report, fleet:")
+    assert message["To"] == "plant.manager@example.com"
+    assert sorted(name.rsplit(".", 1)[1] for name in files) == ["pdf", "xlsx"]
+    pdf = next(data for name, data in files.items() if name.endswith(".pdf"))
+    text = " ".join(" ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert " ".join(NO_DATA_TEXT.split()[:6]) not in text  # the streamed day is in the report
+    openpyxl.load_workbook(io.BytesIO(next(d for n, d in files.items() if n.endswith(".xlsx"))))
+    deliveries = api.get(f"{stack.base}/api/v1/report-schedules/{schedule_id}/deliveries", timeout=30).json()
+    assert [(d["status"], d["attempts"]) for d in deliveries] == [("sent", 1)]
+    assert len(stack.messages) == 1

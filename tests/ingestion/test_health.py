@@ -121,6 +121,9 @@ def test_reports_every_component_and_notices_a_dead_worker_and_a_silent_beat(
         assert depth >= 1
         code, data = health()
         assert data["checks"]["broker"]["depth"] == depth
+        live_depth = redis.Redis.from_url(own_redis.url(0)).llen(settings.ANALYTICS_LIVE_QUEUE)
+        assert data["checks"]["broker"]["live_queue"] == settings.ANALYTICS_LIVE_QUEUE
+        assert data["checks"]["broker"]["live_depth"] == live_depth
         settings.HEALTH_QUEUE_DEPTH_WARN = depth - 1
         code, data = health()
         assert code == 200 and data["checks"]["broker"]["status"] == "warning"

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy" / "install.sh"
-UNITS = ("pdm-web.service", "pdm-worker.service", "pdm-beat.service")
+UNITS = ("pdm-web.service", "pdm-worker.service", "pdm-worker-live.service", "pdm-beat.service")
 
 
 def install(*args: str, check: bool = True) -> subprocess.CompletedProcess:
