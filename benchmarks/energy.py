@@ -7,16 +7,20 @@ A throwaway influxd (pdm_project.devservices) and a temporary SQLite registry ho
 Each machine gets a 60-s load profile (three shifts, idle changeovers, a weekly off day, noise)
 over the 12 site-local months ending with the last complete one; its hourly rollups
 (measurement ``energy``) for the whole year are computed from that profile by the platform's
-own integration (``analytics.energy.blocks``) and written, and the last month is also written
-as raw events (with their features' ``energy_gap_s``), as the pipeline would have left them.
+own integration (``analytics.energy.blocks``) and written, its daily rollups (``energy_daily``)
+computed from the stored hours by the platform's own maintenance function, and the last month is
+also written as raw events (with their features' ``energy_gap_s``), as the pipeline would have
+left them.
 Then, in the same run:
 
-* ``fleet_month_s``: ``GET /api/v1/energy?scope=fleet`` for the last month, through the
-  selector (reads the month's rollups of every asset);
+* ``fleet_month_s``: ``GET /api/v1/energy?scope=fleet`` for the last month by month, through
+  the selector (reads the month's daily rollups of every asset);
 * ``raw_fleet_month_s``: the same answer computed from the month's raw events (read events and
   features per asset, integrate, bill) - what the platform would do without rollups;
 * ``ratio`` = raw / rollups (claim: >= 20); the two answers are checked equal (1e-9);
-* ``asset_year_daily_s``: one asset, the 12 months by day (claim: < 0.2 s);
+* ``asset_year_daily_s``: one asset, the 12 months by day (claim: < 0.2 s), from its daily
+  rollups; ``asset_year_daily_from_hours_s``: the same answer from its hourly rollups (the
+  same-run reference; checked equal to 1e-9 field by field);
 * ``asset_year_read_packed_s`` / ``asset_year_read_fields_s``: that asset's year of rollups read
   from the packed field and from the twenty numeric fields (the same-run reference; checked
   bit-identical), and ``read_speedup``, their ratio.

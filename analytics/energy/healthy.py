@@ -13,7 +13,7 @@ running intervals after the window whose cell the window saw for at least an hou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,7 +24,9 @@ from .calendar import SiteCalendar
 MIN_CELL_HOURS = 1.0
 #: two levels of a cell are told apart when their means differ by this many spreads
 LEVEL_SEPARATION = 4.0
-MODEL_VERSION = 1
+#: share of a loaded cell's window intervals below its ``low_kw`` (the floor of healthy loaded running)
+LOW_QUANTILE = 0.05
+MODEL_VERSION = 2
 
 
 def cell_keys(calendar: SiteCalendar, t_ns: np.ndarray, idle: np.ndarray) -> np.ndarray:
@@ -94,9 +96,11 @@ def two_levels(power: np.ndarray, hours: np.ndarray) -> float | None:
 @dataclass(frozen=True)
 class HealthyPowerModel:
     """Per cell: an optional level threshold (kW) and (kWh, h) per level of the baseline
-    window's running intervals (level 1 = at or above the threshold)."""
+    window's running intervals (level 1 = at or above the threshold); per loaded cell of one
+    level ``lows``: the power (kW) that ``LOW_QUANTILE`` of its window intervals fall below."""
 
     cells: dict[int, tuple[float | None, list[tuple[float, float]]]]
+    lows: dict[int, float] = field(default_factory=dict)
 
     @classmethod
     def fit(cls, data: IntervalInput, keys: np.ndarray, window: tuple[int, int]) -> HealthyPowerModel:
@@ -106,22 +110,53 @@ class HealthyPowerModel:
         power = np.asarray(data.power_kw, dtype=np.float64)[rows]
         inside = (t[rows] >= window[0]) & (t[rows] < window[1])
         cells: dict[int, tuple[float | None, list[tuple[float, float]]]] = {}
+        lows: dict[int, float] = {}
         for key in np.unique(keys[rows[inside]]).tolist():
             sel = inside & (keys[rows] == key)
             threshold = two_levels(power[sel], hours[sel])
+            if key & 1 == 0 and threshold is None:
+                lows[int(key)] = float(np.quantile(power[sel], LOW_QUANTILE))
             level = power >= threshold if threshold is not None else np.zeros(power.size, dtype=bool)
             levels = [
                 (float(kwh[sel & (level == bool(v))].sum()), float(hours[sel & (level == bool(v))].sum()))
                 for v in ((0, 1) if threshold is not None else (0,))
             ]
             cells[int(key)] = (threshold, levels)
-        return cls(cells)
+        return cls(cells, lows)
 
     def predict(self, keys: np.ndarray, power_kw: np.ndarray) -> np.ndarray:
         """Healthy power (kW) per row from its cell and level (by the row's own power); NaN
-        where the window saw the cell (or level) for less than ``MIN_CELL_HOURS``."""
-        out = np.full(len(keys), np.nan)
+        where the window saw the cell (or level) for less than ``MIN_CELL_HOURS``.
+
+        Idle or loaded is decided by the measured power, which a lossy fault raises: a fault
+        that adds a fixed loss lifts idle running (about a fifth of rated power) over the idle
+        share and would compare it with the loaded mean, reading a large gain. A loss only ever
+        adds power, so a row that the idle rule calls loaded takes its idle sibling's healthy
+        power (same day type and shift) when the window saw both cells, its power is below the
+        loaded cell's floor (``lows``: what healthy loaded running hardly ever drew less than)
+        and nearer the idle level than its own: its operating point is the healthy level it is
+        closest to. A row called idle stays idle, and a loaded cell of two levels (a compressor
+        loading and unloading, whose unloaded level lies near the idle share) keeps its rows."""
+        keys = np.asarray(keys, dtype=np.int64)
         power = np.asarray(power_kw, dtype=np.float64)
+        own = self._predict_cells(keys, power)
+        idle_sibling = self._predict_cells(keys | 1, power)
+        floor = np.full(len(keys), -np.inf)
+        for key, low in self.lows.items():
+            floor[keys == key] = low
+        with np.errstate(invalid="ignore"):
+            nearer = (
+                (keys & 1 == 0)
+                & np.isfinite(own)
+                & np.isfinite(idle_sibling)
+                & (power < floor)
+                & (np.abs(power - idle_sibling) < np.abs(power - own))
+            )
+        return np.where(nearer, idle_sibling, own)
+
+    def _predict_cells(self, keys: np.ndarray, power: np.ndarray) -> np.ndarray:
+        """Healthy power of each row's cell ``keys`` and level (NaN where not learnt)."""
+        out = np.full(len(keys), np.nan)
         for key, (threshold, levels) in self.cells.items():
             in_cell = keys == key
             for v, (kwh, h) in enumerate(levels):
@@ -135,16 +170,18 @@ class HealthyPowerModel:
         return {
             "version": MODEL_VERSION,
             "cells": {
-                str(k): {"threshold_kw": thr, "levels": [list(x) for x in lv]}
+                str(k): {"threshold_kw": thr, "levels": [list(x) for x in lv], "low_kw": self.lows.get(k)}
                 for k, (thr, lv) in self.cells.items()
             },
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> HealthyPowerModel:
+        cells = data.get("cells", {})
         return cls(
             {
                 int(k): (v["threshold_kw"], [(float(a), float(b)) for a, b in v["levels"]])
-                for k, v in data.get("cells", {}).items()
-            }
+                for k, v in cells.items()
+            },
+            {int(k): float(v["low_kw"]) for k, v in cells.items() if v.get("low_kw") is not None},
         )

@@ -178,13 +178,13 @@ def ledger_build(
     if days is None:
         cells = {q: blocks.values[q] for q in QUANTITIES}
         edges = np.arange(blocks.first, blocks.first + n + 1, dtype=np.int64)
-        has_data = blocks.values["covered_s"] > 0
+        with_data = blocks.values["covered_s"] > 0
     else:
         if days.first != blocks.first or int(days.edges[-1]) != blocks.first + n:
             raise ValueError("the days must cover the same blocks")
-        cells, edges, has_data = days.cells, days.edges, days.has_data
+        cells, edges, with_data = days.cells, days.edges, days.has_data
     return Ledger(
-        site, calendar, grid_factor_t_per_mwh, blocks, energy, tod, pf_adj, cells, edges, has_data, months
+        site, calendar, grid_factor_t_per_mwh, blocks, energy, tod, pf_adj, cells, edges, with_data, months
     )
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from ingestion.timeseries import Point, get_store
+from ingestion.timeseries.base import FieldValue
 
 from .blocks import PACKED_FIELD, ROLLUP_FIELDS, Blocks, blocks_from_hours, blocks_from_packed
 from .calendar import block_start
@@ -122,6 +123,6 @@ def daily_points(*, asset_id: str, edges: np.ndarray) -> list[Point]:
     points = []
     for i in np.flatnonzero(touched).tolist():
         lo, hi = int(edges[i]), int(edges[i + 1])
-        fields = {DAY_FIELD: day_packed(blocks, lo, hi, int(per_day[i]))}
+        fields: dict[str, FieldValue] = {DAY_FIELD: day_packed(blocks, lo, hi, int(per_day[i]))}
         points.append(Point(DAILY_MEASUREMENT, asset_id, block_start(lo), fields))
     return points

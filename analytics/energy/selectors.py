@@ -62,12 +62,24 @@ def tariff_versions(*, site: Site) -> list[Tariff]:
 RollupCache = dict[tuple[str, int, int, bool], Blocks | DayForm]
 
 
-def _cached(rollups: RollupCache | None, key: tuple[str, int, int, bool], read):  # type: ignore[no-untyped-def]
-    if rollups is None:
-        return read()
-    if key not in rollups:
-        rollups[key] = read()
-    return rollups[key]
+def _asset_days(rollups: RollupCache | None, asset_id: str, edges: np.ndarray) -> DayForm:
+    key = (asset_id, int(edges[0]), int(edges[-1]), True)
+    found = rollups.get(key) if rollups is not None else None
+    if not isinstance(found, DayForm):
+        found = rollup_days(asset_id=asset_id, edges=edges)
+        if rollups is not None:
+            rollups[key] = found
+    return found
+
+
+def _asset_blocks(rollups: RollupCache | None, asset_id: str, lo: int, hi: int) -> Blocks:
+    key = (asset_id, lo, hi, False)
+    found = rollups.get(key) if rollups is not None else None
+    if not isinstance(found, Blocks):
+        found = rollup_blocks(asset_id=asset_id, first=lo, end=hi)
+        if rollups is not None:
+            rollups[key] = found
+    return found
 
 
 def _ledger(unit: _Unit, first: int, end: int, by_day: bool, rollups: RollupCache | None = None) -> Ledger:
@@ -79,23 +91,12 @@ def _ledger(unit: _Unit, first: int, end: int, by_day: bool, rollups: RollupCach
         edges = day_edges(unit.settings.calendar, lo, hi)
         days = DayForm.zeros(edges)
         for asset_id in unit.asset_ids:
-            days.add(
-                _cached(
-                    rollups,
-                    (asset_id, lo, hi, True),
-                    lambda a=asset_id: rollup_days(asset_id=a, edges=edges),
-                )
-            )
+            days.add(_asset_days(rollups, asset_id, edges))
         blocks = days.blocks()
     else:
         blocks = Blocks.zeros(lo, hi - lo)
         for asset_id in unit.asset_ids:
-            one = _cached(
-                rollups,
-                (asset_id, lo, hi, False),
-                lambda a=asset_id: rollup_blocks(asset_id=a, first=lo, end=hi),
-            )
-            for name, values in one.values.items():
+            for name, values in _asset_blocks(rollups, asset_id, lo, hi).values.items():
                 blocks.values[name] += values
     versions = [t.version() for t in tariff_versions(site=unit.site)]
     return ledger_build(

@@ -31,7 +31,7 @@ from .blocks import NS_PER_S, PACKED_FIELD, Blocks, IntervalInput, hour_fields, 
 from .calendar import SiteCalendar, block_of
 from .conditions import FEATURE_FIELDS, hourly_sums
 from .days import day_edges
-from .healthy import HealthyPowerModel, cell_keys
+from .healthy import MODEL_VERSION, HealthyPowerModel, cell_keys
 from .models import HealthyPowerFit, Tariff
 from .rollups import DAILY_MEASUREMENT, ROLLUP_MEASUREMENT, daily_points
 from .tariff import Problem, versions_problems
@@ -70,10 +70,12 @@ class SiteSettings:
 
     @property
     def model_key(self) -> str:
-        """Digest of what the healthy power model depends on besides the baseline."""
+        """Digest of what the healthy power model depends on besides the baseline (and the
+        model's own version, so a new version is fitted again)."""
         cal = self.calendar
         text = json.dumps(
             [
+                MODEL_VERSION,
                 cal.timezone,
                 [list(s.__dict__.values()) for s in cal.shifts],
                 sorted(cal.weekly_off),
