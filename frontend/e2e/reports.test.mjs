@@ -1,7 +1,7 @@
 // The Reports page and the manager's PDF: the header's Download report button gives the PDF of
 // what is on screen (its first page's numbers are checked against the page and the API by
 // tests/frontend/test_dashboard_browser.py with pypdf); a manager creates a schedule and sees it
-// listed; an operator cannot open schedules, in the page or through the API.
+// listed, edits and deletes it; an operator cannot open schedules, in the page or through the API.
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -104,7 +104,33 @@ test("a manager sees the stored report, creates a schedule (field errors beside 
   await card.getByRole("button", { name: /^Disable/ }).click();
   await card.getByText("Disabled").waitFor();
   assert.equal((await apiGet(page, `/api/v1/report-schedules/${s.id}`)).body.enabled, false);
-  // the one console error is the browser logging the deliberate 400 above
+
+  // edit: a bad recipient is named beside its field and nothing changes; then the fix is saved
+  await card.getByRole("button", { name: /^Edit/ }).click();
+  const edit = card.getByRole("form", { name: "Edit Weekly fleet for the plant head" });
+  assert.equal(await edit.getByLabel(/^Recipients/).inputValue(), "head@example.com, energy@example.com");
+  await edit.getByLabel(/^Recipients/).fill("energy@example.com, nobody");
+  await edit.getByLabel("Formats").selectOption("both");
+  await edit.getByLabel(/^Run at/).fill("08:00");
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  const editRecipients = edit.locator("label", { has: page.getByLabel(/^Recipients/) });
+  await editRecipients.locator(".field-error").waitFor();
+  assert.match(await editRecipients.locator(".field-error").innerText(), /nobody|e-?mail/i);
+  assert.deepEqual(await seriousViolations(page), []);
+  const unchanged = (await apiGet(page, `/api/v1/report-schedules/${s.id}`)).body;
+  assert.deepEqual([unchanged.formats, unchanged.run_at, unchanged.recipients], ["pdf", "07:15", ["head@example.com", "energy@example.com"]]);
+  await edit.getByLabel(/^Recipients/).fill("energy@example.com");
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await card.getByText(`PDF and Excel · at 08:00 ${s.timezone}`).waitFor();
+  const saved = (await apiGet(page, `/api/v1/report-schedules/${s.id}`)).body;
+  assert.deepEqual([saved.formats, saved.run_at, saved.recipients, saved.enabled], ["both", "08:00", ["energy@example.com"], false]);
+  assert.match(await card.innerText(), /To: energy@example\.com/);
+
+  page.once("dialog", (d) => d.accept());
+  await card.getByRole("button", { name: /^Delete/ }).click();
+  await card.waitFor({ state: "detached" });
+  assert.equal((await apiGet(page, "/api/v1/report-schedules")).body.length, 0);
+  // the console errors are the browser logging the deliberate 400s above
   assert.deepEqual(page.jsErrors.filter((e) => !e.includes("status of 400")), []);
 });
 
