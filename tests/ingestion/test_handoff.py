@@ -19,7 +19,7 @@ from django.db import connection
 
 from analytics import services as analytics_services
 from analytics.models import AnalyticsState
-from assessment.tasks import pipeline_request
+from assessment.tasks import pipeline_enqueue, pipeline_request
 from ingestion.handoff import AssetSpan
 from tests.factories import AssetFactory, TenantFactory
 from tests.ingestion.events import T0
@@ -87,7 +87,10 @@ def test_a_queued_asset_is_widened_and_not_woken_again_until_a_run_takes_its_ran
     )
 
     # The run takes the range (and clears `queued`); the next hand-off wakes a worker again.
-    assert analytics_services._take_work(a.pk)[1:] == (T0 - timedelta(days=1), T0 + timedelta(hours=1))
+    assert analytics_services._take_work(a.pk, live=False, enqueue=pipeline_enqueue)[1:] == (
+        T0 - timedelta(days=1),
+        T0 + timedelta(hours=1),
+    )
     assert pipeline_request([span(a, T0 + timedelta(hours=2), T0 + timedelta(hours=3))]) == [a.asset_id]
     s = state(a)
     assert (s.pending_from, s.pending_until, s.queued) == (
