@@ -56,7 +56,7 @@ def _drop_queue(url: str, queue: str) -> None:
     import redis
 
     client = redis.Redis.from_url(url)
-    client.delete(queue, *client.keys(f"_kombu.binding.{queue}*"))
+    client.delete(queue, *client.keys(f"_kombu.binding*.{queue}"))
     client.close()
 
 
