@@ -41,10 +41,12 @@ series' result.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -143,12 +145,17 @@ def backtest(
     for name, hzn in horizons.items():
         # Week-ahead: one training origin a day (7 x the leads of day-ahead per origin).
         config = fm.ForecastConfig(
-            timezone=tz, horizon_h=hzn, holidays=holidays, max_iter=max_iter, origin_every_h=6 if hzn == 24 else 24
+            timezone=tz,
+            horizon_h=hzn,
+            holidays=holidays,
+            max_iter=max_iter,
+            origin_every_h=6 if hzn == 24 else 24,
         )
         acc: dict[str, list] = {k: [] for k in ("actual", "model", "low", "high", "snaive", "persist")}
         fitted = None
         fit_s = 0.0
-        for i, e in enumerate(ends):
+        for i, e_pos in enumerate(ends):
+            e = int(e_pos)
             k = min(hzn, len(y) - e - 1)
             if k < hzn:
                 continue
@@ -187,12 +194,13 @@ def main() -> None:
         "all": ["elecdemand", "taylor", *(f[0] for f in FLEETS)],
         "fleet": [f[0] for f in FLEETS],
     }.get(args.series, [args.series])
-    loaders = {
+    loaders: dict[str, Callable[[], tuple[pd.DataFrame, str, list]]] = {
         "elecdemand": elecdemand_series,
         "taylor": taylor_series,
         "csv": lambda: csv_series(args.csv, args.time_column, args.value_column, args.tz),
-        **{name: (lambda n=n, s=s: fleet_series(n, s)) for name, n, s in FLEETS},
     }
+    for name, n_assets, seed in FLEETS:
+        loaders[name] = functools.partial(fleet_series, n_assets, seed)
     results = {}
     for name in names:
         frame, tz, days = loaders[name]()

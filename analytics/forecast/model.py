@@ -1,24 +1,28 @@
-"""Hourly load forecast: quantile gradient boosting on lags and calendar, level-normalised,
-with a conformal widening of the 80 % interval learnt on a held-back window.
+"""Hourly load forecast: quantile gradient boosting that corrects a seasonal baseline, with a
+conformal widening of the 80 % interval learnt on a held-back window.
 
 Pure math (no Django): the input is an hourly series of mean kW labelled by the UTC start of
 the hour (NaN = hour not measured), the output is the next ``horizon_h`` hours from an origin.
 Why each choice (docs/forecast.md):
 
-* **Level normalisation.** Every load feature and the target are divided by the mean load of
-  the 168 h before the origin, so one model learns the *shape* of the week and a plant that
-  doubled its load, or a series never seen before, is forecast at its own level.
+* **Baseline, then correction.** The target is ``y / base``: ``base`` is the same hour a week
+  before moved by the last day's change against the same day a week earlier (``baseline``).
+  Trees only learn how far the hour will be from that reference, so where they know nothing
+  the forecast stays the (strong) seasonal reference instead of a piecewise-constant guess.
+* **Level normalisation.** Every load feature is a ratio (to ``base`` or to the mean load of
+  the 168 h before the origin), so a plant that doubled its load, or a series never seen
+  before, is forecast at its own level.
 * **Direct multi-horizon.** One sample per (origin, lead hour); the lead hour ``h`` is a feature
   and lag features use only values at or before the origin (``y(t - 24 ceil(h/24))``,
   ``y(t - 168)``...), so training never sees the future of its own origin.
-* **Recent-level correction.** The ratio of the last 24 h to the last 168 h and the last hour's
-  value tell the model how far the current level is from the weekly one.
+* **Calendar with holidays of the lags.** Whether the target day, and the days the daily and
+  weekly lags come from, are public holidays: a holiday a week ago is not copied.
 * **Quantiles then calibration.** HistGradientBoostingRegressor with ``loss="quantile"`` gives
   the median and the 10 % / 90 % quantiles; on the last ``calibration_days`` of origins of the
   training data (models fitted without them) the conformity score ``max(q10 - y, y - q90)``
-  (in level units) is collected and its 80 % empirical quantile widens (or narrows) the final
-  interval (conformalised quantile regression), and the median's mean relative error there is
-  removed as a bias.
+  divided by the raw width ``q90 - q10`` is collected and its 80 % empirical quantile widens
+  (or narrows) the final interval by that many widths (normalised conformalised quantile
+  regression), and the median's median relative error there is removed as a bias.
 """
 
 from __future__ import annotations
@@ -45,7 +49,16 @@ SHIFT_MIN, SHIFT_MAX = 0.8, 1.25
 # Smallest raw interval width (ratio units) the conformal widening is scaled by.
 MIN_WIDTH = 1e-3
 RATIO_DECIMALS = 9
-_CALENDAR_FEATURES = {"lead_h", "hour", "dow", "weekend", "holiday", "holiday_lag_day", "holiday_lag_week", "level_log"}
+_CALENDAR_FEATURES = {
+    "lead_h",
+    "hour",
+    "dow",
+    "weekend",
+    "holiday",
+    "holiday_lag_day",
+    "holiday_lag_week",
+    "level_log",
+}
 
 
 class ForecastRefused(ValueError):
@@ -178,7 +191,11 @@ def holiday_flags(times: pd.DatetimeIndex, back_h: np.ndarray, config: ForecastC
 
 
 def baseline(
-    lag_week: np.ndarray, same_hour_weeks: np.ndarray, lag_day: np.ndarray, shift: np.ndarray, level: np.ndarray
+    lag_week: np.ndarray,
+    same_hour_weeks: np.ndarray,
+    lag_day: np.ndarray,
+    shift: np.ndarray,
+    level: np.ndarray,
 ) -> np.ndarray:
     """The reference the trees correct: the same hour a week before (else the mean of the same
     hour 1-3 weeks before, else the latest same hour) times ``shift``, the last 24 h's mean over

@@ -109,7 +109,9 @@ def test_day_ahead_follows_a_step_in_the_level_that_seasonal_naive_misses():
     s.iloc[-2 * 24 :] *= 1.2  # the last two days, the future one included, run 20 % higher
     past, future = s.iloc[:-24], s.iloc[-24:]
     frame = fm.hourly_frame(past)
-    config = fm.ForecastConfig(timezone="UTC", horizon_h=24, max_iter=40, training_days=60, min_samples_leaf=20)
+    config = fm.ForecastConfig(
+        timezone="UTC", horizon_h=24, max_iter=40, training_days=60, min_samples_leaf=20
+    )
     fc = fm.predict(fm.fit(frame, config), frame, 24)
     actual = future.to_numpy()
     mae = np.mean(np.abs(actual - fc.median_kw))
@@ -121,7 +123,7 @@ def test_a_holiday_a_week_before_is_not_copied_into_the_forecast():
     s = weekly_load(63, seed=4)
     idx = s.index
     wednesdays = sorted({d for d in idx.date if d.weekday() == 2})
-    holidays = wednesdays[1:-1:2] + [wednesdays[-2]]  # every other Wednesday and last week's
+    holidays = [*wednesdays[1:-1:2], wednesdays[-2]]  # every other Wednesday and last week's
     holiday_hours = np.isin(idx.date, holidays)
     flat = 0.3 * 100.0 * (1 + 0.05 * np.random.default_rng(5).standard_normal(len(idx)))
     s[holiday_hours] = flat[holiday_hours]  # a holiday looks like a weekend day
