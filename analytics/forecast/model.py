@@ -1,28 +1,33 @@
-"""Hourly load forecast: quantile gradient boosting on lags and calendar, level-normalised,
-with a conformal widening of the 80 % interval learnt on a held-back window.
+"""Hourly load forecast: quantile gradient boosting that corrects a seasonal baseline, with a
+conformal widening of the 80 % interval learnt on a held-back window.
 
 Pure math (no Django): the input is an hourly series of mean kW labelled by the UTC start of
 the hour (NaN = hour not measured), the output is the next ``horizon_h`` hours from an origin.
 Why each choice (docs/forecast.md):
 
-* **Level normalisation.** Every load feature and the target are divided by the mean load of
-  the 168 h before the origin, so one model learns the *shape* of the week and a plant that
-  doubled its load, or a series never seen before, is forecast at its own level.
+* **Baseline, then correction.** The target is ``y / base``: ``base`` is the same hour a week
+  before moved by the last day's change against the same day a week earlier (``baseline``).
+  Trees only learn how far the hour will be from that reference, so where they know nothing
+  the forecast stays the (strong) seasonal reference instead of a piecewise-constant guess.
+* **Level normalisation.** Every load feature is a ratio (to ``base`` or to the mean load of
+  the 168 h before the origin), so a plant that doubled its load, or a series never seen
+  before, is forecast at its own level.
 * **Direct multi-horizon.** One sample per (origin, lead hour); the lead hour ``h`` is a feature
   and lag features use only values at or before the origin (``y(t - 24 ceil(h/24))``,
   ``y(t - 168)``...), so training never sees the future of its own origin.
-* **Recent-level correction.** The ratio of the last 24 h to the last 168 h and the last hour's
-  value tell the model how far the current level is from the weekly one.
+* **Calendar with holidays of the lags.** Whether the target day, and the days the daily and
+  weekly lags come from, are public holidays: a holiday a week ago is not copied.
 * **Quantiles then calibration.** HistGradientBoostingRegressor with ``loss="quantile"`` gives
   the median and the 10 % / 90 % quantiles; on the last ``calibration_days`` of origins of the
   training data (models fitted without them) the conformity score ``max(q10 - y, y - q90)``
-  (in level units) is collected and its 80 % empirical quantile widens (or narrows) the final
-  interval (conformalised quantile regression), and the median's mean relative error there is
-  removed as a bias.
+  divided by the raw width ``q90 - q10`` is collected and its 80 % empirical quantile widens
+  (or narrows) the final interval by that many widths (normalised conformalised quantile
+  regression), and the median's median relative error there is removed as a bias.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,6 +44,21 @@ INTERVAL = 0.8
 # Refused below this: two weeks of lags (t - 336) plus two weeks of origins to learn from.
 MIN_HISTORY_H = 28 * 24
 MIN_COVERED_SHARE = 0.6
+# Bounds of the last day's change against a week earlier applied to the baseline.
+SHIFT_MIN, SHIFT_MAX = 0.8, 1.25
+# Smallest raw interval width (ratio units) the conformal widening is scaled by.
+MIN_WIDTH = 1e-3
+RATIO_DECIMALS = 9
+_CALENDAR_FEATURES = {
+    "lead_h",
+    "hour",
+    "dow",
+    "weekend",
+    "holiday",
+    "holiday_lag_day",
+    "holiday_lag_week",
+    "level_log",
+}
 
 
 class ForecastRefused(ValueError):
@@ -56,7 +76,7 @@ class ForecastConfig:
     timezone: str = "UTC"
     holidays: Collection[date] = ()
     training_days: int = 365
-    calibration_days: int = 14
+    calibration_days: int = 28
     origin_every_h: int = 6
     max_iter: int = 150
     learning_rate: float = 0.08
@@ -77,7 +97,7 @@ class Forecast:
 class FittedForecaster:
     config: ForecastConfig
     models: dict[float, HistGradientBoostingRegressor]
-    widen: float  # conformal widening in level units (may be negative)
+    widen: float  # conformal widening, in widths of the raw interval (may be negative)
     bias: float  # mean relative error of the median on the calibration window
     feature_names: list[str]
     use_temperature: bool
@@ -134,6 +154,59 @@ def _calendar(times: pd.DatetimeIndex, config: ForecastConfig) -> dict[str, np.n
     }
 
 
+class _Series:
+    """Positional reads of an hourly series: a value, or the mean of a trailing window (NaN
+    where nothing is known; positions before the start or after the end read as missing)."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+        self.n = len(values)
+        self.csum = np.concatenate([[0.0], np.cumsum(np.nan_to_num(values))])
+        self.ccount = np.concatenate([[0], np.cumsum(~np.isnan(values))])
+
+    def at(self, pos: np.ndarray) -> np.ndarray:
+        ok = (pos >= 0) & (pos < self.n)
+        out = np.full(pos.shape, np.nan)
+        out[ok] = self.values[pos[ok]]
+        return out
+
+    def window_mean(self, end: np.ndarray, width: int) -> np.ndarray:
+        """Mean of the known values at positions ``end - width + 1 .. end``."""
+        end_c = np.clip(end, -1, self.n - 1)
+        start = np.clip(end - width + 1, 0, self.n)
+        s = self.csum[end_c + 1] - self.csum[np.minimum(start, end_c + 1)]
+        c = self.ccount[end_c + 1] - self.ccount[np.minimum(start, end_c + 1)]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where((c > 0) & (end >= 0), s / np.maximum(c, 1), np.nan)
+
+
+def holiday_flags(times: pd.DatetimeIndex, back_h: np.ndarray, config: ForecastConfig) -> np.ndarray:
+    """1.0 where the site-local day of ``times - back_h`` is a public holiday."""
+    if not config.holidays:
+        return np.zeros(len(times))
+    local = (times - pd.to_timedelta(back_h, unit="h")).tz_convert(ZoneInfo(config.timezone))
+    days = local.normalize().tz_localize(None).to_numpy().astype("datetime64[D]")
+    hol = np.array(sorted(config.holidays), dtype="datetime64[D]")
+    return np.isin(days, hol).astype(float)
+
+
+def baseline(
+    lag_week: np.ndarray,
+    same_hour_weeks: np.ndarray,
+    lag_day: np.ndarray,
+    shift: np.ndarray,
+    level: np.ndarray,
+) -> np.ndarray:
+    """The reference the trees correct: the same hour a week before (else the mean of the same
+    hour 1-3 weeks before, else the latest same hour) times ``shift``, the last 24 h's mean over
+    the same 24 h a week earlier clipped to [0.8, 1.25]; the level where none is known or the
+    reference is below 5 % of the level."""
+    base = np.where(np.isfinite(lag_week), lag_week, same_hour_weeks)
+    base = np.where(np.isfinite(base), base, lag_day) * shift
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(base) & (base > 0.05 * level), base, level)
+
+
 def _design(
     y: np.ndarray,
     temp: np.ndarray | None,
@@ -144,76 +217,68 @@ def _design(
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     """Samples for every origin position ``o`` (the last known hour) and lead 1..horizon_h.
 
-    Returns (features, target ratio, level, target position); positions beyond ``y`` have a NaN
-    target. Every lag reads ``y`` at a position <= its origin.
+    Returns (features, target ratio ``y / base``, base, target position); positions beyond ``y``
+    have a NaN target. Every lag reads ``y`` at a position <= its origin.
     """
-    n = len(y)
+    ys = _Series(y)
     lead = np.arange(1, horizon_h + 1)
     o = np.repeat(origins, horizon_h)
     h = np.tile(lead, len(origins))
     t = o + h
-    csum = np.concatenate([[0.0], np.cumsum(np.nan_to_num(y))])
-    ccount = np.concatenate([[0], np.cumsum(~np.isnan(y))])
 
-    def window_mean(end: np.ndarray, width: int) -> np.ndarray:
-        start = np.maximum(end - width + 1, 0)
-        s = csum[end + 1] - csum[start]
-        c = ccount[end + 1] - ccount[start]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(c > 0, s / np.maximum(c, 1), np.nan)
+    def per_origin(values: np.ndarray) -> np.ndarray:
+        return np.repeat(values, horizon_h)
 
-    def at(pos: np.ndarray) -> np.ndarray:
-        ok = (pos >= 0) & (pos < n)
-        out = np.full(pos.shape, np.nan)
-        out[ok] = y[pos[ok]]
-        return out
-
-    level_o = window_mean(origins, WEEK_H)
-    level = np.repeat(level_o, horizon_h)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    level = per_origin(ys.window_mean(origins, WEEK_H))
+    with np.errstate(invalid="ignore"):
         level = np.where(level > 0, level, np.nan)
     days_back = np.ceil(h / 24).astype(int) * 24
     weeks_back = np.ceil(h / WEEK_H).astype(int) * WEEK_H
-    lag_day = at(t - days_back)
-    lag_week = at(t - weeks_back)
-    lag_2week = at(t - weeks_back - WEEK_H)
-    lag_3week = at(t - weeks_back - 2 * WEEK_H)
-    same_hour_weeks = np.nanmean(np.vstack([lag_week, lag_2week, lag_3week]), axis=0)
-    # Mean of the same hour over the last 7 known days (daily profile, any weekday).
-    daily = np.vstack([at(t - days_back - 24 * k) for k in range(7)])
-    with np.errstate(invalid="ignore"):
-        same_hour_days = np.nanmean(daily, axis=0)
-    roll24 = np.repeat(window_mean(origins, 24), horizon_h)
-    roll6 = np.repeat(window_mean(origins, 6), horizon_h)
-    last = at(o)
-    # The last day's deviation from the same day a week earlier, at this hour (level shift).
-    dev_week = lag_day - at(t - days_back - WEEK_H)
+    lag_day = ys.at(t - days_back)
+    lag_week = ys.at(t - weeks_back)
+    lag_2week = ys.at(t - weeks_back - WEEK_H)
+    lag_3week = ys.at(t - weeks_back - 2 * WEEK_H)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: NaN is the answer
+        same_hour_weeks = np.nanmean(np.vstack([lag_week, lag_2week, lag_3week]), axis=0)
+        same_hour_days = np.nanmean(np.vstack([ys.at(t - days_back - 24 * k) for k in range(7)]), axis=0)
+    roll24_o = ys.window_mean(origins, 24)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shift_o = np.clip(roll24_o / ys.window_mean(origins - WEEK_H, 24), SHIFT_MIN, SHIFT_MAX)
+    # The day's change applies to the week just ahead; further weeks keep last week's level.
+    shift = np.where(weeks_back == WEEK_H, per_origin(np.where(np.isfinite(shift_o), shift_o, 1.0)), 1.0)
+    base = baseline(lag_week, same_hour_weeks, lag_day, shift, level)
     tt = times[np.minimum(t, len(times) - 1)] + pd.to_timedelta(np.maximum(t - (len(times) - 1), 0), unit="h")
-    cal = _calendar(pd.DatetimeIndex(tt), config)
+    tt = pd.DatetimeIndex(tt)
     feats = {
         "lead_h": h.astype(float),
-        **cal,
-        "lag_day": lag_day / level,
-        "lag_week": lag_week / level,
-        "lag_2week": lag_2week / level,
-        "same_hour_weeks": same_hour_weeks / level,
-        "same_hour_days": same_hour_days / level,
-        "dev_week": dev_week / level,
-        "roll24": roll24 / level,
-        "roll6": roll6 / level,
-        "last": last / level,
+        **_calendar(tt, config),
+        "holiday_lag_day": holiday_flags(tt, days_back, config),
+        "holiday_lag_week": holiday_flags(tt, weeks_back, config),
+        "base": base / level,
+        "shift": shift,
+        "lag_day": lag_day / base,
+        "lag_2week": lag_2week / base,
+        "same_hour_weeks": same_hour_weeks / base,
+        "same_hour_days": same_hour_days / base,
+        "dev_week": (lag_day - ys.at(t - days_back - WEEK_H)) / level,
+        "roll24": per_origin(roll24_o) / level,
+        "roll6": per_origin(ys.window_mean(origins, 6)) / level,
+        "last": ys.at(o) / level,
         "level_log": np.log(level),
     }
+    # Ratios of sums differ in their last bits between a series and its multiple; rounded, the
+    # trees see the same values, so a series ten times larger is forecast exactly ten times larger.
+    feats = {k: np.round(v, RATIO_DECIMALS) if k not in _CALENDAR_FEATURES else v for k, v in feats.items()}
     if temp is not None:
-        tw = pd.Series(temp)
-        t24 = tw.rolling(24, min_periods=6).mean().to_numpy()
-        feats["temp_roll24"] = np.repeat(t24[origins], horizon_h)
-        tlag = np.full(t.shape, np.nan)
-        ok = (t - days_back >= 0) & (t - days_back < n)
-        tlag[ok] = temp[(t - days_back)[ok]]
-        feats["temp_lag_day"] = tlag
-    target = at(t) / level
-    return pd.DataFrame(feats), target, level, t
+        ts = _Series(temp)
+        t24 = ts.window_mean(origins, 24)
+        feats["temp_roll24"] = per_origin(t24)
+        feats["temp_roll24_vs_week"] = per_origin(t24 - ts.window_mean(origins - WEEK_H, 24))
+        feats["temp_last"] = ts.at(o)
+        feats["temp_lag_day"] = ts.at(t - days_back)
+        feats["temp_lag_week"] = ts.at(t - weeks_back)
+    return pd.DataFrame(feats), ys.at(t) / base, base, t
 
 
 def _origins(frame: pd.DataFrame, config: ForecastConfig, end_pos: int) -> np.ndarray:
@@ -278,7 +343,9 @@ def fit(frame: pd.DataFrame, config: ForecastConfig) -> FittedForecaster:
         med_b = med * (1 + bias)
         lo = np.minimum(cal_models[0.1].predict(x_h), med) * (1 + bias)
         hi = np.maximum(cal_models[0.9].predict(x_h), med) * (1 + bias)
-        scores = np.maximum(lo - y_h, y_h - hi)
+        # Conformity scores in units of the raw interval's width (normalised CQR): the widening
+        # follows the models' own idea of the uncertainty of each hour.
+        scores = np.maximum(lo - y_h, y_h - hi) / np.maximum(hi - lo, MIN_WIDTH)
         widen = float(np.quantile(scores, INTERVAL, method="higher"))
         calib = {
             "calibration_samples": float(len(y_h)),
@@ -323,8 +390,10 @@ def predict(fitted: FittedForecaster, frame: pd.DataFrame, horizon_h: int | None
     lo = np.minimum(fitted.models[0.1].predict(x), med)
     hi = np.maximum(fitted.models[0.9].predict(x), med)
     median_kw = np.maximum(med * scale, 0.0)
-    low_kw = np.maximum((lo * (1 + fitted.bias) - fitted.widen) * level, 0.0)
-    high_kw = np.maximum((hi * (1 + fitted.bias) + fitted.widen) * level, median_kw)
+    lo_b, hi_b = lo * (1 + fitted.bias), hi * (1 + fitted.bias)
+    pad = fitted.widen * np.maximum(hi_b - lo_b, MIN_WIDTH)
+    low_kw = np.maximum((lo_b - pad) * level, 0.0)
+    high_kw = np.maximum((hi_b + pad) * level, median_kw)
     low_kw = np.minimum(low_kw, median_kw)
     times = pd.date_range(frame.index[-1] + HOUR, periods=horizon, freq="h", tz="UTC")
     return Forecast(times=times, median_kw=median_kw, low_kw=low_kw, high_kw=high_kw)

@@ -81,3 +81,59 @@ def test_metrics_by_hand():
     assert m["mae"] == 2.5 and m["rmse"] == pytest.approx(np.sqrt((4 + 9) / 2))
     assert m["mape_pct"] == pytest.approx((0.2 + 0.15) / 2 * 100) and m["mase"] == 1.25
     assert m["interval_coverage"] == 0.5
+
+
+def test_baseline_is_last_week_moved_by_the_days_change_with_fallbacks():
+    nan = np.nan
+    lag_week = np.array([100.0, nan, nan, 100.0, 2.0])
+    same_hour_weeks = np.array([90.0, 80.0, nan, 90.0, 90.0])
+    lag_day = np.array([70.0, 70.0, 60.0, 70.0, 70.0])
+    shift = np.array([1.1, 1.0, 1.0, 1.0, 1.0])
+    level = np.array([100.0, 100.0, 100.0, nan, 100.0])
+    base = fm.baseline(lag_week, same_hour_weeks, lag_day, shift, level)
+    # last week x shift; mean of weeks 1-3; latest same hour; no level: nothing; below 5 %: level
+    np.testing.assert_allclose(base, [110.0, 80.0, 60.0, nan, 100.0])
+
+
+def test_holiday_flags_use_the_site_local_day_of_the_lagged_hour():
+    times = pd.DatetimeIndex(["2026-01-08 20:00", "2026-01-08 17:00", "2026-01-09 03:00"], tz="UTC")
+    config = fm.ForecastConfig(timezone="Asia/Kolkata", holidays=[pd.Timestamp("2026-01-02").date()])
+    # 7 days back: 2 Jan 01:30 IST (holiday), 1 Jan 22:30 IST, 2 Jan 08:30 IST (holiday)
+    np.testing.assert_array_equal(fm.holiday_flags(times, np.full(3, 168), config), [1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(fm.holiday_flags(times, np.zeros(3), config), [0.0, 0.0, 0.0])
+    assert not fm.holiday_flags(times, np.zeros(3), fm.ForecastConfig()).any()
+
+
+def test_day_ahead_follows_a_step_in_the_level_that_seasonal_naive_misses():
+    s = weekly_load(50, seed=3)
+    s.iloc[-2 * 24 :] *= 1.2  # the last two days, the future one included, run 20 % higher
+    past, future = s.iloc[:-24], s.iloc[-24:]
+    frame = fm.hourly_frame(past)
+    config = fm.ForecastConfig(
+        timezone="UTC", horizon_h=24, max_iter=40, training_days=60, min_samples_leaf=20
+    )
+    fc = fm.predict(fm.fit(frame, config), frame, 24)
+    actual = future.to_numpy()
+    mae = np.mean(np.abs(actual - fc.median_kw))
+    naive = np.mean(np.abs(actual - fm.seasonal_naive(frame, 24, 168)))
+    assert mae < 0.6 * naive
+
+
+def test_a_holiday_a_week_before_is_not_copied_into_the_forecast():
+    s = weekly_load(63, seed=4)
+    idx = s.index
+    wednesdays = sorted({d for d in idx.date if d.weekday() == 2})
+    holidays = [*wednesdays[1:-1:2], wednesdays[-2]]  # every other Wednesday and last week's
+    holiday_hours = np.isin(idx.date, holidays)
+    flat = 0.3 * 100.0 * (1 + 0.05 * np.random.default_rng(5).standard_normal(len(idx)))
+    s[holiday_hours] = flat[holiday_hours]  # a holiday looks like a weekend day
+    cut = np.flatnonzero(idx.date == wednesdays[-1])[0]  # origin: the last hour before Wednesday
+    frame = fm.hourly_frame(s.iloc[:cut])
+    config = fm.ForecastConfig(
+        timezone="UTC", horizon_h=24, holidays=holidays, max_iter=60, training_days=70, min_samples_leaf=10
+    )
+    fc = fm.predict(fm.fit(frame, config), frame, 24)
+    actual = s.iloc[cut : cut + 24].to_numpy()
+    mae = np.mean(np.abs(actual - fc.median_kw))
+    naive = np.mean(np.abs(actual - fm.seasonal_naive(frame, 24, 168)))
+    assert mae < 0.3 * naive  # seasonal-naive copies last Wednesday's holiday
