@@ -10,6 +10,9 @@ import type {
   EnergyBucketName,
   EnergySummary,
   FleetHealth,
+  Forecast,
+  ForecastHorizon,
+  ForecastScope,
   Profile,
   ReportDelivery,
   ReportFormat,
@@ -217,6 +220,9 @@ export const api = {
   /** Energy KPIs, cost breakdown, coverage and billing months of a scope and period (CONTRACTS §18.9). */
   energy: (scope: "fleet" | "site" | "asset", id: string | undefined, start: string, end: string, bucket: EnergyBucketName) =>
     conditional<EnergySummary>("/api/v1/energy" + query({ scope, id, start, end, bucket })),
+  /** Hourly load forecast with its 80 % interval and model version, or why there is none (CONTRACTS §19.2). */
+  forecast: (scope: ForecastScope, id: string | undefined, horizon: ForecastHorizon) =>
+    conditional<Forecast>("/api/v1/forecast" + query({ scope, id, horizon })),
   sites: () => json<SiteSettings[]>("GET", "/api/v1/sites"),
   /** Every tariff version of a site (admin scope). */
   tariff: (code: string) => json<SiteTariff>("GET", `/api/v1/sites/${enc(code)}/tariff`),
