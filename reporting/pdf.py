@@ -31,6 +31,7 @@ from reportlab.platypus.tableofcontents import TableOfContents
 from .charts import energy_chart, health_chart, vibration_chart
 from .columns import ASSET_COLUMNS, BILLING_COLUMNS, COST_PARTS, COVERAGE, ENERGY_TOTALS, PDF_ASSET_KEYS
 from .content import RISK_LEVELS, AssetSection, ReportData
+from .forecast import forecast_story
 from .numbers import FACTOR_UNITS, UNITS, change_pct, fmt, rfc3339
 from .summary import NO_DATA_TEXT
 
@@ -505,6 +506,6 @@ def pdf_render(data: ReportData) -> bytes:
             ParagraphStyle("TOC2", fontSize=8, leading=10, leftIndent=24),
         ]
         story += [Spacer(1, 8), Paragraph("<b>Contents</b>", BODY), toc]
-    story += _assets(data) + _energy(data) + _details(data) + _charts(data)
+    story += _assets(data) + _energy(data) + forecast_story(data) + _details(data) + _charts(data)
     doc.multiBuild(story, canvasmaker=_NumberedCanvas)
     return buf.getvalue()
