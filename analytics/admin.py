@@ -12,6 +12,7 @@ from django.shortcuts import render
 from . import baseline_versions
 from .baseline import BaselineError
 from .energy import admin as energy_admin  # noqa: F401 - registers the energy admin pages
+from .forecast import admin as forecast_admin  # noqa: F401 - registers the forecast versions
 from .models import AnalyticsState, Baseline, BaselineSource
 
 

@@ -82,12 +82,14 @@ class AnalyticsState(models.Model):
 # The energy subpackage keeps its models beside its code; importing them here registers them
 # with the analytics app (migrations in analytics/migrations).
 from .energy.models import HealthyPowerFit, SiteEnergy, Tariff  # noqa: E402
+from .forecast.models import ForecastModel  # noqa: E402
 
 __all__ = [
     "AnalyticsState",
     "Baseline",
     "BaselineSource",
     "BaselineStatus",
+    "ForecastModel",
     "HealthyPowerFit",
     "SiteEnergy",
     "Tariff",

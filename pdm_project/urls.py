@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("assessment.urls")),
     path("api/v1/", include("analytics.energy.urls")),
     path("api/v1/", include("analytics.urls")),
+    path("api/v1/", include("analytics.forecast.urls")),
     path("api/v1/", include("reporting.urls")),
     path("", include("assessment.observability.urls")),  # /metrics (Prometheus)
     path("", include("frontend.urls")),  # last: the dashboard takes every other path

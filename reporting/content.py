@@ -56,6 +56,7 @@ class ReportData:
     energy: dict[str, Any]
     energy_previous: dict[str, Any]
     open_incidents: dict[str, int]
+    forecast: dict[str, Any] | None = None  # reporting.forecast: the API's forecast of the scope
 
     @property
     def has_data(self) -> bool:

@@ -33,6 +33,7 @@ from reportlab.platypus.tableofcontents import TableOfContents
 from .charts import energy_chart, health_chart, vibration_chart
 from .columns import ASSET_COLUMNS, BILLING_COLUMNS, COST_PARTS, COVERAGE, ENERGY_TOTALS, PDF_ASSET_KEYS
 from .content import RISK_LEVELS, AssetSection, ReportData
+from .forecast import forecast_story
 from .numbers import FACTOR_UNITS, UNITS, change_pct, fmt, rfc3339
 from .summary import NO_DATA_TEXT
 
@@ -536,6 +537,6 @@ def pdf_render(data: ReportData) -> bytes:
         ]
         story += [Spacer(1, 8), Paragraph("<b>Contents</b>", BODY), toc]
         doc.layout_only = True  # the contents need a second pass anyway: the first one draws no chart
-    story += _assets(data) + _energy(data) + _details(data) + _charts(data, doc)
+    story += _assets(data) + _energy(data) + forecast_story(data) + _details(data) + _charts(data, doc)
     doc.multiBuild(story, canvasmaker=_NumberedCanvas)
     return buf.getvalue()

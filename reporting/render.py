@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from .content import report_data
+from .forecast import forecast_for_report
 from .models import Report, ReportFormat
 
 
@@ -15,6 +18,9 @@ def report_render(*, report: Report) -> bytes:
         start=report.period_start,
         end=report.period_end,
         charts=report.format == ReportFormat.PDF,
+    )
+    data.forecast = forecast_for_report(
+        tenant=report.tenant, scope=report.scope, scope_id=report.scope_id, now=timezone.now()
     )
     if report.format == ReportFormat.PDF:
         from .pdf import pdf_render

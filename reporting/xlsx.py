@@ -28,6 +28,7 @@ from .columns import (
     Column,
 )
 from .content import RISK_LEVELS, ReportData
+from .forecast import forecast_sheet
 from .numbers import change_pct, excel_format, rfc3339
 from .summary import NO_DATA_TEXT, energy_rows
 
@@ -282,6 +283,7 @@ def xlsx_render(data: ReportData) -> bytes:
     _factors(wb, data)
     _energy(wb, data)
     _billing(wb, data)
+    forecast_sheet(wb, data)
     _incidents(wb, data)
     _meta(wb, data)
     out = io.BytesIO()

@@ -60,6 +60,11 @@ CELERY_BEAT_SCHEDULE = {
     "alerts-escalate-and-repeat": {"task": "assessment.tasks.alerts_escalate_and_repeat", "schedule": 60.0},
     "pipeline-requeue-stalled": {"task": "assessment.tasks.pipeline_requeue_stalled_task", "schedule": 300.0},
     "baselines-retrain-due": {"task": "assessment.tasks.baselines_retrain_due_task", "schedule": 86400.0},
+    # Load forecast models, one training per scope a day (docs/CONTRACTS.md §19.1).
+    "forecasts-retrain-daily": {
+        "task": "analytics.forecast.tasks.forecasts_retrain_daily_task",
+        "schedule": 86400.0,
+    },
     "reports-expire": {"task": "reporting.tasks.reports_expire_task", "schedule": 3600.0},
     "report-deliveries-requeue": {
         "task": "reporting.schedules.tasks.report_deliveries_requeue",

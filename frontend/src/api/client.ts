@@ -11,6 +11,9 @@ import type {
   EnergySummary,
   EnergyToday,
   FleetHealth,
+  Forecast,
+  ForecastHorizon,
+  ForecastScope,
   Profile,
   ReportDelivery,
   ReportFormat,
@@ -220,6 +223,9 @@ export const api = {
     conditional<EnergySummary>("/api/v1/energy" + query({ scope, id, start, end, bucket })),
   /** Every asset's energy since its site's local midnight, for the fleet or one site, in one request. */
   energyToday: (site?: string) => conditional<EnergyToday>("/api/v1/energy/today" + query({ site })),
+  /** Hourly load forecast with its 80 % interval and model version, or why there is none (CONTRACTS §19.2). */
+  forecast: (scope: ForecastScope, id: string | undefined, horizon: ForecastHorizon) =>
+    conditional<Forecast>("/api/v1/forecast" + query({ scope, id, horizon })),
   sites: () => json<SiteSettings[]>("GET", "/api/v1/sites"),
   /** Every tariff version of a site (admin scope). */
   tariff: (code: string) => json<SiteTariff>("GET", `/api/v1/sites/${enc(code)}/tariff`),

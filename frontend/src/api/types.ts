@@ -433,3 +433,54 @@ export interface ReportSchedule extends ScheduleInput {
   updated_at: string;
   last_delivery: ReportDelivery | null;
 }
+
+/** GET /api/v1/forecast (CONTRACTS §19.2). */
+export type ForecastScope = "asset" | "site" | "fleet";
+export type ForecastHorizon = "24h" | "168h";
+export type ForecastStatus = "ok" | "refused" | "not_trained" | "no_recent_load";
+
+export interface ForecastDayAhead {
+  days?: number;
+  hours?: number;
+  start?: string;
+  end?: string;
+  mae_kw?: number;
+  seasonal_naive_mae_kw?: number;
+  persistence_mae_kw?: number;
+  mae_vs_seasonal_naive?: number | null;
+  mae_vs_persistence?: number | null;
+  interval_coverage?: number;
+  refused?: string;
+  reason?: string;
+}
+
+export interface ForecastVersion {
+  version: number;
+  status: "trained" | "refused";
+  created_at: string;
+  history_start: string | null;
+  training_start: string | null;
+  training_end: string;
+  covered_hours: number;
+  timezone: string;
+  features: string[];
+  samples: number;
+  backtest: { day_ahead?: ForecastDayAhead };
+  refusal: { rule: string; reason: string } | null;
+}
+
+export interface Forecast {
+  scope: ForecastScope;
+  id: string | null;
+  assets: string[];
+  horizon_h: number;
+  timezone: string;
+  unit: string;
+  interval: number;
+  status: ForecastStatus;
+  reason: string | null;
+  model: ForecastVersion | null;
+  origin: string | null;
+  history: { time: string; load_kw: number | null }[];
+  points: { time: string; load_kw: number; low_kw: number; high_kw: number }[];
+}

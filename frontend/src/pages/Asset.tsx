@@ -5,6 +5,7 @@ import { Link, useParams } from "react-router";
 import { api, ApiError, chartWindow, halfHourWindow } from "../api/client";
 import type { Alert, AssetHealth, Columns, EnergySummary, Factor } from "../api/types";
 import { FactorBars } from "../components/FactorBars";
+import { ForecastPanel } from "../components/forecast/ForecastChart";
 import { Guidance } from "../components/Guidance";
 import { RiskBadge, SeverityBadge, StateBadge } from "../components/RiskBadge";
 import { Rul } from "../components/Rul";
@@ -346,6 +347,7 @@ export function AssetPage() {
           </div>
         )}
       </section>
+      <ForecastPanel scope="asset" id={assetId} zone={page.zone} />
       <AlertHistory alerts={alerts.data?.results ?? []} />
     </div>
   );

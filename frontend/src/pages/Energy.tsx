@@ -5,6 +5,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { api, ApiError, halfHourWindow } from "../api/client";
 import type { EnergyBucketName, EnergyFigures, EnergySummary, TariffVersion } from "../api/types";
+import { ForecastPanel } from "../components/forecast/ForecastChart";
 import { ErrorNote, Loading } from "../components/Status";
 import { fmt, fixed } from "../format/numbers";
 import { fmtTime, toIso, type Zone } from "../format/time";
@@ -360,6 +361,7 @@ export function Energy() {
             <h2 id="waste-title">Waste</h2>
             <Waste t={e.totals} />
           </section>
+          <ForecastPanel scope={scope} id={page.site?.name} zone={page.zone} />
           <section aria-labelledby="buckets-title" className="charts-section">
             <h2 id="buckets-title">By {bucket}</h2>
             <Buckets e={e} />
