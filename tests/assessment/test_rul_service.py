@@ -98,7 +98,7 @@ def test_rul_is_at_the_reference_load_when_the_machine_runs_at_reduced_load(stor
     assert (latest.rul_channel, latest.rul_method) == ("vibration", "exponential")
     assert latest.rul_days == pytest.approx(truth, rel=0.1)
     detail = latest.inputs["rul"]
-    assert detail["rul_version"] == 4
+    assert detail["rul_version"] == 5
     assert detail["load_ref_pu"] == pytest.approx(20.0 / RATED_A, rel=0.02)
 
 
