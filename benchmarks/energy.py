@@ -47,25 +47,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks._energy_fleet import fleet_registry  # noqa: E402
+
 IST = ZoneInfo("Asia/Kolkata")
 STEP_S = 60
-TARIFF = {
-    "effective_from": "2020-01-01",
-    "billing_basis": "kvah",
-    "energy_rate": 8.0,
-    "tod_slots": [
-        {"name": "peak", "start": "18:00", "end": "22:00", "multiplier": 1.5},
-        {"name": "night", "start": "22:00", "end": "06:00", "multiplier": 0.75},
-    ],
-    "pf_reference": 0.95,
-    "pf_incentive_pct_per_step": 0.5,
-    "pf_penalty_pct_per_step": 0.5,
-    "pf_penalty_threshold": 0.9,
-    "pf_steep_penalty_pct_per_step": 1.0,
-    "demand_rate_per_kva": 350.0,
-    "demand_min_share": 0.75,
-    "fixed_monthly": 2000.0,
-}
 
 
 def month_start(day: date) -> datetime:
@@ -123,31 +109,18 @@ def load_fleet(
 ) -> tuple[object, list]:
     from analytics.energy.blocks import PACKED_FIELD, QUANTITIES, ROLLUP_FIELDS, IntervalInput, integrate
     from analytics.energy.days import day_edges
-    from analytics.energy.models import Tariff
     from analytics.energy.rollups import daily_points
     from analytics.energy.services import SiteSettings
-    from ingestion.models import Asset, Site, Tenant
-    from ingestion.timeseries import PointRows, get_store
+    from ingestion.models import Site
+    from ingestion.timeseries import PointRows
 
-    store = get_store()
-    store.setup()
-    tenant = Tenant.objects.create(name="bench")
-    site = Site.objects.create(tenant=tenant, code="main", contract_demand_kva=2000.0)
-    Tariff.objects.create(site=site, **TARIFF)
-    assets = Asset.objects.bulk_create(
-        Asset(
-            tenant=tenant, asset_id=f"M-{i:03d}", name=f"Motor {i}", asset_type="motor", phase="three",
-            rated_voltage_v=415.0, rated_current_a=28.0, rated_power_kw=15.0, rated_rpm=1480.0,
-            iso_group=2, foundation="rigid", supply_site="main",
-        )
-        for i in range(n_assets)
-    )  # fmt: skip
+    store, tenant, assets = fleet_registry(n_assets)
     t0, t1, tr = (int(x.timestamp()) for x in (year_start, end, raw_start))
     t_s = np.arange(t0, t1 + STEP_S, STEP_S, dtype=np.int64)
     first_block = t0 // 1800 - (t0 // 1800) % 2  # rollup points sit on whole UTC hours
     n_blocks = (t1 // 1800 - first_block + 1) // 2 * 2
     raw = t_s >= tr
-    calendar = SiteSettings.of(site).calendar
+    calendar = SiteSettings.of(Site.objects.get(tenant=tenant, code="main")).calendar
     edges = day_edges(calendar, t0 // 1800, t1 // 1800)
     started = time.perf_counter()
     for i, asset in enumerate(assets):

@@ -40,7 +40,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.energy import TARIFF, profile, setup_django  # noqa: E402
+from benchmarks._energy_fleet import fleet_registry  # noqa: E402
+from benchmarks.energy import profile, setup_django  # noqa: E402
 
 STEP_S = 60
 
@@ -57,24 +58,10 @@ def load(n_assets: int, start: datetime, end: datetime):
     from analytics.energy.conditions import MIN_FIELD as COND_MIN
     from analytics.energy.conditions import SUM_FIELDS as COND_SUMS
     from analytics.energy.conditions import hourly_sums
-    from analytics.energy.models import Tariff
     from assessment.models import Assessment
-    from ingestion.models import Asset, Site, Tenant
-    from ingestion.timeseries import PointRows, get_store
+    from ingestion.timeseries import PointRows
 
-    store = get_store()
-    store.setup()
-    tenant = Tenant.objects.create(name="bench")
-    site = Site.objects.create(tenant=tenant, code="main", contract_demand_kva=2000.0)
-    Tariff.objects.create(site=site, **TARIFF)
-    assets = Asset.objects.bulk_create(
-        Asset(
-            tenant=tenant, asset_id=f"M-{i:03d}", name=f"Motor {i}", asset_type="motor", phase="three",
-            rated_voltage_v=415.0, rated_current_a=28.0, rated_power_kw=15.0, rated_rpm=1480.0,
-            iso_group=2, foundation="rigid", supply_site="main",
-        )
-        for i in range(n_assets)
-    )  # fmt: skip
+    store, tenant, assets = fleet_registry(n_assets)
     prev = start - (end - start)
     t0, t1, tr = int(prev.timestamp()), int(end.timestamp()), int(start.timestamp())
     t_s = np.arange(t0, t1, STEP_S, dtype=np.int64)

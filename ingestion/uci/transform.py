@@ -146,7 +146,7 @@ def _read_strings(path: Path, limit: int | None, chunk_rows: int) -> None:
 
 
 _DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
-_CLOCK = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})")
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2}):([0-9]{2})")
 
 
 def _date_s(text: str) -> int | None:
@@ -175,13 +175,14 @@ def _clock_s(text: str) -> int | None:
 
 def _seconds(
     column: pa.DictionaryArray, parse: Callable[[str], int | None], known: dict[str, int | None]
-) -> np.ndarray | None:
+) -> tuple[np.ndarray, int | None]:
     """Each row's parsed value, parsing only the distinct strings the rows use (a day has 1,440
-    rows, a time of day one per day): ``known`` carries them from batch to batch. None when one
-    string does not parse."""
+    rows, a time of day one per day): ``known`` carries them from batch to batch. Also the first
+    row whose string does not parse (None when all do)."""
     rows = column.indices.to_numpy(zero_copy_only=False)
     used = np.bincount(rows, minlength=len(column.dictionary)) > 0
     values = np.zeros(len(used), dtype="int64")
+    bad = np.zeros(len(used), dtype=bool)
     for k, word in enumerate(column.dictionary.to_pylist()):
         if not used[k]:
             continue
@@ -189,19 +190,25 @@ def _seconds(
             known[word] = parse(word)
         value = known[word]
         if value is None:
-            return None
-        values[k] = value
-    return values[rows]
+            bad[k] = True
+        else:
+            values[k] = value
+    first_bad = int(np.flatnonzero(bad[rows])[0]) if bad.any() else None
+    return values[rows], first_bad
 
 
 def _batch_columns(
-    batch: pa.RecordBatch, days: dict[str, int | None], clocks: dict[str, int | None]
-) -> dict[str, np.ndarray] | None:
-    """The batch's typed columns, or None when a date or time does not parse exactly."""
-    day = _seconds(batch.column(0), _date_s, days)
-    clock = _seconds(batch.column(1), _clock_s, clocks)
-    if day is None or clock is None:
-        return None
+    batch: pa.RecordBatch, first_line: int, days: dict[str, int | None], clocks: dict[str, int | None]
+) -> dict[str, np.ndarray]:
+    """The batch's typed columns; ``MalformedInput`` naming the first line whose date or time
+    does not parse exactly."""
+    day, bad_day = _seconds(batch.column(0), _date_s, days)
+    clock, bad_clock = _seconds(batch.column(1), _clock_s, clocks)
+    bad = [r for r in (bad_day, bad_clock) if r is not None]
+    if bad:
+        row = min(bad)
+        text = f"{batch.column(0)[row].as_py()} {batch.column(1)[row].as_py()}"
+        raise MalformedInput(first_line + row, "Date/Time", f"not dd/mm/yyyy hh:mm:ss: {text!r}")
     columns = {"time_us": (day + clock - 3600) * 1_000_000}  # UTC+01:00 wall time -> UTC
     for src, name in COLUMNS.items():
         columns[name] = (
@@ -255,11 +262,7 @@ def read_minutes(path: Path, *, limit: int | None = None, chunk_rows: int = CHUN
             for batch in reader:
                 if limit is not None and read + batch.num_rows > limit:
                     batch = batch.slice(0, limit - read)
-                columns = _batch_columns(batch, days, clocks)
-                if columns is None:
-                    _read_strings(path, limit, chunk_rows)
-                    raise MalformedInput(None, "Date/Time", "a date or time does not parse")
-                parts.append(columns)
+                parts.append(_batch_columns(batch, read + 2, days, clocks))
                 read += batch.num_rows
                 if limit is not None and read >= limit:
                     break

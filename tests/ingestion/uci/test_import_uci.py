@@ -155,6 +155,8 @@ def test_times_are_french_standard_time_converted_to_utc(fixture_zip, tmp_path):
     ("line", "column"),
     [
         ("31/2/2007;00:00:00;1.0;0.1;240.0;4.2;0;0;0", "Date/Time"),
+        ("1/3/07;00:00:00;1.0;0.1;240.0;4.2;0;0;0", "Date/Time"),  # a two-digit year is not year 7
+        ("1/3/2007;24:00:00;1.0;0.1;240.0;4.2;0;0;0", "Date/Time"),
         ("1/3/2007;00:00:00;1,0;0.1;240.0;4.2;0;0;0", "Global_active_power"),
         ("1/3/2007;00:00:00;1.0;0.1;240.0;4.2;0;0", "Sub_metering_3"),
     ],
