@@ -44,7 +44,8 @@ def forecast_train(*, tenant: Tenant, scope: str, scope_id: str | None, now: dat
     the new version: the fitted models, the training window, the feature set and the backtest
     figures; or, when the history is too short or sparse, a refused version with the rule and
     reason. Idempotent: when the newest version already ends where this history ends (no new
-    measured hour since), that version is returned and nothing is written.
+    measured hour since), or the scope still has no load at all and its newest version is that
+    refusal, that version is returned and nothing is written.
 
     Raises ``ScopeNotFound`` for an id the tenant does not have."""
     target = forecast_scope_resolve(tenant=tenant, scope=scope, scope_id=scope_id)
@@ -55,6 +56,13 @@ def forecast_train(*, tenant: Tenant, scope: str, scope_id: str | None, now: dat
     latest = forecast_model_latest(tenant=tenant, scope=target.scope, scope_id=target.scope_id)
     if latest is not None and latest.training_end == training_end:
         return latest
+    if (
+        frame is None
+        and latest is not None
+        and latest.status == ForecastStatus.REFUSED
+        and not latest.covered_hours
+    ):
+        return latest  # still no load at all: the refusal stands, no version a day
     config = fm.ForecastConfig(timezone=target.timezone, horizon_h=fm.WEEK_H)
     row = ForecastModel(
         tenant=tenant,

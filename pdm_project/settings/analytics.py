@@ -21,5 +21,6 @@ ALERT_REPEAT_HOURS = env_int("ALERT_REPEAT_HOURS", 4, minimum=1)
 PDM_PUBLIC_URL = env_str("PDM_PUBLIC_URL")
 # Threads a load forecast's gradient boosting may use (docs/CONTRACTS.md §19.1, Appendix A). One by
 # default: on cores shared with other workers OpenMP's spin-waiting threads cost far more CPU than
-# they save (a 42-day training took about 25 x the CPU with two threads on a loaded 2-core host).
+# they save (docs/forecast.md: a 42-day training used over 200 s of CPU with two threads on a loaded
+# 2-core host, 7.8 s with one).
 FORECAST_THREADS = env_int("PDM_FORECAST_THREADS", 1, minimum=1)

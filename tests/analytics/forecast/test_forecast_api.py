@@ -172,3 +172,17 @@ def test_every_dashboard_role_reads_the_forecast_and_an_ingest_token_does_not(pl
     assert api.get("/api/v1/forecast", {"scope": "fleet"}).status_code == 200
     assert client(tenant, "ingest").get("/api/v1/forecast", {"scope": "fleet"}).status_code == 403
     assert APIClient().get("/api/v1/forecast", {"scope": "fleet"}).status_code in (401, 403)
+
+
+def test_a_scope_without_any_load_is_refused_once_not_once_a_day(influx_settings):
+    tenant = TenantFactory(name="silent")
+    AssetFactory(tenant=tenant, asset_id="QUIET-1", supply_site="main")
+
+    assert tasks.forecast_train_task(tenant.pk, "site", "main") == 1
+    assert tasks.forecast_train_task(tenant.pk, "site", "main") == 1
+
+    row = ForecastModel.objects.get(tenant=tenant)
+    assert (row.status, row.refusal_rule, row.covered_hours) == ("refused", "history_too_short", 0)
+    assert row.refusal_reason.startswith("no hourly load in the 386 days before ")
+    assert tasks.forecast_train_task(tenant.pk, "site", "elsewhere") is None  # no such site: nothing stored
+    assert ForecastModel.objects.filter(tenant=tenant).count() == 1
