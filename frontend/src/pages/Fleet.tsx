@@ -13,7 +13,7 @@ import { type EnergyToday, useEnergyToday } from "../state/useEnergyToday";
 import { useResource } from "../state/useResource";
 import { useLayout } from "./context";
 
-type Row = FleetAsset & { site: string; location: string; energy_today_kwh: number | null };
+type Row = FleetAsset & { site: string; location: string };
 type SortKey = "asset_id" | "asset_type" | "health_score" | "risk_code" | "rul_days" | "open_alerts" | "newest_event_time" | "energy_today_kwh";
 
 const LEVELS: RiskLevel[] = ["Critical", "High", "Medium", "Low"];
@@ -28,9 +28,14 @@ const COLUMNS: { key: SortKey; label: string; numeric?: boolean }[] = [
   { key: "energy_today_kwh", label: "Energy today", numeric: true },
 ];
 
-function compare(a: Row, b: Row, key: SortKey): number {
-  const va = a[key];
-  const vb = b[key];
+function compare(a: Row, b: Row, key: SortKey, energy: EnergyToday): number {
+  const value = (r: Row) => {
+    if (key !== "energy_today_kwh") return r[key];
+    const e = energy.value(r.asset_id);
+    return typeof e === "number" ? e : null;
+  };
+  const va = value(a);
+  const vb = value(b);
   if (va === vb) return 0;
   if (va === null || va === undefined) return 1; // unknowns last either way
   if (vb === null || vb === undefined) return -1;
@@ -69,14 +74,8 @@ export function Fleet() {
   }, [fleet.data]);
   // asked once the table is shown (the effect runs after its first paint): never holds the rows up
   const energyToday = useEnergyToday(page.site?.name, fleet.data !== null);
-  const rows: Row[] = useMemo(
-    () =>
-      base.map((r) => {
-        const e = energyToday.value(r.asset_id);
-        return { ...r, energy_today_kwh: typeof e === "number" ? e : null };
-      }),
-    [base, energyToday],
-  );
+  // energy stays out of the row objects: its answer redraws the energy cells, not the rows
+  const rows: Row[] = base;
 
   const siteRows = useMemo(() => (page.site ? rows.filter((r) => r.site === page.site!.name) : rows), [rows, page.site]);
   const groups = useMemo(() => {
@@ -88,7 +87,7 @@ export function Fleet() {
         if (withIncidents && r.open_alerts === 0) return false;
         return !q || `${r.asset_id} ${r.name} ${r.location} ${r.asset_type}`.toLowerCase().includes(q);
       })
-      .sort((a, b) => compare(a, b, sort.key) * sort.dir || compare(a, b, "asset_id"));
+      .sort((a, b) => compare(a, b, sort.key, energyToday) * sort.dir || compare(a, b, "asset_id", energyToday));
     const bySite = new Map<string, Row[]>();
     for (const r of shown) {
       const list = bySite.get(r.site);
@@ -96,7 +95,7 @@ export function Fleet() {
       else bySite.set(r.site, [r]);
     }
     return bySite;
-  }, [siteRows, text, risk, staleOnly, withIncidents, sort]);
+  }, [siteRows, text, risk, staleOnly, withIncidents, sort, sort.key === "energy_today_kwh" ? energyToday : null]); // eslint-disable-line
   const shownCount = [...groups.values()].reduce((n, list) => n + list.length, 0);
   // ages move on with the clock: rows redraw once a minute, not on every render
   const minute = Math.floor(Date.now() / 60_000);
@@ -203,7 +202,15 @@ export function Fleet() {
                 </th>
               </tr>
               {list.map((r) => (
-                <FleetRow key={r.asset_id} row={r} zone={zone} search={window.location.search} energy={energyToday} minute={minute} />
+                <FleetRow
+                  key={r.asset_id}
+                  row={r}
+                  zone={zone}
+                  search={window.location.search}
+                  energy={energyToday.value(r.asset_id)}
+                  period={energyToday.period(r.asset_id)}
+                  minute={minute}
+                />
               ))}
             </tbody>
           ))}
@@ -214,20 +221,19 @@ export function Fleet() {
   );
 }
 
-interface FleetRowProps {
+interface RowCellsProps {
   row: Row;
   zone: Zone;
   search: string;
-  energy: EnergyToday;
   /** The current minute: the row's data age is redrawn when it changes. */
   minute: number;
 }
 
-/** One machine of the table; memoised, so a sort or a filter moves rows without redrawing them. */
-const FleetRow = memo(function FleetRow({ row: r, zone, search, energy }: FleetRowProps) {
-  const e = energy.value(r.asset_id);
+/** One machine of the table but its energy; memoised, so a sort, a filter or the energy answer
+ * moves or completes rows without redrawing them. */
+const RowCells = memo(function RowCells({ row: r, zone, search }: RowCellsProps) {
   return (
-    <tr data-asset={r.asset_id}>
+    <>
       <td>
         <Link to={`/assets/${encodeURIComponent(r.asset_id)}${search}`} className="asset-link">
           <strong>{r.asset_id}</strong>
@@ -257,8 +263,18 @@ const FleetRow = memo(function FleetRow({ row: r, zone, search, energy }: FleetR
           {r.baseline_missing && r.risk_level && <span className="badge badge-none">No baseline</span>}
         </div>
       </td>
-      <td className="num" data-field="energy_today" data-period={energy.period(r.asset_id)}>
-        {e === "error" ? <span className="muted">unavailable</span> : e === undefined ? <span className="muted">…</span> : fmt(e, "kwh")}
+    </>
+  );
+});
+
+type FleetRowProps = RowCellsProps & { energy: number | null | "error" | undefined; period: string | undefined };
+
+const FleetRow = memo(function FleetRow({ energy, period, ...cells }: FleetRowProps) {
+  return (
+    <tr data-asset={cells.row.asset_id}>
+      <RowCells {...cells} />
+      <td className="num" data-field="energy_today" data-period={period}>
+        {energy === "error" ? <span className="muted">unavailable</span> : energy === undefined ? <span className="muted">…</span> : fmt(energy, "kwh")}
         <div className="muted small">since 00:00 site time</div>
       </td>
     </tr>

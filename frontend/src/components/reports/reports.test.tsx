@@ -187,7 +187,7 @@ describe("Editing a schedule", () => {
   it("opens the schedule's values, sends only what changed and reloads the list", async () => {
     const calls = scheduleServer(() => answer(schedule));
     render(<Schedules profile={profile("manager", ["view", "reports", "schedules"])} />);
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null }); // no pause between keys: the suite runs on a loaded machine
     await user.click(await screen.findByRole("button", { name: "Edit Daily fleet" }));
     const form = screen.getByRole("form", { name: "Edit Daily fleet" });
     expect(within(form).getByLabelText(/^Recipients/)).toHaveValue("plant@example.com");
@@ -217,7 +217,7 @@ describe("Editing a schedule", () => {
       answer({ detail: "invalid schedule", errors: [{ field: "cron", message: "cron: 5 fields expected, got 2" }] }, 400),
     );
     render(<Schedules profile={profile("manager", ["view", "reports", "schedules"])} />);
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null }); // no pause between keys: the suite runs on a loaded machine
     await user.click(await screen.findByRole("button", { name: "Edit Daily fleet" }));
     const form = screen.getByRole("form", { name: "Edit Daily fleet" });
     await user.type(within(form).getByLabelText(/^Cron/), "0 7");
@@ -232,7 +232,7 @@ describe("Editing a schedule", () => {
     const calls = scheduleServer((method) => (method === "DELETE" ? answer(null, 204) : answer({ ...schedule, enabled: false })));
     vi.stubGlobal("confirm", vi.fn(() => true));
     render(<Schedules profile={profile("manager", ["view", "reports", "schedules"])} />);
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null }); // no pause between keys: the suite runs on a loaded machine
     await user.click(await screen.findByRole("button", { name: "Edit Daily fleet" }));
     await user.click(screen.getByRole("button", { name: "Cancel" }));
     expect(screen.queryByRole("form", { name: "Edit Daily fleet" })).toBeNull();
