@@ -359,9 +359,7 @@ def estimate_rul(
     # overstates the growth ahead, and the power law of the time since onset is a candidate
     slowing = fit.c < trend.c - SLOWING_Z * math.hypot(trend.se_c, fit.se_c)
     combined = (
-        _multi_model(tw, vraw, xw, ts, vs, healthy_level, healthy_upper, threshold, now_d, fit)
-        if slowing
-        else None
+        _multi_model(tw, vraw, xw, ts, vs, healthy_level, healthy_upper, threshold, fit) if slowing else None
     )
     if combined is None:
         return _finish(*fit.crossings(y_thr), now_d, METHOD_EXPONENTIAL, channel, fit.n, cap_days)
@@ -379,11 +377,10 @@ def _multi_model(
     healthy_level: float,
     healthy_upper: float,
     threshold: float,
-    now: float,
     fit: Any,
 ) -> cand.Combined | None:
-    """Step 7: the three candidate models weighted by how well they predicted the segment's recent
-    part (``assessment.rul_candidates``); None when the segment is too short for the backtest."""
+    """Step 7: the exponential and the power law weighted by how well they predicted the segment's
+    recent part (``assessment.rul_candidates``); None when the segment is too short for the backtest."""
     floor = math.sqrt(max(healthy_upper * healthy_upper - healthy_level * healthy_level, 1e-12)) * 0.5
     errors = []
     for share in cand.BACKTEST_SHARES:

@@ -1,23 +1,21 @@
-"""Candidate trend models of the vibration RUL and their weighting by a backtest (docs/CONTRACTS.md §11.2
-step 7), pure math, no Django.
+"""The power-law candidate of the vibration RUL and the backtest that weighs it against the exponential
+model (docs/CONTRACTS.md §11.2 step 7), pure math, no Django.
 
-A defect's amplitude does not follow one law: it may grow exponentially, as a power of the time since
-it appeared, linearly after a step, or fast and then slower.  One model tuned on one shape extrapolates
-the others badly (a power law read as an exponential gives a remaining life too short; an exponential
-read as a line, one too long).  So the crossing is read from three models of the defect amplitude
-a = sqrt(v^2 - v_h^2) at the reference load:
+A defect's amplitude does not follow one law. An exponential fitted to an amplitude growing as a power of
+the time since the defect appeared, a = B (t - t0)^p, reads the fast early growth of ln a as the growth
+ahead and places the crossing too early (about half the true remaining life late in the defect's life).
+When the growth is slowing, ``assessment.rul`` therefore fits both models and backtests them:
 
 * ``exponential``: the quadrature exponential of ``rul_fits.fit_exponential`` (ln a linear in time);
-* ``linear``: Theil-Sen of v over the degradation segment (``rul_fits.theil_sen``);
-* ``power``: a = B (t - t0)^p over the segment, the onset t0 chosen on a grid before the segment's
-  first point (least squares of ln a on ln(t - t0)), p > 0.
+* ``power``: a = B (t - t0)^p over the degradation segment, least squares of ln a on ln(t - t0), the
+  onset t0 the best of a grid before the segment's first point, POWER_MIN_EXPONENT <= p <= 8.
 
-Each model is fitted once more on the segment without its most recent part (the last third of the
-segment's span, at least BACKTEST_MIN_DAYS) and scored by how well it predicted that part: the mean
-squared error of ln v there.  The weights are exp(-0.5 n (mse_m - mse_best) / s^2) (s^2: the best
-model's error, n: the points predicted), so a model that clearly predicted the recent past worse drops
-out, and near-ties share the weight.  The remaining life is the weighted geometric mean of the models'
-crossings; its 80 % interval (log scale) holds both each model's own interval and their disagreement.
+Each is fitted again without the segment's recent part (BACKTEST_SHARES of its span) and scored by the
+mean squared error of ln v over the part left out (``backtest_errors``); the power law counts only when
+its mean score x ALTERNATIVE_PREFERENCE is below the exponential's, because a flexible three-parameter
+model wins a short backtest by chance on noisy exponential growth (``backtest_weights``). The remaining
+life is the weighted geometric mean of the models' crossings; its 80 % interval (log scale) holds each
+model's own interval and their disagreement (``combine``).
 """
 
 from __future__ import annotations
@@ -28,13 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .rul_fits import MIN_POINTS, Z80, ExpFit, fit_exponential, theil_sen
+from .rul_fits import MIN_POINTS, Z80, ExpFit, fit_exponential
 
 BACKTEST_SHARES = (1.0 / 3.0, 1.0 / 2.0)  # the recent parts of the segment each model must predict
 BACKTEST_MIN_DAYS = 6.0 / 24.0
 REFERENCE = "exponential"  # the model of a defect's growth (CONTRACTS §11.2 step 5)
 ALTERNATIVE_PREFERENCE = 2.0  # an alternative's backtest error x this must be below the reference's
-BACKTEST_DEPENDENCE = 1.0  # hourly errors of a forecast are far from independent: n / this counts
 MIN_TRAIN_POINTS = 8  # segment points a model needs before the backtest cut
 POWER_ONSET_GRID = (0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.5, 4.0)  # x segment span before it
 POWER_MAX_EXPONENT = 8.0
@@ -66,22 +63,6 @@ def exponential(
     if not fit.c - Z80 * fit.se_c > 0:
         th = math.inf
     return Candidate("exponential", tc, tl, th, lambda s: fit.level(s, healthy_level)), fit
-
-
-def linear(t: np.ndarray, v: np.ndarray, threshold: float) -> Candidate | None:
-    line = theil_sen(t, v)
-    if not line.slope > 0:
-        return None
-    if not line.low > 0:
-        return None  # no significant slope: no crossing to offer
-    tc, tl, th = line.crossings(threshold)
-    return Candidate(
-        "linear",
-        tc,
-        tl,
-        th,
-        lambda s: line.y_pivot + line.slope * (np.asarray(s, dtype=np.float64) - line.x_pivot),
-    )
 
 
 def power(
@@ -178,7 +159,7 @@ def backtest_weights(errors: list[tuple[dict[str, float], int]]) -> dict[str, fl
         mse = {k: m for k, m in mse.items() if k == REFERENCE or m * ALTERNATIVE_PREFERENCE < ref}
     best = min(mse.values())
     s2 = max(best, 1e-8)
-    raw = {k: math.exp(-0.5 * n / BACKTEST_DEPENDENCE * (m - best) / s2) for k, m in mse.items()}
+    raw = {k: math.exp(-0.5 * n * (m - best) / s2) for k, m in mse.items()}
     tot = sum(raw.values())
     return {k: w / tot for k, w in raw.items()}
 
@@ -212,14 +193,3 @@ def segment_cut(ts: np.ndarray, share: float) -> float | None:
     if int(np.count_nonzero(ts <= cut)) < MIN_TRAIN_POINTS or ts.size < MIN_POINTS:
         return None
     return cut
-
-
-def recent(t: np.ndarray) -> np.ndarray:
-    """Mask of the recent part of a segment the tangent line is fitted on: the last half of its span,
-    at least MIN_TRAIN_POINTS points."""
-    cut = float(t[-1]) - 0.5 * float(t[-1] - t[0])
-    m = t >= cut
-    if int(np.count_nonzero(m)) < MIN_TRAIN_POINTS:
-        m = np.zeros(t.size, dtype=bool)
-        m[-MIN_TRAIN_POINTS:] = True
-    return m

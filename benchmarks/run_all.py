@@ -1,7 +1,8 @@
 """Run every benchmark script in benchmarks/ in sequence; print each one's last JSON line.
 
 Scripts are the `*.py` files of this folder except this one and helpers whose name starts with
-`_`, in name order (so `detection.py` fills the shared fleet cache before `rul.py` reads it).
+`_`, in name order. `detection.py` and `rul.py` share the fleet cache (`rul.py` runs its own fleets, one
+degradation-law family each).
 Each script's full output goes to `benchmarks/out/<name>.txt`; on the console each gets a
 header, its last JSON line (or its last lines when it failed) and its wall time.
 
