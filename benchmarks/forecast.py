@@ -173,6 +173,7 @@ def backtest(
             acc["persist"].append(fm.seasonal_naive(past, hzn, 24))
         if acc["actual"]:
             out[name] = {**_score(acc, scale), "fit_s": round(fit_s, 1)}
+            print(f"  {name}: {json.dumps(out[name])}", file=sys.stderr)
     return out
 
 

@@ -98,7 +98,7 @@ class FittedForecaster:
     config: ForecastConfig
     models: dict[float, HistGradientBoostingRegressor]
     widen: float  # conformal widening, in widths of the raw interval (may be negative)
-    bias: float  # mean relative error of the median on the calibration window
+    bias: float  # median relative error of the median on the calibration window
     feature_names: list[str]
     use_temperature: bool
     training_start: pd.Timestamp
