@@ -9,7 +9,9 @@ range and enqueues a task only when none is queued. A run moves the pending rang
 `inflight_*` before computing and clears it only after every write succeeded, so a worker
 killed mid-run (acks_late redelivers its task) or a failed store write leaves the range to
 be recomputed. Every write is idempotent (points are identified by asset and time, and the
-math is deterministic), so recomputing a range writes identical points.
+math is deterministic), so recomputing a range writes identical points. Runs of one asset hold
+its run lock, so they never compute side by side; a run of live data is sent to the live queue
+and any other to the default queue (`run_is_live`, docs/CONTRACTS.md §17.4).
 
 Baseline versions (training, activation, scheduled retraining, the active-model cache) have a
 life cycle of their own and live in `analytics.baseline_versions`; a run here only trains the
