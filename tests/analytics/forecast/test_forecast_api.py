@@ -69,7 +69,7 @@ def test_a_trained_meter_is_forecast_hour_by_hour_with_its_interval_version_and_
     assert model["version"] == 1 and model["status"] == "trained" and model["refusal"] is None
     assert model["training_end"] == iso(times[-1] + timedelta(hours=1))
     assert model["history_start"] == iso(times[0]) and model["covered_hours"] == WEEKS6
-    assert "lag_week" in model["features"] and model["samples"] > 0
+    assert "lag_day" in model["features"] and "lag_2week" in model["features"] and model["samples"] > 0
     day_ahead = model["backtest"]["day_ahead"]
     assert day_ahead["days"] == 14 and day_ahead["hours"] == 14 * 24
     # weekends break persistence; a 2 % noise is all the model cannot know
