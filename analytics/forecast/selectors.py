@@ -119,10 +119,16 @@ def forecast_model_latest(*, tenant: Tenant, scope: str, scope_id: str) -> Forec
     )
 
 
-def forecast_model_loads(row: ForecastModel) -> fm.FittedForecaster:
+def forecast_model_loads(row: ForecastModel, horizon_h: int = fm.WEEK_H) -> fm.FittedForecaster:
+    """The version's model for ``horizon_h``: the one with the shortest horizon covering it (the
+    day model for up to 24 h, the week model beyond)."""
     if row.model_blob is None:
         raise ValueError(f"forecast version {row.pk} holds no fitted model (status {row.status})")
-    return joblib.load(io.BytesIO(bytes(row.model_blob)))
+    stored = joblib.load(io.BytesIO(bytes(row.model_blob)))
+    if isinstance(stored, fm.FittedForecaster):  # a version stored with one model only
+        return stored
+    covering = sorted(h for h in stored if h >= horizon_h) or [max(stored)]
+    return stored[covering[0]]
 
 
 def _version_data(row: ForecastModel) -> dict:
@@ -187,7 +193,7 @@ def forecast_get(*, tenant: Tenant, scope: str, scope_id: str | None, horizon_h:
         }
     try:
         with threadpool_limits(limits=settings.FORECAST_THREADS):
-            fc = fm.predict(forecast_model_loads(row), frame, horizon_h=horizon_h)
+            fc = fm.predict(forecast_model_loads(row, horizon_h), frame, horizon_h=horizon_h)
     except fm.ForecastRefused as exc:
         return out | {"status": "no_recent_load", "reason": exc.reason}
     recent = frame["load_kw"].iloc[-horizon_h:]

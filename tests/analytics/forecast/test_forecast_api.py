@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from analytics.forecast import tasks
 from analytics.forecast.models import ForecastModel
+from analytics.forecast.selectors import forecast_model_loads
 from ingestion.models import Site
 from ingestion.services import member_create
 from tests.analytics.forecast.rollups import this_hour, weekly_load, write_rollups
@@ -80,6 +81,28 @@ def test_a_trained_meter_is_forecast_hour_by_hour_with_its_interval_version_and_
     # training again without a new measured hour is the same version (the task is idempotent)
     assert tasks.forecast_train_task(tenant.pk, "asset", meter.asset_id) == 1
     assert ForecastModel.objects.filter(tenant=tenant).count() == 1
+
+
+def test_the_day_ahead_is_served_by_the_model_trained_on_the_first_day_of_leads(plant):
+    tenant, meter, _, _ = plant
+    tasks.forecast_train_task(tenant.pk, "asset", meter.asset_id)
+    row = ForecastModel.objects.get(tenant=tenant)
+    assert forecast_model_loads(row, 24).config.horizon_h == 24
+    assert forecast_model_loads(row, 168).config.horizon_h == 168
+
+    day = (
+        client(tenant, "read")
+        .get("/api/v1/forecast", {"scope": "asset", "id": "MTR-1", "horizon": "24h"})
+        .json()
+    )
+    week = (
+        client(tenant, "read")
+        .get("/api/v1/forecast", {"scope": "asset", "id": "MTR-1", "horizon": "168h"})
+        .json()
+    )
+    assert len(day["points"]) == 24 and len(week["points"]) == 168
+    # two models: the first day of the week's forecast is not the day model's forecast
+    assert [p["load_kw"] for p in day["points"]] != [p["load_kw"] for p in week["points"][:24]]
 
 
 def test_too_short_a_history_is_refused_with_its_reason_stored_and_returned(influx_settings):
