@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -245,7 +245,12 @@ def ingest_fast(request: HttpRequest) -> HttpResponse | None:
     if accept and not _accepts_json(accept):
         return None
     token = bearer_token(meta.get("HTTP_AUTHORIZATION", ""))
-    found = token_principal(token) if token else None
+    try:
+        found = token_principal(token) if token else None
+    except (OperationalError, InterfaceError):
+        # the database connection is gone (restart, failover, terminated session): DRF's path
+        # answers it as every API outage is answered, 503 with Retry-After, never a 500
+        return None
     if found is None or not principal_has_scope(found[0], IngestView.required_scope):
         return None
     principal = found[0]
