@@ -209,7 +209,8 @@ describe("Editing a schedule", () => {
         body: { formats: "both", recipients: ["plant@example.com", "ops@example.com"], enabled: false, run_at: "07:15" },
       },
     ]);
-    expect(calls.filter((c) => c.method === "GET")).toHaveLength(2); // the list again after the save
+    // the list again after the save: the reload is sent once the form has closed
+    await vi.waitFor(() => expect(calls.filter((c) => c.method === "GET")).toHaveLength(2));
   });
 
   it("shows the server's 400 beside the field and keeps the form and its values", async () => {
