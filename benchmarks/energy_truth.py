@@ -23,7 +23,8 @@ degradation period D:
 
 * ``floor_error``: the twin's energy over D minus the same healthy power model fitted on the twin's
   whole run (an unlimited healthy window, D included) over D: the process load's own fluctuation in
-  D against its long-run cell means, which no per-cell mean can know;
+  D against its long-run cell means, which no per-cell mean can know (``floor_share``: the same as a
+  share of the machine's consumption over D);
 * ``window_bias``: ``loss_error - floor_error``: the 72 h window's cell means against the long-run
   ones (what a longer healthy window narrows).
 
@@ -195,6 +196,7 @@ def evaluate(
             row["extra_share"] = row["extra_kwh_label"] / (twin_kwh + row["extra_kwh_label"])
             if row["extra_kwh_label"]:
                 row["floor_error"] = floor_kwh / row["extra_kwh_label"]
+                row["floor_share"] = floor_kwh / (twin_kwh + row["extra_kwh_label"])
                 row["window_bias"] = row["loss_error"] - row["floor_error"]
         elif label["mode"] is None:
             after = slice(int(window[1] // HOUR_NS) * 2 - first, n)
