@@ -53,11 +53,11 @@ from analytics.energy.blocks import NS_PER_HOUR, IntervalInput, integrate  # noq
 from analytics.energy.calendar import SiteCalendar  # noqa: E402
 from analytics.energy.healthy import HealthyPowerModel, cell_keys  # noqa: E402
 from analytics.running import running_mask  # noqa: E402
-from ingestion.derived import derived_columns  # noqa: E402
-from ingestion.site_rules import DEFAULT_SHIFTS  # noqa: E402
 from generator.fleet import asset_schedule, simulate_site  # noqa: E402
 from generator.scenario import build_fleet, scenario_from_flags  # noqa: E402
 from generator.truth import asset_truth  # noqa: E402
+from ingestion.derived import derived_columns  # noqa: E402
+from ingestion.site_rules import DEFAULT_SHIFTS  # noqa: E402
 
 LOSSY = ("bearing_outer", "bearing_inner", "imbalance", "misalignment", "electrical")
 WINDOW_NS = 72 * 3600 * 10**9
@@ -87,7 +87,9 @@ def simulate(seed: int, days: int, healthy: int, out: Path, start: datetime) -> 
     return files
 
 
-def twin_power(seed: int, days: int, healthy: int, start: datetime) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def twin_power(
+    seed: int, days: int, healthy: int, start: datetime
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per asset (sample times ns, extra input power kW = faulty minus healthy twin, noise-free) of
     the same fleet the CLI simulated (same scenario flags, so the same random streams)."""
     scenario = scenario_from_flags(
@@ -104,7 +106,12 @@ def twin_power(seed: int, days: int, healthy: int, start: datetime) -> dict[str,
 
 
 def floor_error(
-    t: np.ndarray, p: np.ndarray, running: np.ndarray, rated_kw: float, calendar: SiteCalendar, period: tuple[int, int]
+    t: np.ndarray,
+    p: np.ndarray,
+    running: np.ndarray,
+    rated_kw: float,
+    calendar: SiteCalendar,
+    period: tuple[int, int],
 ) -> tuple[float, float]:
     """(twin energy over ``period`` minus the model fitted on the whole twin run over it, twin kWh):
     the error of a healthy power model with an unlimited healthy window, ``p`` the twin's power."""
@@ -219,9 +226,7 @@ def main() -> None:
         "the weekday it falls on decides which days the 72 h window sees"
     )  # fmt: skip
     args = parser.parse_args()
-    start = (
-        datetime.fromisoformat(args.start).replace(tzinfo=UTC) if args.start else default_start(args.days)
-    )
+    start = datetime.fromisoformat(args.start).replace(tzinfo=UTC) if args.start else default_start(args.days)
     seeds = [1] if args.quick else [int(s) for s in args.seeds.split(",")]
     calendar = SiteCalendar.build(
         timezone="Asia/Kolkata", shifts=list(DEFAULT_SHIFTS), weekly_off_days=["sunday"]
