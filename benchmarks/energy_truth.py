@@ -1,9 +1,9 @@
 """Energy estimates against the digital twin's energy labels (docs/generator.md "Energy").
 
-    python benchmarks/energy_truth.py [--seeds 1,2,3] [--days 20] [--healthy 5]
+    python benchmarks/energy_truth.py [--seeds 1,2,3] [--days 20] [--healthy 5] [--start 2026-11-07]
 
-Each seed is one generator fleet (60 s events, 72 h healthy baseline window from the first
-event) with one asset per lossy fault mode (bearing_outer, bearing_inner, imbalance,
+Each seed is one generator fleet (60 s events from 00:00Z of ``--start``, 72 h healthy baseline
+window from the first event) with one asset per lossy fault mode (bearing_outer, bearing_inner, imbalance,
 misalignment, electrical; onset after the window) and ``--healthy`` healthy assets, made by the
 public CLI with its labels. The events go through the platform's energy functions exactly as
 the pipeline applies them to stored events (``analytics/energy``: derived power of CONTRACTS §4,
@@ -40,7 +40,7 @@ import sys
 import tempfile
 from collections import defaultdict
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -69,8 +69,9 @@ def ns(text: str) -> int:
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()) * 10**9
 
 
-def default_start(days: int) -> datetime:
-    return (datetime.now(UTC) - timedelta(days=days + 10)).replace(hour=0, minute=0, second=0, microsecond=0)
+#: the first event of the claim's fleets: a Saturday, so the 72 h window holds two working days and the
+#: weekly off day (the weekday the window starts on changes which cells it sees and for how long)
+DEFAULT_START = "2026-11-07"
 
 
 def simulate(seed: int, days: int, healthy: int, out: Path, start: datetime) -> tuple[Path, Path, Path]:
@@ -222,11 +223,11 @@ def main() -> None:
     parser.add_argument("--healthy", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="one seed")
     parser.add_argument(
-        "--start", help="first event, YYYY-MM-DD (UTC midnight; default 10 + --days days ago): "
+        "--start", default=DEFAULT_START, help="first event, YYYY-MM-DD (UTC midnight; default %(default)s): "
         "the weekday it falls on decides which days the 72 h window sees"
     )  # fmt: skip
     args = parser.parse_args()
-    start = datetime.fromisoformat(args.start).replace(tzinfo=UTC) if args.start else default_start(args.days)
+    start = datetime.fromisoformat(args.start).replace(tzinfo=UTC)
     seeds = [1] if args.quick else [int(s) for s in args.seeds.split(",")]
     calendar = SiteCalendar.build(
         timezone="Asia/Kolkata", shifts=list(DEFAULT_SHIFTS), weekly_off_days=["sunday"]
