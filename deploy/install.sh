@@ -22,6 +22,7 @@ UNINSTALL=0
 STEPS="apt user code venv frontend env db timeseries admin units start"
 APT_PACKAGES="python3.11 python3.11-venv python3-pip postgresql redis-server influxdb nodejs npm rsync"
 UNITS="pdm-web.service pdm-worker.service pdm-worker-live.service pdm-beat.service"
+INFLUXDB_DROPIN="influxdb.service.d/pdm.conf"
 
 usage() {
     cat <<EOF
@@ -269,8 +270,18 @@ step_units() {
         fi
         rm -f "$tmp"
     done
+    # InfluxDB's settings for this platform: a drop-in of Debian's influxdb.service
+    local dropin_changed=0
+    if ! cmp -s "$SRC/deploy/$INFLUXDB_DROPIN" "$R_UNITS/$INFLUXDB_DROPIN"; then
+        log "drop-in $R_UNITS/$INFLUXDB_DROPIN"
+        run mkdir -p "$(dirname "$R_UNITS/$INFLUXDB_DROPIN")"
+        run install -m 644 "$SRC/deploy/$INFLUXDB_DROPIN" "$R_UNITS/$INFLUXDB_DROPIN"
+        changed=1
+        dropin_changed=1
+    fi
     if has_systemd; then
         if [ "$changed" = 1 ]; then run systemctl daemon-reload; fi
+        if [ "$dropin_changed" = 1 ]; then run systemctl restart influxdb; fi
         for unit in $UNITS; do
             systemctl is-enabled --quiet "$unit" 2>/dev/null || run systemctl enable "$unit"
         done
@@ -298,7 +309,14 @@ uninstall() {
     for unit in $UNITS; do
         if [ -e "$R_UNITS/$unit" ]; then run rm -f "$R_UNITS/$unit"; fi
     done
-    if has_systemd; then run systemctl daemon-reload; fi
+    if [ -e "$R_UNITS/$INFLUXDB_DROPIN" ]; then
+        run rm -f "$R_UNITS/$INFLUXDB_DROPIN"
+        run rmdir --ignore-fail-on-non-empty "$(dirname "$R_UNITS/$INFLUXDB_DROPIN")"
+    fi
+    if has_systemd; then
+        run systemctl daemon-reload
+        if systemctl is-active --quiet influxdb 2>/dev/null; then run systemctl restart influxdb; fi
+    fi
     if [ -d "$R_PREFIX" ]; then log "remove $R_PREFIX"; run rm -rf "$R_PREFIX"; fi
     if [ -z "$ROOT" ] && user_exists; then log "remove user $PDM_USER"; run userdel "$PDM_USER"; fi
     echo "Kept: $R_ETC, $R_DATA, the PostgreSQL database '$DB_NAME' and the InfluxDB data (docs/operations.md)."

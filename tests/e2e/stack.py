@@ -32,6 +32,7 @@ from pdm_project.devservices import InfluxdServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
+INFLUXDB_DROPIN = "influxdb.service.d/pdm.conf"
 UNIT_ORDER = ("pdm-web.service", "pdm-worker.service", "pdm-worker-live.service", "pdm-beat.service")
 INSTALL_PREFIX, ETC_ENV, DATA_DIR = "/opt/pdm", "/etc/pdm/pdm.env", "/var/lib/pdm"
 
@@ -68,6 +69,22 @@ def unit_parse(path: Path) -> Unit:
         elif key == "WorkingDirectory":
             unit.working_directory = value
     return unit
+
+
+def dropin_environment(path: Path) -> dict[str, str]:
+    """The ``Environment=`` assignments of a systemd drop-in's [Service] section (one a line)."""
+    env: dict[str, str] = {}
+    section = ""
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("["):
+            section = line
+        elif section == "[Service]" and line.startswith("Environment="):
+            key, value = line.removeprefix("Environment=").split("=", 1)
+            env[key] = value
+    return env
 
 
 def env_file_parse(path: Path) -> dict[str, str]:
@@ -172,7 +189,7 @@ class Stack:
         (work / "redis").mkdir(exist_ok=True)
         self.redis = RedisServer(work / "redis")
         (work / "influx").mkdir(exist_ok=True)
-        self.influx = InfluxdServer(work / "influx")
+        self.influx = InfluxdServer(work / "influx", env=dropin_environment(DEPLOY / INFLUXDB_DROPIN))
         self.smtp_port = free_port()
         self.smtp = None
         self.messages: list = []

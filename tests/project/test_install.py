@@ -82,6 +82,9 @@ def test_writes_code_env_with_generated_secrets_and_units(installed: Path):
         assert f"EnvironmentFile={installed}/etc/pdm/pdm.env" in text
         assert f"WorkingDirectory={installed}/opt/pdm" in text
         assert not re.search(r"(^|[=\s])/(opt|etc|var/lib)/pdm", text, re.M)  # every path moved below root
+    dropin = installed / "etc/systemd/system/influxdb.service.d/pdm.conf"
+    assert dropin.read_bytes() == (ROOT / "deploy/influxdb.service.d/pdm.conf").read_bytes()
+    assert "Environment=INFLUXDB_DATA_INDEX_VERSION=tsi1" in dropin.read_text().splitlines()
 
 
 def test_second_run_changes_nothing_and_keeps_the_secrets(installed: Path, tmp_path: Path):
@@ -134,6 +137,7 @@ def test_uninstall_removes_code_and_units_and_keeps_configuration(installed: Pat
     out = install("--root", str(installed), "--uninstall").stdout
     assert not (installed / "opt/pdm").exists()
     assert not any((installed / "etc/systemd/system" / u).exists() for u in UNITS)
+    assert not (installed / "etc/systemd/system/influxdb.service.d").exists()
     assert (installed / "etc/pdm/pdm.env").is_file()
     assert "Kept:" in out
     again = install("--root", str(installed), "--uninstall")  # nothing left to remove: still fine
