@@ -61,7 +61,7 @@ class Enqueue(Protocol):
     """Publishes one pipeline run of an asset (by pk) to the live queue (``live``) or the default
     queue: `assessment.tasks.pipeline_enqueue`."""
 
-    def __call__(self, asset_pk: int, *, live: bool) -> object: ...
+    def __call__(self, asset_pk: int, *, live: bool, delay_s: float = 0.0) -> object: ...
 
 
 def run_is_live(*, start: datetime | None, now: datetime | None = None) -> bool:
@@ -143,6 +143,7 @@ def analytics_request(*, spans: Iterable[AssetSpan], enqueue: Enqueue) -> list[s
     row_sql = "(%s::bigint, %s::timestamptz, %s::timestamptz)" if typed else "(%s, %s, %s)"
     woken: list[int] = []
     live: dict[int, bool] = {}  # the queue of each wake-up: from the range its run will take
+    delay: dict[int, float] = {}  # a backfill of an asset whose last run started < linger ago
     with connection.cursor() as cursor:
 
         def widen(keys: list[int]) -> dict[int, bool]:
@@ -194,23 +195,32 @@ def analytics_request(*, spans: Iterable[AssetSpan], enqueue: Enqueue) -> list[s
             cursor.execute(
                 f"UPDATE {table} SET queued = %s, queued_at = %s "  # noqa: S608 - table name from the model, values bound
                 f"WHERE asset_id IN ({', '.join(['%s'] * len(idle))}) AND NOT queued "
-                "RETURNING asset_id, pending_from",
+                "RETURNING asset_id, pending_from, taken_at",
                 [True, now, *idle],
             )
             flipped = cursor.fetchall()
-            woken += sorted(pk for pk, _ in flipped)
+            woken += sorted(pk for pk, _, _ in flipped)
             # By the pending range alone: a range left in flight is a running run's (it holds the
             # asset, and this run waits for it) or a failed one's (`_take_work` then hands the
             # union to the default queue).
             live.update(
-                {pk: run_is_live(start=_aware(pending_from), now=wall) for pk, pending_from in flipped}
+                {pk: run_is_live(start=_aware(pending_from), now=wall) for pk, pending_from, _ in flipped}
+            )
+            delay.update(
+                {
+                    pk: linger_s(taken_at=_aware(taken_at), now=wall)
+                    for pk, _, taken_at in flipped
+                    if not live[pk]
+                }
             )
     if woken:
         if connection.in_atomic_block:  # a caller's transaction: wake workers once it commits
             for pk in woken:
-                transaction.on_commit(partial(enqueue, pk, live=live.get(pk, False)))
+                transaction.on_commit(
+                    partial(enqueue, pk, live=live.get(pk, False), delay_s=delay.get(pk, 0.0))
+                )
         else:
-            _wake(woken, live, table, enqueue)
+            _wake(woken, live, delay, table, enqueue)
     names = {pk: span.asset_id for pk, span in by_pk.items()}
     return [names[pk] for pk in woken]
 
@@ -223,7 +233,20 @@ def _aware(value: datetime | str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _wake(pks: list[int], live: dict[int, bool], table: str, enqueue: Enqueue) -> None:
+def linger_s(*, taken_at: datetime | None, now: datetime) -> float:
+    """Delay of a backfill wake-up (CONTRACTS §17.4, linger): the asset's next run starts no
+    sooner than ``ANALYTICS_BACKFILL_LINGER_S`` after its previous run took its range, so an
+    asset being streamed or imported is analysed in ranges of that many seconds of arrivals
+    rather than one per hand-off. 0 for an asset with no recent run (its first wake-up)."""
+    linger = float(settings.ANALYTICS_BACKFILL_LINGER_S)
+    if taken_at is None or linger <= 0:
+        return 0.0
+    return max(0.0, min(linger, linger - (now - taken_at).total_seconds()))
+
+
+def _wake(
+    pks: list[int], live: dict[int, bool], delay: dict[int, float], table: str, enqueue: Enqueue
+) -> None:
     """Publish one wake-up per asset whose `queued` flag this hand-off set.
 
     If the broker refuses one, the flags of the assets not woken go back to false and
@@ -234,7 +257,7 @@ def _wake(pks: list[int], live: dict[int, bool], table: str, enqueue: Enqueue) -
     """
     for i, pk in enumerate(pks):
         try:
-            enqueue(pk, live=live.get(pk, False))
+            enqueue(pk, live=live.get(pk, False), delay_s=delay.get(pk, 0.0))
         except Exception as exc:
             rest = pks[i:]
             with connection.cursor() as cursor:
@@ -427,7 +450,8 @@ def _rewake(asset_pk: int, enqueue: Enqueue) -> None:
         state.queued, state.queued_at = True, now
         state.save(update_fields=["queued", "queued_at"])
         live = run_is_live(start=_range_start(state.pending_from, state.inflight_from), now=now)
-    enqueue(asset_pk, live=live)
+        delay = 0.0 if live else linger_s(taken_at=state.taken_at, now=now)
+    enqueue(asset_pk, live=live, delay_s=delay)
 
 
 def asset_pipeline_run(

@@ -47,13 +47,16 @@ def asset_pipeline_task(asset_pk: int, live: bool = False) -> None:
     )
 
 
-def pipeline_enqueue(asset_pk: int, *, live: bool) -> object:
+def pipeline_enqueue(asset_pk: int, *, live: bool, delay_s: float = 0.0) -> object:
     """Publish one pipeline run: live runs to ``ANALYTICS_LIVE_QUEUE`` (its own worker,
-    pdm-worker-live.service), backfill runs to the default queue."""
+    pdm-worker-live.service), backfill runs to the default queue, ``delay_s`` seconds from now
+    (the linger of CONTRACTS §17.4)."""
     if live:
         return asset_pipeline_task.apply_async(
             args=[asset_pk], kwargs={"live": True}, queue=settings.ANALYTICS_LIVE_QUEUE
         )
+    if delay_s > 0:
+        return asset_pipeline_task.apply_async(args=[asset_pk], countdown=delay_s)
     return asset_pipeline_task.apply_async(args=[asset_pk])
 
 

@@ -100,7 +100,7 @@ class SupplyEvidence:
         self._idx = {g: k for k, g in enumerate(grid)}
         self._points = np.concatenate([grid_us - step // US, grid_us])  # previous, then current
         times, cols = _arrays(events, ["voltage_v", "frequency_hz", "current_a", "power_factor", "rpm"])
-        self._own = self._means(times, cols)
+        self._own = self._means(times, cols, self._points)
         running = running_mask(
             cols["current_a"], float(asset.rated_current_a), cols["rpm"], float(asset.rated_rpm)
         )
@@ -118,6 +118,7 @@ class SupplyEvidence:
             [at_similar_load(float(c), baseline_current) for c in current_w], dtype=bool
         )
         self._site: dict[str, list[list[SiteReading]]] | None = None  # cause -> per point readings
+        self._site_from = len(grid)  # first grid index whose site readings are loaded
         self.state: SiteSupplyState | None = None
         self.book: AlertBook | None = None
 
@@ -126,10 +127,10 @@ class SupplyEvidence:
         return self._idx[g]
 
     # -- data ---------------------------------------------------------------------------------------
-    def _means(self, times: np.ndarray, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def _means(self, times: np.ndarray, cols: dict[str, np.ndarray], at: np.ndarray) -> dict[str, np.ndarray]:
         return {
-            "voltage": window_means(times, cols["voltage_v"], self._points, MEAN_WINDOW_US),
-            "frequency": window_means(times, cols["frequency_hz"], self._points, MEAN_WINDOW_US),
+            "voltage": window_means(times, cols["voltage_v"], at, MEAN_WINDOW_US),
+            "frequency": window_means(times, cols["frequency_hz"], at, MEAN_WINDOW_US),
         }
 
     def _reading(self, m: _Member, cause: str, value: float) -> SiteReading | None:
@@ -184,27 +185,41 @@ class SupplyEvidence:
         until = self.state.evaluated_until
         return until is None or g > until
 
-    def _load_site(self) -> None:
-        """The 15-min means of every active asset of the site at the run's points (one read each)."""
+    def _load_site(self, first: int) -> None:
+        """The 15-min means of every active asset of the site at the run's points from grid index
+        ``first`` on (one read each; points before it get no readings).
+
+        A run reads its peers only from the first grid point that needs them: in a fleet whose
+        runs advance together, the site's points are evaluated by the run that reaches them first
+        (``site_due``), so most runs need none of them, and re-reading every peer over every run's
+        whole range made the site's cost grow with the square of its size."""
+        n = len(self.grid)
         self._site = {c: [[] for _ in range(self._points.size)] for c in SUPPLY_CAUSES}
-        members = [(self._member, self._own)]
-        peers = Asset.objects.filter(
-            tenant_id=self.asset.tenant_id, supply_site=self.site, active=True
-        ).exclude(pk=self.asset.pk)
+        self._site_from = first
+        wanted = np.zeros(self._points.size, dtype=bool)
+        wanted[first:n] = True
+        wanted[n + first :] = True
+        at = self._points[wanted]
+        members = [(self._member, {k: v[wanted] for k, v in self._own.items()})]
+        peers = list(
+            Asset.objects.filter(tenant_id=self.asset.tenant_id, supply_site=self.site, active=True)
+            .exclude(pk=self.asset.pk)
+            .select_related("thresholds")
+        )
         store = get_store()
-        start = self.grid[0] - self.step - timedelta(microseconds=MEAN_WINDOW_US)
+        start = self.grid[first] - self.step - timedelta(microseconds=MEAN_WINDOW_US)
         end = self.grid[-1] + US
-        for peer in peers.select_related("thresholds"):
-            pts = store.read(
-                measurement="events",
-                asset_id=peer.asset_id,
-                start=start,
-                end=end,
-                fields=["voltage_v", "frequency_hz"],
-            )
+        readings = store.read_assets(
+            measurement="events",
+            asset_ids=[peer.asset_id for peer in peers],
+            start=start,
+            end=end,
+            fields=["voltage_v", "frequency_hz"],
+        )
+        for peer in peers:
+            pts = readings.get(peer.asset_id)
             if not pts:
                 continue
-            pts.sort(key=lambda p: p.time)
             times = np.array([_us(p.time) for p in pts], dtype=np.int64)
             cols = {
                 n: np.array([float(p.fields.get(n)) if p.fields.get(n) is not None else np.nan for p in pts])  # type: ignore[arg-type]
@@ -217,23 +232,24 @@ class SupplyEvidence:
                 lim.voltage_band_pct,
                 frequency_alert_band(lim.frequency_nominal_hz),
             )
-            members.append((m, self._means(times, cols)))
+            members.append((m, self._means(times, cols, at)))
+        slots = np.flatnonzero(wanted).tolist()
         for m, means in members:
             for cause, key in (
                 (AlertCause.VOLTAGE_BAND, "voltage"),
                 (AlertCause.FREQUENCY_BAND, "frequency"),
             ):
-                for j, value in enumerate(means[key]):
+                for j, value in zip(slots, means[key].tolist(), strict=True):
                     r = self._reading(m, cause, value)
                     if r is not None:
                         self._site[cause][j].append(r)
 
     def site_readings(self, cause: str, g: datetime, previous: bool = False) -> list[SiteReading]:
-        if self._site is None:
-            self._load_site()
+        k = self._idx[g]
+        if self._site is None or k < self._site_from:
+            self._load_site(k)
         assert self._site is not None
-        j = self._idx[g] + (0 if previous else len(self.grid))
-        return self._site[cause][j]
+        return self._site[cause][k + (0 if previous else len(self.grid))]
 
     def site_event_at(self, cause: str, g: datetime) -> bool:
         return site_event(self.site_readings(cause, g))

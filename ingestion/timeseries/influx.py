@@ -34,6 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 from urllib.parse import urlencode
 
+import orjson
+
 from .base import (
     RP_DERIVED,
     RP_RAW,
@@ -200,7 +202,7 @@ class InfluxStore(InfluxReads, TimeSeriesStore):
             if not chunk.strip():
                 continue
             try:
-                payload = json.loads(chunk)
+                payload = orjson.loads(chunk)  # ~3x the stdlib's speed on the large read answers
             except ValueError as exc:
                 raise TimeSeriesError(f"InfluxDB sent a response that is not JSON: {chunk[:200]!r}") from exc
             errors = [payload.get("error")] + [r.get("error") for r in payload.get("results", [])]

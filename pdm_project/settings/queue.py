@@ -35,6 +35,12 @@ ANALYTICS_REQUEUE_AFTER_S = env_int("ANALYTICS_REQUEUE_AFTER_S", 900, minimum=1)
 # live runs: they go to ANALYTICS_LIVE_QUEUE (consumed by pdm-worker-live.service), so a backfill
 # in the default queue never delays them (CONTRACTS §17.4). 0 sends every run to the default queue.
 ANALYTICS_LIVE_WINDOW_S = env_int("ANALYTICS_LIVE_WINDOW_S", 3600, minimum=0)
+# A backfill run of an asset starts no sooner than this many seconds after its previous run took
+# its range, so a streamed backfill is analysed in larger ranges: each run reads 73 h of history
+# and the RUL's 14-day trend window whatever its range, and runs of a few hundred events spent
+# most of their time there (CONTRACTS §17.4). At most half the visibility timeout: a delayed
+# message waits unacknowledged in its worker.
+ANALYTICS_BACKFILL_LINGER_S = min(env_int("ANALYTICS_BACKFILL_LINGER_S", 30, minimum=0), _visibility_s // 2)
 ANALYTICS_LIVE_QUEUE = env_str("ANALYTICS_LIVE_QUEUE", "live")
 if _visibility_s < 60:
     # Short timeouts (tests, drills) also need the worker to look for expired messages often.

@@ -43,6 +43,14 @@ class Queues:
             out.append(int(args[0]))
         return out
 
+    def etas(self, queue: str) -> list[datetime | None]:
+        """The ETA of each message (None: to run at once), oldest first."""
+        out = []
+        for raw in reversed(self.client.lrange(queue, 0, -1)):
+            eta = json.loads(raw)["headers"].get("eta")
+            out.append(None if eta is None else datetime.fromisoformat(eta))
+        return out
+
 
 @pytest.fixture
 def queues(transactional_db, settings):
@@ -176,6 +184,63 @@ def test_a_live_run_waits_for_the_running_backfill_run_of_its_asset(queues, asse
     assert state.pending_from is None and state.inflight_from is None and not state.queued
     assert get_store().count(measurement="features", asset_id="M-1") == len(history) + 1
     assert Alert.objects.filter(asset=asset, conditions__cause="rule:temperature_limit").exists()
+
+
+def test_the_rewake_of_a_streamed_backfill_waits_the_linger_and_the_first_wake_up_does_not(
+    queues, asset, settings
+):
+    """Events that arrive while a backfill run holds the asset are taken by a run sent with a
+    delay of ANALYTICS_BACKFILL_LINGER_S, so that it takes what streams in meanwhile as well."""
+    settings.ANALYTICS_BACKFILL_LINGER_S = 15
+    start = datetime.now(UTC) - timedelta(days=3)
+    ingest(asset, series("M-1", 60, start=start))
+    assert queues.etas(queues.default) == [None]
+    batches = iter([start + timedelta(days=1), start + timedelta(days=2)])
+
+    def assess_while_streaming(**kwargs) -> int:
+        if (batch := next(batches, None)) is not None:  # one batch arrives during each run
+            ingest(asset, series("M-1", 30, start=batch))  # still backfill: a day old and more
+        return assessments_run(**kwargs)
+
+    def backfill_run() -> tuple[datetime, datetime]:
+        before = datetime.now(UTC)
+        analytics_services.asset_pipeline_run(
+            asset_pk=asset.pk, assess=assess_while_streaming, enqueue=pipeline_enqueue, live=False
+        )
+        return before, datetime.now(UTC)
+
+    before, after = backfill_run()
+    assert queues.pks(queues.default) == [asset.pk, asset.pk] and queues.pks(queues.live) == []
+    rewake = queues.etas(queues.default)[1]
+    assert rewake is not None and before + timedelta(seconds=15) <= rewake <= after + timedelta(seconds=15)
+
+    settings.ANALYTICS_BACKFILL_LINGER_S = 0  # turned off: the re-wake goes at once
+    backfill_run()
+    assert queues.pks(queues.default) == [asset.pk] * 3
+    assert queues.etas(queues.default)[2] is None
+
+
+def test_a_backfill_hand_off_within_the_linger_of_the_last_run_waits_until_it_ends(queues, asset, settings):
+    settings.ANALYTICS_BACKFILL_LINGER_S = 15
+    start = datetime.now(UTC) - timedelta(days=3)
+    ingest(asset, series("M-1", 60, start=start))
+    before = datetime.now(UTC)
+    analytics_services.asset_pipeline_run(
+        asset_pk=asset.pk, assess=assessments_run, enqueue=pipeline_enqueue, live=False
+    )
+    taken_at = state_of(asset).taken_at
+    assert before <= taken_at <= datetime.now(UTC)
+    ingest(asset, series("M-1", 30, start=start + timedelta(days=1)))  # the next batch of the backfill
+    first, second = queues.etas(queues.default)
+    assert first is None
+    # the next run starts no sooner than 15 s after the last one took its range
+    assert second is not None and abs((second - (taken_at + timedelta(seconds=15))).total_seconds()) < 0.01
+
+    AnalyticsState.objects.filter(asset=asset).update(
+        queued=False, taken_at=datetime.now(UTC) - timedelta(seconds=20)
+    )
+    ingest(asset, series("M-1", 30, start=start + timedelta(days=2)))  # its last run is 20 s old
+    assert queues.etas(queues.default)[2] is None
 
 
 @pytest.mark.slow

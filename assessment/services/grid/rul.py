@@ -161,7 +161,7 @@ class GridRul:
         if lo >= hi:
             return
         aid = self.asset.asset_id
-        vib = self.store.read(
+        times, cols = self.store.read_columns(
             measurement="events",
             asset_id=aid,
             start=lo,
@@ -170,18 +170,16 @@ class GridRul:
         )
 
         def column(name: str) -> np.ndarray:
-            return np.asarray(
-                [np.nan if (x := num(p.fields.get(name))) is None else x for p in vib], dtype=np.float64
-            )
+            return np.asarray([np.nan if (x := num(v)) is None else x for v in cols[name]], dtype=np.float64)
 
-        times_us = np.fromiter((us(p.time) for p in vib), dtype=np.int64, count=len(vib))
+        times_us = np.asarray(times, dtype=np.int64)
         running = running_mask(
             column("current_a"), float(self.asset.rated_current_a), column("rpm"), float(self.asset.rated_rpm)
         )
         self.vib = HourlyMedians(times_us, column("vibration_rms_mm_s"), running)
         # operating condition of the vibration channel's hours: current per unit of rated (§11.2 step 5)
         rated = float(self.asset.rated_current_a)
-        per_unit = column("current_a") / rated if rated > 0 else np.full(len(vib), np.nan)
+        per_unit = column("current_a") / rated if rated > 0 else np.full(len(times), np.nan)
         self.vib_load = HourlyMedians(times_us, per_unit, running)
         self.stopped_us = set(times_us[~running].tolist())
         health = self.store.read(

@@ -802,3 +802,32 @@ def test_read_column_is_read_of_one_field_as_times_in_us_and_values(store):
         [],
         [],
     )
+
+
+# --- read_columns --------------------------------------------------------------------------
+
+
+def test_read_columns_gives_the_points_carrying_any_field_with_none_where_one_is_missing(store):
+    points = [
+        pt("M-1", T0 + i * timedelta(microseconds=1_000_003), current_a=float(i), rpm=1450.0 + i)
+        for i in range(4)
+    ]
+    points.append(pt("M-1", T0 + timedelta(seconds=5), rpm=1499.5))  # lacks current_a
+    points.append(pt("M-1", T0 + timedelta(seconds=6), voltage_v=415.0))  # lacks both
+    points.append(pt("M-2", T0 + timedelta(seconds=1), current_a=99.0))
+    store.write(points)
+    times, cols = store.read_columns(
+        measurement="events",
+        asset_id="M-1",
+        start=T0 + US,
+        end=T0 + timedelta(seconds=7),
+        fields=["current_a", "rpm", "never_written"],
+    )
+    epoch_us = (T0 - datetime(1970, 1, 1, tzinfo=UTC)) // US
+    assert times == [epoch_us + i * 1_000_003 for i in range(1, 4)] + [epoch_us + 5_000_000]
+    assert cols["current_a"] == [1.0, 2.0, 3.0, None]
+    assert cols["rpm"] == [1451.0, 1452.0, 1453.0, 1499.5]
+    assert cols["never_written"] == [None] * 4
+    assert store.read_columns(
+        measurement="events", asset_id="M-1", start=T0 + timedelta(seconds=7), end=T0, fields=["rpm"]
+    ) == ([], {"rpm": []})
