@@ -46,9 +46,9 @@ class Unit:
     working_directory: str = ""
 
 
-def unit_parse(path: Path) -> Unit:
-    """The [Service] lines this harness runs (systemd syntax: one `Key=value` a line)."""
-    unit = Unit(path.name)
+def service_lines(path: Path) -> list[tuple[str, str]]:
+    """The ``Key=value`` lines of a unit file's [Service] section (systemd syntax: one a line)."""
+    out = []
     section = ""
     for raw in path.read_text().splitlines():
         line = raw.strip()
@@ -56,10 +56,16 @@ def unit_parse(path: Path) -> Unit:
             continue
         if line.startswith("["):
             section = line
-            continue
-        if section != "[Service]" or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
+        elif section == "[Service]" and "=" in line:
+            key, value = line.split("=", 1)
+            out.append((key, value))
+    return out
+
+
+def unit_parse(path: Path) -> Unit:
+    """The [Service] lines this harness runs."""
+    unit = Unit(path.name)
+    for key, value in service_lines(path):
         if key == "ExecStartPre":
             unit.exec_start_pre.append(value)
         elif key == "ExecStart":
@@ -72,19 +78,8 @@ def unit_parse(path: Path) -> Unit:
 
 
 def dropin_environment(path: Path) -> dict[str, str]:
-    """The ``Environment=`` assignments of a systemd drop-in's [Service] section (one a line)."""
-    env: dict[str, str] = {}
-    section = ""
-    for raw in path.read_text().splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("["):
-            section = line
-        elif section == "[Service]" and line.startswith("Environment="):
-            key, value = line.removeprefix("Environment=").split("=", 1)
-            env[key] = value
-    return env
+    """The ``Environment=`` assignments of a systemd drop-in (its [Service] section)."""
+    return dict(value.split("=", 1) for key, value in service_lines(path) if key == "Environment")
 
 
 def env_file_parse(path: Path) -> dict[str, str]:
