@@ -284,12 +284,23 @@ class AlertPageSerializer(serializers.Serializer):
 
 
 class AcknowledgeSerializer(StrictTypesMixin, serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    # The pattern states in the schema what CharField already refuses (a NUL character), so a
+    # client generating from the schema never sends a comment the API must reject.
+    comment = serializers.RegexField(
+        r"^[^\x00]+$",  # + not *: a blank comment is the schema's other branch (oneOf)
+        required=False,
+        allow_blank=True,
+        max_length=4000,
+        default="",
+        help_text="free text without NUL characters",
+    )
 
 
 class ResolveSerializer(StrictTypesMixin, serializers.Serializer):
     note = serializers.RegexField(
-        r"\S", max_length=4000, help_text="what was found and done (required, not only blanks)"
+        r"^[^\x00]*\S[^\x00]*$",
+        max_length=4000,
+        help_text="what was found and done (required, not only blanks, no NUL characters)",
     )
 
 

@@ -189,6 +189,8 @@ def test_acknowledge_and_resolve_with_errors(assessed, api):
     assert detail["notifications"] == []  # the tenant has no channel
     open_alert = Alert.objects.filter(asset=assessed, state="open").first()
     url = f"/api/v1/alerts/{open_alert.pk}"
+    nul = api.post(f"{url}/acknowledge", {"comment": "on\x00it"}, format="json")
+    assert nul.status_code == 400 and nul.json()["errors"][0]["field"] == "comment"
     resp = api.post(f"{url}/acknowledge", {"comment": "on it"}, format="json")
     assert resp.status_code == 200, resp.content
     body = resp.json()
@@ -202,11 +204,13 @@ def test_acknowledge_and_resolve_with_errors(assessed, api):
     assert missing.status_code == 400 and missing.json()["errors"][0]["field"] == "note"
     blank = api.post(f"{url}/resolve", {"note": "   "}, format="json")
     assert blank.status_code == 400 and blank.json()["errors"][0]["field"] == "note"
-    done = api.post(f"{url}/resolve", {"note": "bearing regreased"}, format="json")
+    nul = api.post(f"{url}/resolve", {"note": "bearing\x00regreased"}, format="json")
+    assert nul.status_code == 400 and nul.json()["errors"][0]["field"] == "note"
+    done = api.post(f"{url}/resolve", {"note": "  bearing\nregreased "}, format="json")
     assert done.status_code == 200
     assert (done.json()["state"], done.json()["note"], done.json()["resolution"]) == (
         "resolved",
-        "bearing regreased",
+        "bearing\nregreased",
         "manual",
     )
     twice = api.post(f"{url}/resolve", {"note": "again"}, format="json")
