@@ -19,8 +19,25 @@ falls with its collections, so peak is compared with peak. Goal: no component's 
 warm-up is more than 10 % above its reference, and the lag stays bounded (its max in the last
 third of the run is not above the max of the middle third by more than 20 %).
 
-    .venv/bin/python benchmarks/soak.py --minutes 30            # the full soak
+The trend under those swings is printed beside the goal's figure: `median_growth_pct`, each
+component's median over the last 5 minutes against its median over the first 5 after the warm-up.
+
+    .venv/bin/python benchmarks/soak.py --minutes 30 --real-time --interval-s 1  # a live plant
+    .venv/bin/python benchmarks/soak.py --minutes 30            # an accelerated backfill
     .venv/bin/python benchmarks/soak.py --minutes 3 --rate 2000 # a short form
+
+Two shapes of the same rate. `--real-time`: a plant of `--rate` x `--interval-s` machines (2,000
+at one reading per second) streams live, each event sent when the wall clock reaches its timestamp,
+so the data spans the run's 30 minutes and every run is on the live queue (CONTRACTS §17.4). None
+of these machines has the 72 h of history a baseline needs, so nothing is scored against one.
+Without it: `--assets` machines (40) send `--interval-s` readings (60 s) as fast as `--rate`
+allows, starting weeks back, so the run's 30 minutes carry two months of event time on the
+default queue, with baselines trained and scored. InfluxDB keeps a shard per day of event time
+(the shard group duration of the 90-day raw retention policy), and influxd's memory follows its shards: that
+growth is the data's span, which a live stream adds once a day.
+
+CPU per component (`cpu_pct_after_warmup`, % of one core, the process group's utime + stime and
+that of its reaped children, from /proc) says where the cores went.
 
 The lag in event time says how much history waits, not how long: in an accelerated stream it is
 capped by the span of history sent. So the run also counts the events the pipeline has analysed
@@ -29,9 +46,11 @@ capped by the span of history sent. So the run also counts the events the pipeli
 it needs for the backlog left at the end. influxd's memory is broken down from its /debug/vars (TSM
 write caches per shard, Go heap).
 
-Last line: JSON with `max_rss_growth_pct`, `rss_growth_last_third_pct`, `max_vmrss_growth_pct`,
+Last line: JSON with `max_rss_growth_pct`, `rss_growth_last_third_pct`, `median_growth_pct`,
+`max_vmrss_growth_pct`,
 `max_lag_s`, `lag_bounded`,
-`analysed_rate_events_s`, `backlog_catch_up_s`, `max_queue_depth`, `influxd_memory`.
+`analysed_rate_events_s`, `backlog_catch_up_s`, `max_queue_depth`, `max_live_queue_depth`,
+`cpu_pct_after_warmup`, `influxd_memory`.
 """
 
 from __future__ import annotations
@@ -72,6 +91,22 @@ def private_kb(pids: list[int]) -> int:
     """Resident memory the processes own: anonymous and shared-memory pages (RssAnon +
     RssShmem), without the file-backed pages of their mapped files (VmRSS - RssFile)."""
     return status_kb(pids, "RssAnon", "RssShmem")
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pids: list[int]) -> float:
+    """CPU seconds used by ``pids`` and their reaped children (utime + stime + cutime + cstime):
+    a Celery pool child replaced after its task limit is counted in its parent once reaped."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:15])
+    return total / CLOCK_TICKS
 
 
 def group_pids(pid: int) -> list[int]:
@@ -168,6 +203,16 @@ def slope(samples: list[dict], key: str) -> float | None:
     return sum((t - mt) * (y - my) for t, y in zip(ts, ys, strict=True)) / var if var else None
 
 
+def cpu_share(samples: list[dict]) -> dict[str, float]:
+    """Per component, CPU used between the first and last sample, in % of one core."""
+    first, last = samples[0], samples[-1]
+    span = last["t_s"] - first["t_s"]
+    return {
+        name: round(100.0 * (last["cpu_s"][name] - first["cpu_s"].get(name, 0.0)) / span, 1)
+        for name in last["cpu_s"]
+    }
+
+
 #: the reference of the memory growth is the peak of this span before its start: a garbage-collected
 #: heap (influxd's Go runtime, CPython's arenas) rises and falls with its collections, so one sample
 #: may be a trough; peak against peak measures the growth of the envelope, which a leak raises
@@ -191,6 +236,28 @@ def envelope_growth(samples: list[dict], start_s: float, key: str) -> dict[str, 
     }
 
 
+def median_growth(samples: list[dict], start_s: float, key: str) -> dict[str, float]:
+    """Per component, % by which the median of ``key`` over the last ``REFERENCE_SPAN_S`` x 2.5
+    of the run exceeds its median over as long just after ``start_s``: the trend under the
+    collections' swings, which a leak raises and a transient peak does not."""
+    span = 2.5 * REFERENCE_SPAN_S
+    first = [s for s in samples if start_s <= s["t_s"] < start_s + span]
+    last = [s for s in samples if s["t_s"] >= samples[-1]["t_s"] - span]
+    if not first or not last:
+        return {}
+
+    def median(window: list[dict], name: str) -> float:
+        values = sorted(s[key][name] for s in window)
+        mid = len(values) // 2
+        return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+    return {
+        name: round(100.0 * (median(last, name) - ref) / ref, 1)
+        for name in first[0][key]
+        if (ref := median(first, name))
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30.0)
@@ -199,7 +266,14 @@ def main() -> int:
     parser.add_argument("--interval-s", type=int, default=60)
     parser.add_argument("--sample-s", type=float, default=10.0)
     parser.add_argument("--warmup-min", type=float, default=None)
+    parser.add_argument(
+        "--real-time",
+        action="store_true",
+        help="a live plant: the fleet (--rate x --interval-s machines) sends each event at its timestamp",
+    )
     args = parser.parse_args()
+    if args.real_time:
+        args.assets = round(args.rate * args.interval_s)
     warmup_s = 60 * (args.warmup_min if args.warmup_min is not None else min(5.0, args.minutes / 3))
 
     import django
@@ -212,6 +286,8 @@ def main() -> int:
 
     events_needed = args.rate * args.minutes * 60 * 1.1
     days = math.ceil(events_needed / (args.assets * 86400 / args.interval_s)) + 1
+    if args.real_time:
+        days = (args.minutes + 5) / 1440
     work = Path(tempfile.mkdtemp(prefix="pdm-soak-"))
     stack = Stack(work)
     stack.write_env()
@@ -220,7 +296,13 @@ def main() -> int:
         stack.start_all(first=True)
         from datetime import UTC, datetime, timedelta
 
-        start = (datetime.now(UTC) - timedelta(days=days + 1)).replace(minute=0, second=0, microsecond=0)
+        if args.real_time:
+            # the first event a little after the fleet is registered, on the interval's grid
+            start = datetime.fromtimestamp(
+                (int(time.time()) // args.interval_s + 1) * args.interval_s + 60, UTC
+            )
+        else:
+            start = (datetime.now(UTC) - timedelta(days=days + 1)).replace(minute=0, second=0, microsecond=0)
         start_us = int(start.timestamp()) * 1_000_000
         scenario = work / "fleet.yaml"
         scenario.write_text(
@@ -236,7 +318,7 @@ def main() -> int:
             )
         )
         subprocess.run(
-            [sys.executable, "-m", "generator", "simulate", "--scenario", str(scenario), "--out", str(work / "sample.jsonl"), "--days", "0.01",
+            [sys.executable, "-m", "generator", "simulate", "--scenario", str(scenario), "--out", str(work / "sample.jsonl"), "--days", "0.0002" if args.real_time else "0.01",
              "--manifest", str(work / "assets.json")],
             cwd=ROOT, check=True, capture_output=True,
         )  # fmt: skip
@@ -247,7 +329,8 @@ def main() -> int:
         gen = subprocess.Popen(
             [sys.executable, "-m", "generator", "stream", "--scenario", str(scenario), "--url",
              f"{stack.base}/api/v1/ingest", "--token", token, "--rate", str(args.rate), "--batch-size", "500",
-             "--max-events", str(int(args.rate * args.minutes * 60))],
+             "--max-events", str(int(args.rate * args.minutes * 60)),
+             *(["--real-time"] if args.real_time else [])],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=(work / "generator.err").open("wb"), text=True,
         )  # fmt: skip
         t0 = time.monotonic()
@@ -260,7 +343,9 @@ def main() -> int:
                     "t_s": round(t, 1),
                     "rss_kb": {name: rss_kb(pids) for name, pids in comps.items()},
                     "private_kb": {name: private_kb(pids) for name, pids in comps.items()},
+                    "cpu_s": {name: cpu_s(pids) for name, pids in (comps | {"generator": [gen.pid]}).items()},
                     "queue_depth": health["checks"]["broker"].get("depth", 0),
+                    "live_queue_depth": health["checks"]["broker"].get("live_depth", 0),
                     "lag_s": lag_s(stack.base),
                     "accepted": accepted_events(stack.base),
                     "analysed": analysed_events(stack, start_us, args.interval_s),
@@ -308,6 +393,7 @@ def main() -> int:
         "max_rss_growth_pct": max(growth.values()),
         "goal_max_rss_growth_pct": 10.0,
         "rss_growth_last_third_pct": growth_last,
+        "median_growth_pct": median_growth(samples, warmup_s, "private_kb"),
         "vmrss_growth_pct": growth_rss,
         "max_vmrss_growth_pct": max(growth_rss.values()),
         "max_lag_s": max(s["lag_s"] for s in after),
@@ -317,6 +403,9 @@ def main() -> int:
         "backlog_events_at_end": int(backlog),
         "backlog_catch_up_s": round(backlog / analysed_rate, 1) if analysed_rate else None,
         "max_queue_depth": max(s["queue_depth"] for s in samples),
+        "max_live_queue_depth": max(s["live_queue_depth"] for s in samples),
+        # where the two cores went after the warm-up: % of one core per component
+        "cpu_pct_after_warmup": cpu_share(after),
         # influxd's memory at the start of the middle and last thirds and at the end
         "influxd_memory": [s["influxd"] | {"t_s": s["t_s"]} for s in (middle[:1] + last[:1] + samples[-1:])],
     }

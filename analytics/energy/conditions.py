@@ -11,9 +11,12 @@ added in another grouping.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US_PER_HOUR = 3_600_000_000
 
 #: the measurement of the hourly rollups that carry the sums (§18.3)
 ROLLUP_MEASUREMENT = "energy"
@@ -147,10 +150,29 @@ def hourly_sums(
     """The sums of each hour ``[first_hour + k h, first_hour + (k + 1) h)``, k < ``n_hours``, over
     the (time, fields) feature points given in time order; points outside are ignored. An hour
     without points has zero sums and no PF minimum."""
-    out = [ConditionSums() for _ in range(n_hours)]
     origin = first_hour.astimezone(UTC)
-    for time, values in points:
-        k = int((time - origin).total_seconds() // 3600)
+    return _by_hour(
+        ((int((time - origin).total_seconds() // 3600), values) for time, values in points), n_hours
+    )
+
+
+def hourly_sums_columns(
+    times_us: Sequence[int], columns: Mapping[str, Sequence[object]], first_hour: datetime, n_hours: int
+) -> list[ConditionSums]:
+    """``hourly_sums`` over feature points read as columns (times in microseconds since the Unix
+    epoch, one value per time in each column, None where a point lacks the field)."""
+    origin_us = (first_hour.astimezone(UTC) - _EPOCH) // timedelta(microseconds=1)
+    names = list(columns)
+    rows = (
+        dict(zip(names, values, strict=True)) for values in zip(*(columns[n] for n in names), strict=True)
+    )
+    hours = ((t - origin_us) // _US_PER_HOUR for t in times_us)
+    return _by_hour(zip(hours, rows, strict=True), n_hours)
+
+
+def _by_hour(points: Iterable[tuple[int, Mapping[str, object]]], n_hours: int) -> list[ConditionSums]:
+    out = [ConditionSums() for _ in range(n_hours)]
+    for k, values in points:
         if 0 <= k < n_hours:
             out[k].add_point(values)
     return out

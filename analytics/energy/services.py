@@ -29,7 +29,7 @@ from ingestion.timeseries import Point, get_store
 
 from .blocks import NS_PER_S, PACKED_FIELD, Blocks, IntervalInput, hour_fields, hour_packed, integrate
 from .calendar import SiteCalendar, block_of
-from .conditions import FEATURE_FIELDS, hourly_sums
+from .conditions import FEATURE_FIELDS, hourly_sums_columns
 from .days import day_edges
 from .healthy import MODEL_VERSION, HealthyPowerModel, cell_keys
 from .models import HealthyPowerFit, Tariff
@@ -96,6 +96,10 @@ def _floor_hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+def _us(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
 def _ns(moment: datetime) -> int:
     delta = moment - _EPOCH
     return (delta.days * 86400 + delta.seconds) * NS_PER_S + delta.microseconds * 1000
@@ -117,36 +121,35 @@ def interval_input(
         limit=1,
         descending=True,
     )
-    inside = store.read(measurement="events", asset_id=asset.asset_id, start=start, end=end, fields=fields)
+    # the hour(s) between two events are read as columns (no Point per event): a live run
+    # re-reads the whole current hour of its asset's events to rewrite the hour's rollup
+    times, inside = store.read_columns(
+        measurement="events", asset_id=asset.asset_id, start=start, end=end, fields=fields
+    )
     after = store.read(
         measurement="events", asset_id=asset.asset_id, start=end, end=FAR_FUTURE, fields=fields, limit=1
     )
-    points = before + inside + after
-    if len(points) < 2:
+    n = len(before) + len(times) + len(after)
+    if n < 2:
         return None
+    t_us = np.array([*(_us(p.time) for p in before), *times, *(_us(p.time) for p in after)], dtype=np.int64)
     feature_end = (after[0].time if after else end) + timedelta(microseconds=1)
-    gaps = {
-        p.time: p.fields.get("energy_gap_s")
-        for p in store.read(
-            measurement="features",
-            asset_id=asset.asset_id,
-            start=start,
-            end=feature_end,
-            fields=["energy_gap_s"],
-        )
-    }
-    n = len(points)
-    t = np.fromiter((_ns(p.time) for p in points), dtype=np.int64, count=n)
+    gap_times, gap_values = store.read_columns(
+        measurement="features",
+        asset_id=asset.asset_id,
+        start=start,
+        end=feature_end,
+        fields=["energy_gap_s"],
+    )
+    gaps = {t: v for t, v in zip(gap_times, gap_values["energy_gap_s"], strict=True) if v is not None}
+    t = t_us * 1000
 
     def column(name: str) -> np.ndarray:
-        return np.fromiter(
-            (float(p.fields[name]) if p.fields.get(name) is not None else np.nan for p in points),
-            dtype=np.float64,
-            count=n,
-        )
+        values = [*(p.fields.get(name) for p in before), *inside[name], *(p.fields.get(name) for p in after)]
+        return np.array(values, dtype=np.float64)  # None -> NaN
 
     power = column("power_kw")
-    gap_s = np.fromiter((gaps.get(p.time, np.nan) for p in points), dtype=np.float64, count=n)
+    gap_s = np.array([gaps.get(int(u), np.nan) for u in t_us], dtype=np.float64)
     # An interval is integrated only when the features say it is not a gap (§6.4); one whose
     # closing event has no features yet is left out rather than guessed.
     gap = ~(gap_s == 0.0)
@@ -319,10 +322,10 @@ def _window_points(
         if data is not None
         else Blocks.zeros(first_block, 2 * n_hours)
     )
-    features = get_store().read(
-        measurement="features", asset_id=asset.asset_id, start=w0, end=w1, fields=list(FEATURE_FIELDS)
+    times, columns = get_store().read_columns(
+        measurement="features", asset_id=asset.asset_id, start=w0, end=w1, fields=FEATURE_FIELDS
     )
-    conditions = hourly_sums(((p.time, p.fields) for p in features), w0, n_hours)
+    conditions = hourly_sums_columns(times, columns, w0, n_hours)
     points = []
     for h in range(n_hours):
         fields: dict[str, Any] = hour_fields(blocks, 2 * h)

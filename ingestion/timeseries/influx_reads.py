@@ -154,30 +154,12 @@ class InfluxReads:
     def read_column(
         self, *, measurement: str, asset_id: str, start: datetime, end: datetime, field: str
     ) -> tuple[list[int], list[FieldValue]]:
-        """One field as two columns, straight from InfluxDB's rows (no Point objects)."""
-        measurement = check_measurement_name(measurement)
-        asset_id = check_asset_id(asset_id)
-        (name,) = check_field_names([field]) or [field]
-        start_us, end_us = to_micros(start, "start"), to_micros(end, "end")
-        if start_us >= end_us:
-            return [], []
-        statement = (
-            f'SELECT "{name}" FROM {self._source(measurement)} '  # noqa: S608 - validated identifiers, values bound
-            "WHERE asset_id = $asset AND time >= $start AND time < $end ORDER BY time ASC"
+        """One field as two columns: ``read_columns`` of that field, rows without it left out."""
+        times, columns = self.read_columns(
+            measurement=measurement, asset_id=asset_id, start=start, end=end, fields=[field]
         )
-        params = {"asset": asset_id, "start": start_us * 1000, "end": end_us * 1000}
-        times: list[int] = []
-        values: list[FieldValue] = []
-        for fragment in self._query(statement, params, chunked=True):
-            rows = [row for row in fragment.get("values") or [] if row[1] is not None]
-            if not rows:
-                continue
-            column = [row[1] for row in rows]
-            if self._float_fields(measurement, [name]):
-                column = [float(v) for v in column]
-            times.extend(row[0] for row in rows)
-            values.extend(column)
-        return times, values
+        kept = [(t, v) for t, v in zip(times, next(iter(columns.values()), []), strict=True) if v is not None]
+        return [t for t, _ in kept], [v for _, v in kept]
 
     def read_columns(
         self, *, measurement: str, asset_id: str, start: datetime, end: datetime, fields: Sequence[str]
