@@ -10,6 +10,7 @@ the site's assets, so the verdict at a grid point does not depend on which asset
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -72,6 +73,38 @@ def _arrays(series, names: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]
             dtype=np.float64,
         )
     return times, cols
+
+
+#: peers read per query: a site of 2,000 machines reading once a second has 3 million readings in
+#: the 25 minutes a grid point's means need; read at once they took a worker from 0.6 to 1.6 GB
+PEERS_PER_READ = 100
+
+
+def _peer_readings(
+    peers: list[Asset], *, start: datetime, end: datetime
+) -> Iterator[tuple[Asset, np.ndarray, dict[str, np.ndarray]]]:
+    """Each peer with readings in [start, end): its times (µs) and voltage and frequency columns,
+    read ``PEERS_PER_READ`` peers per query so that only one slice of the site is held at a time."""
+    store = get_store()
+    for i in range(0, len(peers), PEERS_PER_READ):
+        chunk = peers[i : i + PEERS_PER_READ]
+        readings = store.read_assets(
+            measurement="events",
+            asset_ids=[peer.asset_id for peer in chunk],
+            start=start,
+            end=end,
+            fields=["voltage_v", "frequency_hz"],
+        )
+        for peer in chunk:
+            pts = readings.pop(peer.asset_id, None)
+            if not pts:
+                continue
+            times = np.array([_us(p.time) for p in pts], dtype=np.int64)
+            cols = {
+                n: np.array([float(p.fields.get(n)) if p.fields.get(n) is not None else np.nan for p in pts])  # type: ignore[arg-type]
+                for n in ("voltage_v", "frequency_hz")
+            }
+            yield peer, times, cols
 
 
 class SupplyEvidence:
@@ -206,25 +239,11 @@ class SupplyEvidence:
             .exclude(pk=self.asset.pk)
             .select_related("thresholds")
         )
-        store = get_store()
-        start = self.grid[first] - self.step - timedelta(microseconds=MEAN_WINDOW_US)
-        end = self.grid[-1] + US
-        readings = store.read_assets(
-            measurement="events",
-            asset_ids=[peer.asset_id for peer in peers],
-            start=start,
-            end=end,
-            fields=["voltage_v", "frequency_hz"],
-        )
-        for peer in peers:
-            pts = readings.get(peer.asset_id)
-            if not pts:
-                continue
-            times = np.array([_us(p.time) for p in pts], dtype=np.int64)
-            cols = {
-                n: np.array([float(p.fields.get(n)) if p.fields.get(n) is not None else np.nan for p in pts])  # type: ignore[arg-type]
-                for n in ("voltage_v", "frequency_hz")
-            }
+        for peer, times, cols in _peer_readings(
+            peers,
+            start=self.grid[first] - self.step - timedelta(microseconds=MEAN_WINDOW_US),
+            end=self.grid[-1] + US,
+        ):
             lim = limits_for_asset(asset=peer)
             m = _Member(
                 peer.asset_id,
