@@ -236,7 +236,8 @@ def energy_today(*, tenant: Tenant, site_code: str | None, now: datetime | None 
     site, in one read of the hourly rollups of every asset.
 
     `energy_kwh` is the sum the asset's `GET /api/v1/energy?scope=asset` totals give for the
-    same period (the same block values summed the same way), null when no block of it has data."""
+    same period (the same block values; the summary adds them per tariff cell first, so the two
+    may differ in the last bits of a double), null when no block of it has data."""
     now = now or timezone.now()
     sites = site_list(tenant=tenant)
     if site_code is not None:
