@@ -59,6 +59,7 @@ import argparse
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -247,9 +248,7 @@ def median_growth(samples: list[dict], start_s: float, key: str) -> dict[str, fl
         return {}
 
     def median(window: list[dict], name: str) -> float:
-        values = sorted(s[key][name] for s in window)
-        mid = len(values) // 2
-        return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+        return statistics.median(s[key][name] for s in window)
 
     return {
         name: round(100.0 * (median(last, name) - ref) / ref, 1)

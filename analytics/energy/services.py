@@ -121,8 +121,8 @@ def interval_input(
         limit=1,
         descending=True,
     )
-    # the hour(s) between two events are read as columns (no Point per event): a live run
-    # re-reads the whole current hour of its asset's events to rewrite the hour's rollup
+    # read as columns (no Point per event): a live run re-reads the whole current hour of its
+    # asset's events to rewrite the hour's rollup
     times, inside = store.read_columns(
         measurement="events", asset_id=asset.asset_id, start=start, end=end, fields=fields
     )
