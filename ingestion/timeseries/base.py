@@ -292,6 +292,57 @@ class TimeSeriesStore(abc.ABC):
             )
         return out
 
+    def window_totals(
+        self,
+        *,
+        measurement: str,
+        asset_ids: Sequence[str],
+        windows: Sequence[tuple[datetime, datetime]],
+        fields: Sequence[str],
+    ) -> dict[str, list[dict[str, FieldTotal]]]:
+        """``totals`` of several assets over several ranges [start, end) at once: each asset with a
+        value of one of ``fields`` in one of the windows, with one ``{field: FieldTotal}`` per
+        window, in the order of ``windows`` (count 0 where it has none there).
+
+        Why: a site's supply verdict needs the 15-min means of every machine on the bus; a site of
+        2,000 machines reading once a second holds millions of readings in those windows, and only
+        their sums and counts matter. This default reads the points of the windows' span once; a
+        backend that can sum on the server overrides it."""
+        names = list(fields)
+        spans = [(require_utc(a, "start"), require_utc(b, "end")) for a, b in windows]
+        out: dict[str, list[dict[str, FieldTotal]]] = {}
+        if not spans:
+            return out
+        points = self.read_assets(
+            measurement=measurement,
+            asset_ids=asset_ids,
+            start=min(a for a, _ in spans),
+            end=max(b for _, b in spans),
+            fields=names,
+        )
+        for asset_id, pts in points.items():
+            per_window = []
+            for start, end in spans:
+                cells = {}
+                for name in names:
+                    values = [
+                        float(v)
+                        for p in pts
+                        if start <= p.time < end
+                        and isinstance(v := p.fields.get(name), int | float)
+                        and not isinstance(v, bool)
+                    ]
+                    cells[name] = FieldTotal(
+                        sum(values) if values else None,
+                        len(values),
+                        min(values, default=None),
+                        max(values, default=None),
+                    )
+                per_window.append(cells)
+            if any(c.count for cells in per_window for c in cells.values()):
+                out[asset_id] = per_window
+        return out
+
     @abc.abstractmethod
     def count(
         self,

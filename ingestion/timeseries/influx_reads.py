@@ -37,6 +37,10 @@ def regex_literal(text: str) -> str:
 AGGREGATES = ("mean", "min", "max", "count")
 
 
+def _no_totals(names: list[str]) -> dict[str, FieldTotal]:
+    return {name: FieldTotal(None, 0, None, None) for name in names}
+
+
 class InfluxReads:
     """read, latest, aggregate, count and delete over InfluxQL (see the module docstring)."""
 
@@ -310,6 +314,48 @@ class InfluxReads:
                     if n:
                         empty[name] = FieldTotal(float(total), int(n), float(lo), float(hi))
         return empty
+
+    def window_totals(
+        self,
+        *,
+        measurement: str,
+        asset_ids: Sequence[str],
+        windows: Sequence[tuple[datetime, datetime]],
+        fields: Sequence[str],
+    ) -> dict[str, list[dict[str, FieldTotal]]]:
+        """Summed by influxd, ``GROUP BY asset_id``: one query per window and
+        LATEST_ASSETS_PER_QUERY assets, answering one row per asset whatever its readings."""
+        measurement = check_measurement_name(measurement)
+        assets = check_asset_ids(asset_ids)
+        names = check_field_names(fields) or []
+        spans = [(to_micros(a, "start"), to_micros(b, "end")) for a, b in windows]
+        out: dict[str, list[dict[str, FieldTotal]]] = {}
+        if not names:
+            return out
+        select = ",".join(f'{agg}("{name}")' for name in names for agg in ("sum", "count", "min", "max"))
+        for w, (start_us, end_us) in enumerate(spans):
+            if start_us >= end_us:
+                continue
+            params: dict[str, object] = {"start": start_us * 1000, "end": end_us * 1000}
+            for i in range(0, len(assets), LATEST_ASSETS_PER_QUERY):
+                group = assets[i : i + LATEST_ASSETS_PER_QUERY]
+                statement = (
+                    f"SELECT {select} FROM {self._source(measurement)} "  # noqa: S608 - validated identifiers, values bound
+                    f"WHERE asset_id =~ /^(?:{'|'.join(regex_literal(a) for a in group)})$/ "
+                    "AND time >= $start AND time < $end GROUP BY asset_id"
+                )
+                wanted = set(group)
+                for fragment in self._query(statement, params):
+                    asset_id = (fragment.get("tags") or {}).get("asset_id")
+                    if asset_id not in wanted:
+                        continue
+                    for row in fragment.get("values") or []:
+                        cells = out.setdefault(asset_id, [_no_totals(names) for _ in spans])[w]
+                        for k, name in enumerate(names):
+                            total, n, lo, hi = row[1 + 4 * k : 5 + 4 * k]
+                            if n:
+                                cells[name] = FieldTotal(float(total), int(n), float(lo), float(hi))
+        return out
 
     def count(
         self,

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from assessment.models import Alert
-from assessment.services import assessments_run, supply
+from assessment.services import assessments_run
 from tests.assessment.synth import T0, Scenario, make_baseline, write_scenario
 from tests.factories import AssetFactory, TenantFactory
 
@@ -51,15 +51,17 @@ def test_a_sag_on_the_whole_site_opens_one_site_alert_and_no_machine_alerts(sql_
     assert [t.action for t in alert.transitions.all()] == ["opened", "resolved"]
 
 
-def test_peers_read_one_slice_at_a_time_give_the_whole_sites_verdict(sql_only, site, monkeypatch):
-    monkeypatch.setattr(supply, "PEERS_PER_READ", 1)  # each of the two peers in its own read
+def test_either_store_sums_the_sites_means_to_the_same_site_alert(store, tenant):
+    site = [AssetFactory(tenant=tenant, asset_id=f"M-{k}") for k in range(3)]
     for a in site:
-        write_scenario(sql_only, a.asset_id, T0, T0 + 12 * H, SAG)
+        write_scenario(store, a.asset_id, T0, T0 + 12 * H, SAG)
     run_all(site)
     (alert,) = Alert.objects.filter(cause="rule:voltage_band")
     assert alert.asset is None and alert.opened_at == T0 + 3 * H + 20 * M
     assert alert.explanation.startswith("Site main supply: 3 of 3 reporting assets out of band;")
-    assert {f["asset_id"] for f in alert.factors} == {"M-0", "M-1", "M-2"}
+    assert {f["asset_id"]: f["value"] for f in alert.factors if f["name"] == "voltage"} == {
+        f"M-{k}": pytest.approx(380.0, abs=1e-9) for k in range(3)
+    }
 
 
 def test_the_site_verdict_does_not_depend_on_the_order_the_machines_are_assessed(sql_only, site):

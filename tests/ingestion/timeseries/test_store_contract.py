@@ -778,6 +778,68 @@ def test_totals_sum_count_min_max_of_a_range_optionally_where_a_flag_is_1(store)
     assert flagged["interval_s"].count == len(low) and flagged["interval_s"].sum == pytest.approx(sum(low))
 
 
+# --- window_totals ---------------------------------------------------------------------------
+
+
+def reference_totals(points: list[Point], start: datetime, end: datetime, name: str) -> tuple:
+    values = [p.fields[name] for p in points if start <= p.time < end and name in p.fields]
+    return (
+        len(values),
+        sum(values) if values else None,
+        min(values, default=None),
+        max(values, default=None),
+    )
+
+
+def test_window_totals_sum_each_assets_values_in_each_half_open_window(store):
+    rng = np.random.default_rng(11)
+    ids = ["M-1", "M-1.*", "/.*/"]  # regex-looking ids match only themselves
+    points = []
+    for asset_id in ids:
+        t = T0
+        for _ in range(300):
+            t += timedelta(seconds=int(rng.integers(1, 20)))
+            fields = {"frequency_hz": float(rng.uniform(49.0, 51.0))}
+            if rng.random() < 0.7:
+                fields["voltage_v"] = float(rng.uniform(380.0, 440.0))
+            points.append(pt(asset_id, t, **fields))
+    store.write([*points, pt("OTHER", T0 + timedelta(minutes=3), voltage_v=1e6)])
+    by_asset = {a: [p for p in points if p.asset_id == a] for a in ids}
+    first = by_asset["M-1"][40].time  # a point exactly on a start is in, one exactly on an end is out
+    windows = [
+        (first, first + timedelta(minutes=15)),
+        (first + timedelta(minutes=10), first + timedelta(minutes=25)),
+        (first + timedelta(minutes=5), first + timedelta(minutes=5)),  # empty
+        (T0 - timedelta(hours=2), T0 - timedelta(hours=1)),  # before every point
+    ]
+
+    got = store.window_totals(
+        measurement="events", asset_ids=[*ids, "QUIET"], windows=windows, fields=["voltage_v", "frequency_hz"]
+    )
+
+    assert sorted(got) == sorted(ids)
+    for asset_id in ids:
+        assert len(got[asset_id]) == len(windows)
+        for w, (start, end) in enumerate(windows):
+            for name in ("voltage_v", "frequency_hz"):
+                cell = got[asset_id][w][name]
+                n, total, lo, hi = reference_totals(by_asset[asset_id], start, end, name)
+                assert (cell.count, cell.min, cell.max) == (n, lo, hi), (asset_id, w, name)
+                assert cell.sum == (None if total is None else pytest.approx(total, rel=1e-12))
+    assert got["M-1"][0]["frequency_hz"].count > 20 and got["M-1"][2]["voltage_v"].count == 0
+    assert got["M-1"][3]["frequency_hz"] == got["M-1"][2]["frequency_hz"]
+
+
+def test_window_totals_refuse_a_naive_window(store):
+    with pytest.raises(ValueError, match="timezone-aware"):
+        store.window_totals(
+            measurement="events",
+            asset_ids=["M-1"],
+            windows=[(datetime(2026, 1, 1), datetime(2026, 1, 2, tzinfo=UTC))],
+            fields=["voltage_v"],
+        )
+
+
 # --- read_column ---------------------------------------------------------------------------
 
 
