@@ -161,6 +161,11 @@ class InfluxdServer:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        """The running influxd's process id (for a benchmark sampling its memory)."""
+        return self._proc.pid if self.running and self._proc is not None else None
+
     def start(self, *, timeout_s: float = 30.0) -> None:
         """Start (or restart) influxd on the same ports and data directory; wait for /ping."""
         if self.running:

@@ -15,6 +15,7 @@ runs the same tests against both):
 from __future__ import annotations
 
 import abc
+import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -321,16 +322,16 @@ class TimeSeriesStore(abc.ABC):
             fields=names,
         )
         for asset_id, pts in points.items():
+            times = [p.time for p in pts]  # in time order
             per_window = []
             for start, end in spans:
+                inside = pts[bisect.bisect_left(times, start) : bisect.bisect_left(times, end)]
                 cells = {}
                 for name in names:
                     values = [
                         float(v)
-                        for p in pts
-                        if start <= p.time < end
-                        and isinstance(v := p.fields.get(name), int | float)
-                        and not isinstance(v, bool)
+                        for p in inside
+                        if isinstance(v := p.fields.get(name), int | float) and not isinstance(v, bool)
                     ]
                     cells[name] = FieldTotal(
                         sum(values) if values else None,

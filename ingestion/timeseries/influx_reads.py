@@ -25,6 +25,9 @@ from .validation import (
 )
 
 LATEST_ASSETS_PER_QUERY = 500
+#: an aggregate holds a cursor per series and field while it runs: sums of 15 min of 1-s readings
+#: took influxd to 0.32 GB at 500 assets per query and 0.16 GB at 50, in the same time
+SUMS_ASSETS_PER_QUERY = 50
 _REGEX_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
@@ -324,7 +327,7 @@ class InfluxReads:
         fields: Sequence[str],
     ) -> dict[str, list[dict[str, FieldTotal]]]:
         """Summed by influxd, ``GROUP BY asset_id``: one query per window and
-        LATEST_ASSETS_PER_QUERY assets, answering one row per asset whatever its readings."""
+        SUMS_ASSETS_PER_QUERY assets, answering one row per asset whatever its readings."""
         measurement = check_measurement_name(measurement)
         assets = check_asset_ids(asset_ids)
         names = check_field_names(fields) or []
@@ -337,8 +340,8 @@ class InfluxReads:
             if start_us >= end_us:
                 continue
             params: dict[str, object] = {"start": start_us * 1000, "end": end_us * 1000}
-            for i in range(0, len(assets), LATEST_ASSETS_PER_QUERY):
-                group = assets[i : i + LATEST_ASSETS_PER_QUERY]
+            for i in range(0, len(assets), SUMS_ASSETS_PER_QUERY):
+                group = assets[i : i + SUMS_ASSETS_PER_QUERY]
                 statement = (
                     f"SELECT {select} FROM {self._source(measurement)} "  # noqa: S608 - validated identifiers, values bound
                     f"WHERE asset_id =~ /^(?:{'|'.join(regex_literal(a) for a in group)})$/ "
