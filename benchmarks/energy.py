@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -48,6 +47,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._bench_django import setup_django  # noqa: E402
 from benchmarks._energy_fleet import fleet_registry  # noqa: E402
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -86,22 +86,6 @@ def profile(index: int, t_s: np.ndarray, rng: np.random.Generator) -> tuple[np.n
     kvar = kva * np.sqrt(1 - pf * pf)
     current = np.where(running, kva * 1000 / (np.sqrt(3) * 415), 0.0)
     return kw, kva, kvar, current
-
-
-def setup_django(influx_url: str, data_dir: str) -> None:
-    for name in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"):
-        os.environ.pop(name, None)
-    os.environ.update(
-        PDM_DATA_DIR=data_dir,
-        INFLUXDB_URL=influx_url,
-        INFLUXDB_DATABASE="bench",
-        DJANGO_SETTINGS_MODULE="pdm_project.settings",
-    )
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def load_fleet(

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -35,23 +34,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._bench_django import setup_django
+
 GRID_S = 600
 WINDOW_S = 900
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def setup_django(influx_url: str, data_dir: str) -> None:
-    for name in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"):
-        os.environ.pop(name, None)
-    os.environ.update(
-        PDM_DATA_DIR=data_dir,
-        INFLUXDB_URL=influx_url,
-        INFLUXDB_DATABASE="bench",
-        DJANGO_SETTINGS_MODULE="pdm_project.settings",
-    )
-    import django
-
-    django.setup()
 
 
 def load(n_assets: int, grid_s: int) -> list[str]:

@@ -40,6 +40,14 @@ def regex_literal(text: str) -> str:
 AGGREGATES = ("mean", "min", "max", "count")
 
 
+def assets_match(asset_ids: Sequence[str]) -> str:
+    """The InfluxQL condition on the ``asset_id`` tag matching exactly these ids (validated).
+
+    One regular expression instead of an OR of bound equalities: influxd plans 500 ORed tag
+    conditions about seven times slower than one anchored alternation."""
+    return f"asset_id =~ /^(?:{'|'.join(regex_literal(a) for a in asset_ids)})$/"
+
+
 def _no_totals(names: list[str]) -> dict[str, FieldTotal]:
     return {name: FieldTotal(None, 0, None, None) for name in names}
 
@@ -148,8 +156,8 @@ class InfluxReads:
             group = assets[i : i + LATEST_ASSETS_PER_QUERY]
             statement = (
                 f"SELECT {self._select_list(names)} FROM {self._source(measurement)} "  # noqa: S608 - validated identifiers, values bound
-                f"WHERE asset_id =~ /^(?:{'|'.join(regex_literal(a) for a in group)})$/ "
-                "AND time >= $start AND time < $end GROUP BY asset_id ORDER BY time ASC"
+                f"WHERE {assets_match(group)} AND time >= $start AND time < $end "
+                "GROUP BY asset_id ORDER BY time ASC"
             )
             wanted = set(group)
             for fragment in self._query(statement, params, chunked=True):
@@ -224,10 +232,8 @@ class InfluxReads:
             return result
         for i in range(0, len(assets), LATEST_ASSETS_PER_QUERY):
             group = assets[i : i + LATEST_ASSETS_PER_QUERY]
-            # one regular expression instead of an OR of bound equalities: influxd plans 500
-            # ORed tag conditions about seven times slower than one anchored alternation
             params: dict[str, object] = {}
-            where = f"asset_id =~ /^(?:{'|'.join(regex_literal(asset) for asset in group)})$/"
+            where = assets_match(group)
             if start_us is not None:
                 where += " AND time >= $start"
                 params["start"] = start_us * 1000
@@ -344,8 +350,7 @@ class InfluxReads:
                 group = assets[i : i + SUMS_ASSETS_PER_QUERY]
                 statement = (
                     f"SELECT {select} FROM {self._source(measurement)} "  # noqa: S608 - validated identifiers, values bound
-                    f"WHERE asset_id =~ /^(?:{'|'.join(regex_literal(a) for a in group)})$/ "
-                    "AND time >= $start AND time < $end GROUP BY asset_id"
+                    f"WHERE {assets_match(group)} AND time >= $start AND time < $end GROUP BY asset_id"
                 )
                 wanted = set(group)
                 for fragment in self._query(statement, params):
