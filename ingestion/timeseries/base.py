@@ -115,6 +115,13 @@ class FieldTotal:
     min: float | None
     max: float | None
 
+    @classmethod
+    def of(cls, values: list[float]) -> FieldTotal:
+        """The totals of a field's values (count 0 and None elsewhere without any)."""
+        if not values:
+            return cls(None, 0, None, None)
+        return cls(sum(values), len(values), min(values), max(values))
+
 
 @dataclass(frozen=True, slots=True)
 class RetentionPolicy:
@@ -285,12 +292,7 @@ class TimeSeriesStore(abc.ABC):
                 and isinstance(v := p.fields.get(name), int | float)
                 and not isinstance(v, bool)
             ]
-            out[name] = FieldTotal(
-                sum(values) if values else None,
-                len(values),
-                min(values, default=None),
-                max(values, default=None),
-            )
+            out[name] = FieldTotal.of(values)
         return out
 
     def window_totals(
@@ -333,12 +335,7 @@ class TimeSeriesStore(abc.ABC):
                         for p in inside
                         if isinstance(v := p.fields.get(name), int | float) and not isinstance(v, bool)
                     ]
-                    cells[name] = FieldTotal(
-                        sum(values) if values else None,
-                        len(values),
-                        min(values, default=None),
-                        max(values, default=None),
-                    )
+                    cells[name] = FieldTotal.of(values)
                 per_window.append(cells)
             if any(c.count for cells in per_window for c in cells.values()):
                 out[asset_id] = per_window

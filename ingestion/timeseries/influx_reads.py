@@ -52,6 +52,18 @@ def _no_totals(names: list[str]) -> dict[str, FieldTotal]:
     return {name: FieldTotal(None, 0, None, None) for name in names}
 
 
+def _totals_select(names: list[str]) -> str:
+    return ",".join(f'{agg}("{name}")' for name in names for agg in ("sum", "count", "min", "max"))
+
+
+def _totals_row(row: list, names: list[str], cells: dict[str, FieldTotal]) -> None:
+    """Fill ``cells`` from one answer row of ``_totals_select`` (fields without values stay)."""
+    for k, name in enumerate(names):
+        total, n, lo, hi = row[1 + 4 * k : 5 + 4 * k]
+        if n:
+            cells[name] = FieldTotal(float(total), int(n), float(lo), float(hi))
+
+
 class InfluxReads:
     """read, latest, aggregate, count and delete over InfluxQL (see the module docstring)."""
 
@@ -305,11 +317,11 @@ class InfluxReads:
         measurement, asset_id, names, _, start_us, end_us = check_aggregate_args(
             measurement, asset_id, start, end, timedelta(seconds=1), fields
         )
-        empty = {name: FieldTotal(None, 0, None, None) for name in names}
+        empty = _no_totals(names)
         if start_us >= end_us:
             return empty
         flag = check_field_names([where_flag])[0] if where_flag else None  # type: ignore[index]
-        select = ",".join(f'{agg}("{name}")' for name in names for agg in ("sum", "count", "min", "max"))
+        select = _totals_select(names)
         statement = (
             f"SELECT {select} FROM {self._source(measurement)} "  # noqa: S608 - validated identifiers, values bound
             "WHERE asset_id = $asset AND time >= $start AND time < $end"
@@ -318,10 +330,7 @@ class InfluxReads:
         params = {"asset": asset_id, "start": start_us * 1000, "end": end_us * 1000}
         for fragment in self._query(statement, params, chunked=True):
             for row in fragment.get("values") or []:
-                for k, name in enumerate(names):
-                    total, n, lo, hi = row[1 + 4 * k : 5 + 4 * k]
-                    if n:
-                        empty[name] = FieldTotal(float(total), int(n), float(lo), float(hi))
+                _totals_row(row, names, empty)
         return empty
 
     def window_totals(
@@ -341,7 +350,7 @@ class InfluxReads:
         out: dict[str, list[dict[str, FieldTotal]]] = {}
         if not names:
             return out
-        select = ",".join(f'{agg}("{name}")' for name in names for agg in ("sum", "count", "min", "max"))
+        select = _totals_select(names)
         for w, (start_us, end_us) in enumerate(spans):
             if start_us >= end_us:
                 continue
@@ -358,11 +367,9 @@ class InfluxReads:
                     if asset_id not in wanted:
                         continue
                     for row in fragment.get("values") or []:
-                        cells = out.setdefault(asset_id, [_no_totals(names) for _ in spans])[w]
-                        for k, name in enumerate(names):
-                            total, n, lo, hi = row[1 + 4 * k : 5 + 4 * k]
-                            if n:
-                                cells[name] = FieldTotal(float(total), int(n), float(lo), float(hi))
+                        _totals_row(
+                            row, names, out.setdefault(asset_id, [_no_totals(names) for _ in spans])[w]
+                        )
         return out
 
     def count(
